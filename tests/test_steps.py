@@ -1,0 +1,42 @@
+import pytest
+
+from ttc_modules.aggregation import majority_vote, weighted_vote
+from ttc_modules.steps import extract_answer, normalize_answer, split_steps
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5 + 3 = 8.\n\nThe answer is 8.", "8"),
+    ("so x = \\boxed{\\frac{1}{2}} in the end", "\\frac{1}{2}"),
+    ("a\n#### 1,250", "1,250"),
+    ("The answer is: $42", "42"),
+    ("first 3, then 4 and finally 9 apples", "9"),
+    ("no number here", None),
+    ("\\boxed{x^{2}+1}", "x^{2}+1"),
+])
+def test_extract_answer(text, expected):
+    assert extract_answer(text) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1,000", "1000"), ("$1000.00", "1000"), ("8.", "8"), ("-3.50", "-3.5"), ("12 apples", "12"),
+    ("\\frac{1}{2}", "\\frac{1}{2}"), (None, None),
+])
+def test_normalize_answer(raw, expected):
+    assert normalize_answer(raw) == expected
+
+
+def test_split_steps_on_blank_lines():
+    assert split_steps("a = 1\n\n\nb = 2\n\n") == ["a = 1", "b = 2"]
+    assert split_steps("a\nb", delimiter="\n") == ["a", "b"]
+
+
+def test_majority_vote_ignores_missing_answers_and_breaks_ties_by_order():
+    assert majority_vote([None, "3", "4", "4", "3"]) == "3"
+    assert majority_vote([None, None]) is None
+
+
+def test_weighted_vote_sums_scores_per_answer():
+    assert weighted_vote(["a", "b", "b"], [0.9, 0.4, 0.4]) == "a"
+    assert weighted_vote(["a", "b", "b"], [0.7, 0.4, 0.4]) == "b"
+    with pytest.raises(ValueError, match="one score per answer"):
+        weighted_vote(["a"], [])

@@ -1,0 +1,42 @@
+"""dspy-ttc: test-time compute strategies for DSPy, spending inference compute where it pays.
+
+The public API, as a table of contents (each name is imported on first use, so importing a
+submodule such as ``ttc_modules.budget`` does not pull in DSPy and LiteLLM):
+
+- :class:`Budget`, :class:`BudgetMeter`, :class:`BudgetExceeded` (``budget.py``): limits and what was spent.
+- :class:`TTCLM`, :func:`build_lm`, :func:`sample`, :class:`BackendError` (``lm.py``): the LM boundary.
+- :class:`Settings`, :func:`load_settings`, :class:`ConfigError` (``config.py``): configuration.
+- :func:`solve` (``solve.py``): best-of-N with a majority vote, the job of ``ttc solve``.
+
+Example:
+    >>> from ttc_modules import Budget
+    >>> Budget(generations=16).generations
+    16
+"""
+
+import os
+from importlib import import_module
+
+# LiteLLM fetches its price map from the network on first use unless told to read its own copy.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+_EXPORTS = {
+    "Budget": "budget", "BudgetExceeded": "budget", "BudgetMeter": "budget",
+    "ConfigError": "config", "Settings": "config", "load_settings": "config",
+    "BackendError": "lm", "TTCLM": "lm", "build_lm": "lm", "sample": "lm",
+    "solve": "solve",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ttc_modules' has no attribute {name!r}")
+    value = getattr(import_module(f"ttc_modules.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,166 @@
+"""Budgets: what a strategy may spend (:class:`Budget`) kept apart from what it spent (:class:`BudgetMeter`).
+
+The meter is asked *before* each spend (:meth:`BudgetMeter.reserve`) and refuses a spend that would
+cross a limit, so a limit is never exceeded, not merely noticed afterwards. It counts logical work:
+a call answered from the cache still costs the generations and tokens it stands for (DSPy empties
+``usage`` on a cache hit, so :mod:`ttc_modules.lm` recovers the usage stored with the response).
+
+Units: ``generations`` is the paper's unit (one sampled answer); ``tokens`` counts prompt and
+completion tokens of every call, verifier calls included; FLOPs are estimated as
+2 x parameters x tokens when the model size is known.
+
+Example:
+    >>> meter = BudgetMeter(Budget(generations=4))
+    >>> meter.reserve(generations=3)
+    >>> meter.can_afford(generations=2)
+    False
+    >>> meter.spent()["generations"]
+    3
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_CURRENT: contextvars.ContextVar[BudgetMeter | None] = contextvars.ContextVar("ttc_meter", default=None)
+
+
+class Budget(BaseModel):
+    """Limits for one prompt; None means unlimited.
+
+    Attributes:
+        generations: sampled answers, the paper's unit (best-of-N with N samples costs N).
+        tokens: prompt plus completion tokens over all calls, verifier calls included.
+        verifier_calls: calls to a verifier.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    generations: int | None = Field(default=None)
+    tokens: int | None = Field(default=None)
+    verifier_calls: int | None = Field(default=None)
+
+    def __init__(self, **limits):
+        try:
+            super().__init__(**limits)
+        except ValidationError as exc:  # one line naming the value and the fix, not pydantic's report
+            first = exc.errors()[0]
+            raise ValueError(str(first["msg"]).removeprefix("Value error, ") +
+                             f" (field '{'.'.join(map(str, first['loc']))}', got {first.get('input')!r})") from None
+
+    @field_validator("generations", "tokens", "verifier_calls")
+    @classmethod
+    def _not_negative(cls, value: int | None, info) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError(f"budget {info.field_name} must be >= 0 (None means no limit)")
+        return value
+
+
+class BudgetExceeded(RuntimeError):
+    """A spend was refused because it would cross a limit (nothing was spent)."""
+
+    def __init__(self, limit: str, requested: int, remaining: int):
+        self.limit, self.requested, self.remaining = limit, requested, remaining
+        super().__init__(f"budget for {limit} exhausted: asked for {requested}, {remaining} left")
+
+
+_LIMITED = ("generations", "tokens", "verifier_calls")
+
+
+class BudgetMeter:
+    """Counts what was spent against a :class:`Budget`; thread-safe.
+
+    Token spends are reserved at their worst case before a call (prompt bound plus
+    ``n x max_tokens``) and settled to the real usage after it, so concurrent calls cannot
+    together cross the token limit either.
+    """
+
+    def __init__(self, budget: Budget | None = None, params: float | None = None):
+        self.budget = budget or Budget()
+        self.params = params
+        self._lock = threading.Lock()
+        self._reserved_tokens = 0
+        self.exhausted: str | None = None
+        self.counts = dict.fromkeys(
+            ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits"), 0)
+        self.flops = 0.0
+        self.cost = 0.0
+
+    # ------------------------------------------------------------------ limits
+    def _used(self, limit: str) -> int:
+        if limit == "tokens":
+            return self.counts["prompt_tokens"] + self.counts["completion_tokens"] + self._reserved_tokens
+        return self.counts[limit]
+
+    def remaining(self, limit: str) -> int | None:
+        """What is left of ``limit`` ("generations", "tokens" or "verifier_calls"); None if unlimited."""
+        cap = getattr(self.budget, limit)
+        return None if cap is None else max(0, cap - self._used(limit))
+
+    def can_afford(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0) -> bool:
+        """True when all of these could be spent now without crossing a limit."""
+        asked = {"generations": generations, "tokens": tokens, "verifier_calls": verifier_calls}
+        return all(self.remaining(k) is None or asked[k] <= self.remaining(k) for k in _LIMITED)
+
+    def reserve(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0) -> None:
+        """Spend ``generations`` and ``verifier_calls`` and hold ``tokens``, or raise :class:`BudgetExceeded`.
+
+        All or nothing: when any limit would be crossed, nothing is spent.
+        """
+        asked = {"generations": generations, "tokens": tokens, "verifier_calls": verifier_calls}
+        with self._lock:
+            for limit in _LIMITED:
+                left = self.remaining(limit)
+                if left is not None and asked[limit] > left:
+                    self.exhausted = limit
+                    raise BudgetExceeded(limit, asked[limit], left)
+            self.counts["generations"] += generations
+            self.counts["verifier_calls"] += verifier_calls
+            self._reserved_tokens += tokens
+
+    def release_tokens(self, tokens: int) -> None:
+        """Give back a token reservation whose call never happened."""
+        with self._lock:
+            self._reserved_tokens = max(0, self._reserved_tokens - tokens)
+
+    # ------------------------------------------------------------------ recording
+    def record_call(self, prompt_tokens: int, completion_tokens: int, cache_hit: bool = False,
+                    cost: float | None = None, reserved_tokens: int = 0, params: float | None = None) -> None:
+        """Record one finished backend call (settling its token reservation)."""
+        with self._lock:
+            self._reserved_tokens = max(0, self._reserved_tokens - reserved_tokens)
+            self.counts["lm_calls"] += 1
+            self.counts["cache_hits"] += int(cache_hit)
+            self.counts["prompt_tokens"] += prompt_tokens
+            self.counts["completion_tokens"] += completion_tokens
+            size = params if params is not None else self.params
+            if size:
+                self.flops += 2.0 * size * (prompt_tokens + completion_tokens)
+            if cost:
+                self.cost += cost
+
+    def spent(self) -> dict:
+        """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""
+        with self._lock:
+            return {**self.counts, "tokens": self.counts["prompt_tokens"] + self.counts["completion_tokens"],
+                    "flops": self.flops, "cost": round(self.cost, 8), "exhausted": self.exhausted}
+
+    # ------------------------------------------------------------------ context
+    @contextlib.contextmanager
+    def active(self) -> Iterator[BudgetMeter]:
+        """Make this the meter that LM calls in this context report to (see :func:`current_meter`)."""
+        token = _CURRENT.set(self)
+        try:
+            yield self
+        finally:
+            _CURRENT.reset(token)
+
+
+def current_meter() -> BudgetMeter | None:
+    """The meter LM calls in this context report to, if any."""
+    return _CURRENT.get()

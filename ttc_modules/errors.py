@@ -1,0 +1,69 @@
+"""Classifying backend failures: which ones are worth a retry, and a one-line message for the rest.
+
+DSPy 3.4 turns LiteLLM's exceptions into typed ``LMError`` classes; this file decides on them.
+Transient: rate limits (429), server errors (5xx), timeouts, dropped or refused connections.
+Permanent: authentication (401/403), bad requests (400), context too long, unknown model.
+
+Example:
+    >>> from dspy.utils.exceptions import LMRateLimitError
+    >>> is_transient(LMRateLimitError("slow down"))
+    True
+"""
+
+from __future__ import annotations
+
+from dspy.utils.exceptions import (
+    ContextWindowExceededError,
+    LMAuthError,
+    LMBillingError,
+    LMInvalidRequestError,
+    LMProviderError,
+    LMTransportError,
+    LMUnsupportedModelError,
+    is_retryable_lm_error,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures a retry may cure (429, 5xx, timeouts, connection trouble)."""
+    if isinstance(exc, Exception) and is_retryable_lm_error(exc):
+        return True
+    status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def _status(exc: BaseException) -> str:
+    status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+    return f" ({status})" if status else ""
+
+
+def _first_line(exc: BaseException, limit: int = 240) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_backend_error(exc: BaseException, lm) -> str:
+    """One line that names the model, what went wrong and how to fix it."""
+    model = lm.model
+    where = f" at {lm.kwargs['api_base']}" if lm.kwargs.get("api_base") else ""
+    message = _first_line(exc)
+    if isinstance(exc, LMAuthError) or "401" in _status(exc):
+        return (f"authentication failed for model '{model}'{where}{_status(exc)}: {message}. "
+                "Set the key in the environment variable named by backend.api_key_env")
+    if isinstance(exc, LMBillingError):
+        return f"billing refused for model '{model}'{_status(exc)}: {message}. Check the account's quota"
+    if isinstance(exc, ContextWindowExceededError):
+        return (f"prompt too long for model '{model}': {message}. Shorten the prompt, lower max_tokens or n, "
+                "or use a model with a longer context")
+    if isinstance(exc, LMUnsupportedModelError) or "NotFound" in type(exc).__name__ or "404" in _status(exc):
+        return (f"unknown model '{model}'{where}: {message}. Check backend.model "
+                "(`ttc models` lists the embedded models and configured backends)")
+    if isinstance(exc, LMInvalidRequestError):
+        return f"request rejected by model '{model}'{where}{_status(exc)}: {message}. Check the request options"
+    if isinstance(exc, LMTransportError):
+        return (f"cannot reach model '{model}'{where}: {message}. Is the server running, and is "
+                "backend.api_base right?")
+    if is_transient(exc) or isinstance(exc, LMProviderError):
+        return (f"model '{model}'{where} kept failing{_status(exc)} after {lm.retry_attempts} attempts: "
+                f"{message}. Try again later or raise retry.attempts")
+    return f"call to model '{model}'{where} failed: {type(exc).__name__}: {message}"

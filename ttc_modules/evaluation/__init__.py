@@ -1,0 +1,1 @@
+"""Evaluation: data sets and graders (the harness grows here)."""

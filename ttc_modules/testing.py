@@ -1,0 +1,78 @@
+"""Fakes for tests, ours and our users': an in-process LiteLLM provider answering from a script.
+
+:class:`ScriptedProvider` is registered with LiteLLM as ``fake/``, so a :class:`~ttc_modules.lm.TTCLM`
+built on it runs the real path (DSPy, LiteLLM, the cache, our retries and usage capture) with
+answers chosen by a function of the prompt and the sample's seed, never of the call order.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> lm = scripted_lm(lambda prompt, seed: f"The answer is {len(prompt) % 7}.", cache=False)
+    >>> lm(messages=[{"role": "user", "content": "hello"}], seed=1)
+    ['The answer is 5.']
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ttc_modules.lm import TTCLM
+
+Responder = Callable[[str, int], str]  # (last message text, seed of this sample) -> completion
+
+
+class ScriptedProvider:
+    """LiteLLM custom provider whose answers come from ``responder(prompt, seed)``.
+
+    Sample ``i`` of a request with seed ``s`` is answered for seed ``s + i``, as the embedded model
+    does. ``calls`` counts the requests that reached the provider (cache hits never do).
+    """
+
+    def __init__(self, responder: Responder):
+        self.responder = responder
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
+        from litellm.types.utils import Choices, Message, Usage
+
+        with self._lock:
+            self.calls += 1
+        params = optional_params or {}
+        prompt = str(messages[-1].get("content", "")) if messages else ""
+        seed = int(params.get("seed") or 0)
+        texts = [self.responder(prompt, seed + i) for i in range(int(params.get("n") or 1))]
+        model_response.choices = [Choices(index=i, finish_reason="stop", message=Message(role="assistant", content=t))
+                                  for i, t in enumerate(texts)]
+        completion = sum(len(t.split()) for t in texts)
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
+        model_response.usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion,
+                                     total_tokens=prompt_tokens + completion)
+        model_response.created = int(time.time())
+        return model_response
+
+    async def acompletion(self, *args, **kwargs):
+        return self.completion(*args, **kwargs)
+
+
+def _register(provider: ScriptedProvider, name: str) -> None:
+    import litellm
+    from litellm import CustomLLM
+
+    handler = type("ScriptedHandler", (CustomLLM,), {
+        "completion": lambda self, *a, **k: provider.completion(*a, **k),
+        "acompletion": lambda self, *a, **k: provider.acompletion(*a, **k)})()
+    litellm.custom_provider_map = [item for item in litellm.custom_provider_map if item["provider"] != name]
+    litellm.custom_provider_map.append({"provider": name, "custom_handler": handler})
+    litellm.utils.custom_llm_setup()
+
+
+def scripted_lm(responder: Responder, provider: str = "fake", **kwargs) -> TTCLM:
+    """A :class:`TTCLM` on a freshly registered :class:`ScriptedProvider` (``lm.provider_fake`` holds it)."""
+    fake = ScriptedProvider(responder)
+    _register(fake, provider)
+    kwargs.setdefault("batch_samples", True)
+    lm = TTCLM(f"{provider}/scripted", **kwargs)
+    lm.provider_fake = fake
+    return lm
