@@ -1,0 +1,221 @@
+"""Settings: backends, embedded models, cache, retries and concurrency, loaded with no side effects.
+
+Sources, each overriding the one before: defaults < a YAML file (``--config ttc.yaml`` or the
+``TTC_CONFIG`` variable) < environment variables ``TTC_...`` (nested with ``__``, e.g.
+``TTC_BACKEND__MODEL=openai/gpt-4o-mini``) < explicit overrides from the command line.
+
+Keys are never stored: ``api_key_env`` names the environment variable that holds one, and the
+value is read only when an LM is built. Every bad input becomes a :class:`ConfigError` whose one
+line names the value and the fix.
+
+Example:
+    >>> settings = load_settings(overrides={"concurrency": 2})
+    >>> settings.backend.model, settings.concurrency
+    ('local/smollm2-135m-instruct', 2)
+    >>> settings.resolve_backend("openai/gpt-4o-mini").model
+    'openai/gpt-4o-mini'
+"""
+
+from __future__ import annotations
+
+import contextvars
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+_YAML_FILE: contextvars.ContextVar[Path | None] = contextvars.ContextVar("ttc_yaml_file", default=None)
+
+
+class ConfigError(ValueError):
+    """A bad setting: the message is one line naming the value and the fix."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BackendConfig(_Strict):
+    """One model endpoint: the embedded model, a local server or a hosted API."""
+
+    model: str = "local/smollm2-135m-instruct"
+    api_base: str | None = None
+    api_key_env: str | None = None
+    model_type: Literal["chat", "text"] = "chat"
+    temperature: float = Field(0.8, ge=0)
+    max_tokens: int = Field(256, ge=1)
+    timeout: float = Field(120.0, gt=0)
+    params: float | None = Field(None, gt=0)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def api_key(self) -> str | None:
+        """The key from the environment variable named by ``api_key_env`` (None when not set up)."""
+        if self.api_key_env is None:
+            return None
+        key = os.environ.get(self.api_key_env, "")
+        if not key:
+            raise ConfigError(f"backend '{self.model}' reads its key from ${self.api_key_env}, which is not set; "
+                              f"export {self.api_key_env}=... (or remove api_key_env for a server without keys)")
+        return key
+
+
+class LocalModelConfig(_Strict):
+    """A GGUF file of the user's, served by the embedded backend as ``local/<name>``."""
+
+    path: Path
+    chat: bool = True
+    n_ctx: int = Field(16384, ge=256)
+    params: float | None = Field(None, gt=0)
+
+
+class CacheConfig(_Strict):
+    """Where LM calls and verifier scores are cached."""
+
+    dir: Path = Path("~/.cache/dspy-ttc")
+    enabled: bool = True
+
+    @field_validator("dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+class RetryConfig(_Strict):
+    """Retries of transient failures: jittered exponential backoff between the bounds."""
+
+    attempts: int = Field(5, ge=1)
+    initial_wait: float = Field(0.5, ge=0)
+    max_wait: float = Field(20.0, ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see the module docstring for where values come from."""
+
+    model_config = SettingsConfigDict(env_prefix="TTC_", env_nested_delimiter="__", extra="forbid")
+
+    backend: BackendConfig = Field(default_factory=BackendConfig)
+    backends: dict[str, BackendConfig] = Field(default_factory=dict)
+    local_models: dict[str, LocalModelConfig] = Field(default_factory=dict)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    concurrency: int = Field(8, ge=1)
+    seed: int = 0
+    threads: int | None = Field(None, ge=1)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (init arguments) over ``TTC_`` variables over the YAML file over defaults."""
+        yaml_file = _YAML_FILE.get()
+        if yaml_file is None:
+            return init_settings, env_settings
+        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file)
+
+    def resolve_backend(self, name_or_model: str | None) -> BackendConfig:
+        """``settings.backend`` for None, a named backend, or the default backend with another model."""
+        if name_or_model is None:
+            return self.backend
+        if name_or_model in self.backends:
+            return self.backends[name_or_model]
+        if "/" not in name_or_model:
+            known = ", ".join(sorted(self.backends)) or "none configured"
+            raise ConfigError(f"unknown model or backend '{name_or_model}'; give a LiteLLM model string such as "
+                              f"openai/gpt-4o-mini or local/smollm2-135m-instruct, or a backend name ({known})")
+        return self.backend.model_copy(update={"model": name_or_model})
+
+    def redacted_dump(self) -> dict:
+        """The settings as JSON-ready data; holds variable names only, never a key."""
+        return self.model_dump(mode="json")
+
+
+def load_settings(config_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Load settings from defaults, ``config_file`` (or ``$TTC_CONFIG``), ``TTC_...`` variables and ``overrides``.
+
+    Args:
+        config_file: a YAML file; None reads ``$TTC_CONFIG`` if set.
+        overrides: dotted keys to values, e.g. ``{"backend.model": "openai/gpt-4o-mini"}``; None values
+            are ignored, so flags that were not given change nothing.
+    """
+    path = config_file or os.environ.get("TTC_CONFIG") or None
+    if path:
+        _read_yaml(Path(path))  # a missing or malformed file fails here, with its name and line
+    flags: dict = {}
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(flags, dotted, value)
+    token = _YAML_FILE.set(Path(path) if path else None)
+    try:
+        return Settings(**flags)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(path) if path else None)) from None
+    finally:
+        _YAML_FILE.reset(token)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}; pass an existing YAML file (see examples/configs/)")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"malformed YAML in {where}: {problem}; fix the syntax there") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings at the top level, got {type(data).__name__}")
+    return data
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set '{dotted}': '{part}' is not a section")
+    node[leaf] = value
+
+
+def _source_of(loc: tuple, config_file: str | None) -> str:
+    """Where a setting most likely came from: its TTC_ variable if set, else the file, else a flag."""
+    variable = "TTC_" + "__".join(str(p) for p in loc).upper()
+    if variable in os.environ:
+        return f"environment variable {variable}"
+    return config_file or "command-line flags"
+
+
+def _describe(exc: ValidationError, config_file: str | None) -> str:
+    error = exc.errors()[0]
+    loc = tuple(error["loc"])
+    source = _source_of(loc, config_file)
+    if error["type"] == "extra_forbidden":
+        return _unknown_key(loc, source)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(map(str, loc))}: {message}, got {error.get('input')!r} (in {source}); fix that value"
+
+
+def _unknown_key(loc: tuple, source: str) -> str:
+    dotted = ".".join(str(p) for p in loc)
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        inner = getattr(field, "annotation", None) if field else None
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            model = inner
+        elif inner is not None and getattr(inner, "__args__", None):
+            model = inner.__args__[-1]  # dict[str, Model]: the named entry's model
+    known = sorted(model.model_fields)
+    guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f" did you mean '{guess[0]}'?" if guess else ""
+    return f"unknown config key '{dotted}' (in {source});{hint} valid keys here: {', '.join(known)}"
