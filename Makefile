@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-QUESTION ?= Mia had 20 dollars. She spent 7 dollars on lunch and 5 dollars on a book. How much money does she have left?
+QUESTION ?= Tom has 3 apples and buys 4 more. Then he eats 2 of them. How many apples does Tom have now?
 
 .PHONY: install demo test lint bench clean
 

@@ -1,3 +1,4 @@
+import contextlib
 import threading
 
 import pytest
@@ -67,10 +68,8 @@ def test_concurrent_reservations_never_exceed_the_limit(limit, asks):
     meter = BudgetMeter(Budget(generations=limit, tokens=limit * 10))
 
     def spend(amount):
-        try:
+        with contextlib.suppress(BudgetExceeded):
             meter.reserve(generations=amount, tokens=amount * 10)
-        except BudgetExceeded:
-            pass
 
     threads = [threading.Thread(target=spend, args=(a,)) for a in asks]
     for thread in threads:

@@ -75,22 +75,25 @@ def solve(
     seed: Annotated[int | None, typer.Option(help="Seed: the same seed replays from the cache.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    token_budget: Annotated[int | None, typer.Option(help="At most this many tokens over all calls.")] = None,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
     """Answer QUESTION by best-of-N with a majority vote on the configured model."""
+    from ttc_modules.budget import Budget
     from ttc_modules.solve import check_question
 
     check_question(question)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
+    budget = Budget(generations=n, tokens=token_budget)
     settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     from ttc_modules.lm import build_lm
     from ttc_modules.solve import solve as run
 
     lm = build_lm(settings, model)
     with err.status(f"sampling {n} solutions from {lm.model}...", spinner="dots"):
-        result = run(question, lm, n=n, seed=settings.seed if seed is None else seed)
+        result = run(question, lm, n=n, seed=settings.seed if seed is None else seed, budget=budget)
     result["model"] = lm.model
     if as_json:
         out.print_json(json.dumps(result))

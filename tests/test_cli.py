@@ -1,0 +1,113 @@
+"""The `ttc` command: real runs on the embedded model and one-line errors for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from ttc_modules.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, env=None):
+    return runner.invoke(app, list(args), env=env)
+
+
+def one_line_error(result, *needles):
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert message.startswith("error:") and "Traceback" not in message
+    assert len(message.splitlines()) == 1, message
+    for needle in needles:
+        assert needle in message, message
+
+
+def test_empty_question():
+    one_line_error(run("solve", "  "), "question is empty")
+
+
+def test_n_below_one():
+    one_line_error(run("solve", "What is 2 + 2?", "--n", "0"), "--n must be >= 1, got 0")
+
+
+def test_unknown_embedded_model():
+    one_line_error(run("solve", "What is 2 + 2?", "--model", "local/nope"), "local/nope", "local_models")
+
+
+def test_unknown_model_name_without_provider():
+    one_line_error(run("solve", "What is 2 + 2?", "--model", "gpt4"), "'gpt4'", "openai/gpt-4o-mini")
+
+
+def test_missing_gguf_file(tmp_path):
+    config = tmp_path / "ttc.yaml"
+    config.write_text(f"local_models:\n  mine: {{path: {tmp_path / 'missing.gguf'}}}\nbackend: {{model: local/mine}}\n")
+    one_line_error(run("solve", "What is 2 + 2?", "--config", str(config)), "missing.gguf", "GGUF file not found")
+
+
+def test_malformed_yaml(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("backend:\n  model: [unclosed\n")
+    one_line_error(run("solve", "What is 2 + 2?", "--config", str(config)), "bad.yaml", "line")
+
+
+def test_unknown_config_key(tmp_path):
+    config = tmp_path / "ttc.yaml"
+    config.write_text("backend:\n  modle: local/smollm2-135m-instruct\n")
+    one_line_error(run("models", "--config", str(config)), "backend.modle", "did you mean 'model'")
+
+
+def test_missing_config_file(tmp_path):
+    one_line_error(run("models", "--config", str(tmp_path / "nope.yaml")), "nope.yaml")
+
+
+def test_negative_token_budget():
+    one_line_error(run("solve", "What is 2 + 2?", "--token-budget", "-5"), "tokens", "-5")
+
+
+def test_unset_key_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv("TTC_TEST_KEY", raising=False)
+    config = tmp_path / "ttc.yaml"
+    config.write_text("backend: {model: openai/gpt-4o-mini, api_key_env: TTC_TEST_KEY}\n")
+    one_line_error(run("solve", "What is 2 + 2?", "--config", str(config)), "TTC_TEST_KEY", "export")
+
+
+def test_models_lists_embedded_and_configured(tmp_path):
+    config = tmp_path / "ttc.yaml"
+    config.write_text("backends:\n  gpu: {model: openai/qwen, api_base: 'http://127.0.0.1:8000/v1'}\n")
+    result = run("models", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output)
+    names = [row["model"] for row in listing["embedded"]]
+    assert "local/smollm2-135m-instruct" in names and "local/gemma3-270m" in names
+    assert listing["backends"]["gpu"]["api_base"] == "http://127.0.0.1:8000/v1"
+
+
+def test_cache_info_and_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("TTC_CACHE__DIR", str(tmp_path / "c"))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "x").write_text("data")
+    assert "files: 1" in run("cache", "info").output
+    assert run("cache", "clear", "--yes").exit_code == 0
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.integration
+def test_solve_json_on_the_embedded_model_then_from_cache(tmp_path):
+    env = {"TTC_CACHE__DIR": str(tmp_path / "cache"), "TTC_BACKEND__MAX_TOKENS": "48"}
+    command = [sys.executable, "-m", "ttc_modules.cli", "solve", "Tom has 3 apples and buys 4 more. "
+               "How many apples does he have?", "--n", "4", "--json"]
+    import os
+
+    first = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, timeout=300)
+    assert first.returncode == 0, first.stderr
+    result = json.loads(first.stdout)
+    assert {"answer", "candidates", "spent"} <= set(result)
+    assert len(result["candidates"]) == 4 and result["spent"]["generations"] == 4
+    again = json.loads(subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env},
+                                      timeout=300).stdout)
+    assert again["candidates"] == result["candidates"]
+    assert again["spent"]["cache_hits"] == again["spent"]["lm_calls"] >= 1
+    assert again["spent"]["completion_tokens"] == result["spent"]["completion_tokens"]

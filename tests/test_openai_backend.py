@@ -1,0 +1,90 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1, reached through LiteLLM's openai/ provider."""
+
+import pytest
+
+from ttc_modules.budget import BudgetMeter
+from ttc_modules.lm import TTCLM, BackendError, sample
+from ttc_modules.openai_server import OpenAIStubServer
+
+pytestmark = pytest.mark.integration
+
+MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
+
+
+@pytest.fixture
+def server():
+    with OpenAIStubServer(api_key="secret") as running:
+        yield running
+
+
+def lm_for(server, key="secret", model="openai/stub-model", **kwargs):
+    kwargs.setdefault("retry_initial_wait", 0.01)
+    kwargs.setdefault("retry_max_wait", 0.05)
+    return TTCLM(model, api_base=server.base_url, api_key=key, temperature=0.8, max_tokens=64, **kwargs)
+
+
+def test_n_samples_in_one_request_and_a_rerun_from_the_cache(server):
+    lm = lm_for(server)
+    meter = BudgetMeter()
+    texts = sample(lm, MESSAGES, n=3, seed=1)
+    assert len(texts) == 3 and len(set(texts)) > 1 and server.count == 1
+    assert server.requests[0]["n"] == 3 and server.requests[0]["seed"] == 1
+    with meter.active():
+        assert sample(lm, MESSAGES, n=3, seed=1) == texts
+    assert server.count == 1 and meter.spent()["cache_hits"] == 1 and meter.spent()["completion_tokens"] > 0
+
+
+def test_429_and_500_are_retried(server):
+    server.fail_next(429, 500)
+    texts = sample(lm_for(server), MESSAGES, n=1, seed=2)
+    assert texts and server.count == 3
+
+
+def test_retries_are_not_stacked(server):
+    server.fail_next(500, 500, 500, 500, 500, 500)
+    with pytest.raises(BackendError, match="kept failing"):
+        sample(lm_for(server, retry_attempts=3), MESSAGES, n=1, seed=3)
+    assert server.count == 3  # our three attempts, nothing retried underneath them
+
+
+def test_401_fails_at_once_with_the_fix(server):
+    with pytest.raises(BackendError) as info:
+        sample(lm_for(server, key="wrong"), MESSAGES, n=1, seed=4)
+    assert server.count == 1
+    message = str(info.value)
+    assert "authentication failed" in message and "openai/stub-model" in message and "api_key_env" in message
+    assert "\n" not in message and "wrong" not in message
+
+
+def test_400_is_not_retried(server):
+    server.fail_next(400)
+    with pytest.raises(BackendError, match="rejected"):
+        sample(lm_for(server), MESSAGES, n=1, seed=5)
+    assert server.count == 1
+
+
+def test_unknown_model_is_named(server):
+    with pytest.raises(BackendError, match="unknown model 'openai/no-such-model'"):
+        sample(lm_for(server, model="openai/no-such-model"), MESSAGES, n=1, seed=6)
+    assert server.count == 1
+
+
+def test_unreachable_server_says_so():
+    with OpenAIStubServer() as stopped:
+        base = stopped.base_url
+    lm = TTCLM("openai/stub-model", api_base=base, api_key="k", retry_attempts=2, retry_initial_wait=0.01,
+               retry_max_wait=0.02, max_tokens=16)
+    with pytest.raises(BackendError, match="cannot reach|kept failing"):
+        sample(lm, MESSAGES, n=1, seed=7)
+
+
+def test_a_server_that_ignores_n_is_topped_up(server):
+    lm = lm_for(server)
+    original = server.complete
+
+    def one_choice(body, chat):
+        return original({**body, "n": 1}, chat)
+
+    server.complete = one_choice
+    texts = sample(lm, MESSAGES, n=3, seed=8)
+    assert len(texts) == 3 and server.count == 3

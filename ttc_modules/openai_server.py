@@ -1,0 +1,253 @@
+"""A small real HTTP server that speaks the OpenAI chat and text completion API, on 127.0.0.1.
+
+It stands in for vLLM, SGLang or llama.cpp's server in tests and benchmarks: reached through
+LiteLLM's ``openai/`` provider with ``api_base``, it exercises the real HTTP path (connection,
+status codes, ``Retry-After``, ``n`` choices, usage) with answers that are deterministic per
+prompt, seed and choice index. It can inject failures (429, 500, ...), require an API key, wait a
+fixed delay per request and serve at most C requests at once.
+
+Example:
+    >>> import json, urllib.request
+    >>> with OpenAIStubServer() as server:
+    ...     body = json.dumps({"model": "stub-model", "n": 2,
+    ...                        "messages": [{"role": "user", "content": "hi"}]}).encode()
+    ...     request = urllib.request.Request(server.base_url + "/chat/completions", body,
+    ...                                      {"Content-Type": "application/json"})
+    ...     reply = json.load(urllib.request.urlopen(request))
+    >>> len(reply["choices"])
+    2
+
+Run it by hand: ``python -m ttc_modules.openai_server --port 8000 --delay 0.05 --concurrency 4``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+logger = logging.getLogger(__name__)
+
+Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, seed, temperature) -> text
+
+
+def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature: float) -> str:
+    """A short arithmetic solution whose numbers depend on (prompt, seed, index) only."""
+    digest = hashlib.sha256(f"{prompt}|{seed}|{index if temperature > 0 else 0}".encode()).digest()
+    a, b = digest[0] % 20, digest[1] % 20
+    return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
+
+
+def _tokens(text: str) -> list[str]:
+    return text.split()
+
+
+class OpenAIStubServer:
+    """The server; a context manager that starts it in a daemon thread and stops it on exit.
+
+    Args:
+        delay: seconds each completion request waits before answering.
+        concurrency: completion requests served at once (None: unlimited).
+        api_key: when set, requests without ``Authorization: Bearer <api_key>`` get 401.
+        failures: status codes returned, in order, by the first completion requests.
+        responder: makes each choice's text (default :func:`arithmetic_responder`).
+        model: the model name listed by ``GET /v1/models``.
+        port: 0 picks a free port.
+    """
+
+    def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
+                 failures: list[int] | None = None, responder: Responder = arithmetic_responder,
+                 model: str = "stub-model", port: int = 0):
+        self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
+        self._failures = list(failures or [])
+        self._slots = threading.Semaphore(concurrency) if concurrency else None
+        self._lock = threading.Lock()
+        self.requests: list[dict] = []
+        self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._http.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL, e.g. ``http://127.0.0.1:8123/v1``."""
+        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
+
+    @property
+    def count(self) -> int:
+        """Completion requests received, failed ones included."""
+        with self._lock:
+            return len(self.requests)
+
+    def fail_next(self, *codes: int) -> None:
+        """Answer the next completion requests with these status codes, in order."""
+        with self._lock:
+            self._failures.extend(codes)
+
+    def start(self) -> OpenAIStubServer:
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    def __enter__(self) -> OpenAIStubServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ request handling
+    def _record(self, body: dict) -> int | None:
+        """Log the request; return the status code to fail it with, if one is queued."""
+        with self._lock:
+            self.requests.append(body)
+            return self._failures.pop(0) if self._failures else None
+
+    def complete(self, body: dict, chat: bool) -> dict:
+        """The response body for a chat (``chat=True``) or text completion request."""
+        prompt = (" ".join(str(m.get("content", "")) for m in body.get("messages", [])) if chat
+                  else str(body.get("prompt", "")))
+        choices = [self._choice(body, prompt, i, chat) for i in range(int(body.get("n") or 1))]
+        completion = sum(choice.pop("_tokens") for choice in choices)
+        prompt_tokens = len(_tokens(prompt))
+        return {"id": f"stub-{uuid.uuid4().hex[:12]}", "object": "chat.completion" if chat else "text_completion",
+                "created": int(time.time()), "model": body.get("model", self.model), "choices": choices,
+                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
+                          "total_tokens": prompt_tokens + completion}}
+
+    def _choice(self, body: dict, prompt: str, index: int, chat: bool) -> dict:
+        text = self.responder(prompt, index, body.get("seed"), float(body.get("temperature", 1.0) or 0.0))
+        text, finish = _apply_limits(text, body.get("stop"), body.get("max_tokens"))
+        choice = {"index": index, "finish_reason": finish, "_tokens": len(_tokens(text))}
+        if chat:
+            choice["message"] = {"role": "assistant", "content": text}
+        else:
+            choice["text"] = text
+        if body.get("logprobs"):
+            choice["logprobs"] = {"content": _logprobs(text, int(body.get("top_logprobs") or 0))}
+        return choice
+
+
+def _apply_limits(text: str, stop, max_tokens) -> tuple[str, str]:
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    hits = [text.find(s) for s in stops if s and s in text]
+    if hits:
+        return text[: min(hits)], "stop"
+    words = _tokens(text)
+    if max_tokens is not None and len(words) > int(max_tokens):
+        return " ".join(words[: int(max_tokens)]), "length"
+    return text, "stop"
+
+
+def _logprobs(text: str, top: int) -> list[dict]:
+    entries = []
+    for position, token in enumerate(_tokens(text)):
+        logprob = -((hash_fraction(token, position) * 2.0) + 0.01)
+        alternatives = [{"token": token, "logprob": logprob, "bytes": list(token.encode())}]
+        alternatives += [{"token": f"{token}~{k}", "logprob": logprob - k - 1, "bytes": list(f"{token}~{k}".encode())}
+                         for k in range(max(0, top - 1))]
+        entries.append({"token": token, "logprob": logprob, "bytes": list(token.encode()),
+                        "top_logprobs": alternatives[:top]})
+    return entries
+
+
+def hash_fraction(token: str, position: int) -> float:
+    """A deterministic number in [0, 1) for a token at a position."""
+    return hashlib.sha256(f"{token}|{position}".encode()).digest()[0] / 256
+
+
+def _error(status: int) -> dict:
+    kinds = {400: ("invalid_request_error", "bad_request"), 401: ("invalid_request_error", "invalid_api_key"),
+             404: ("invalid_request_error", "not_found"), 429: ("rate_limit_error", "rate_limit_exceeded")}
+    kind, code = kinds.get(status, ("server_error", "server_error"))
+    message = {401: "Incorrect API key provided", 404: "Not found",
+               429: "Rate limit reached, retry after 0 s"}.get(status, f"Injected error {status}")
+    return {"error": {"message": message, "type": kind, "code": code}}
+
+
+def _handler_for(server: OpenAIStubServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+            logger.debug("%s " + format, self.address_string(), *args)
+
+        def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _authorised(self) -> bool:
+            return server.api_key is None or self.headers.get("Authorization") == f"Bearer {server.api_key}"
+
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            if not self._authorised():
+                return self._send(401, _error(401))
+            if self.path.rstrip("/") != "/v1/models":
+                return self._send(404, _error(404))
+            self._send(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "stub"}]})
+
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            routes = {"/v1/chat/completions": True, "/v1/completions": False}
+            body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.rstrip("/") not in routes:
+                return self._send(404, _error(404))
+            try:
+                body = json.loads(body_bytes or b"{}")
+            except json.JSONDecodeError:
+                return self._send(400, _error(400))
+            self._answer(body, routes[self.path.rstrip("/")])
+
+        def _answer(self, body: dict, chat: bool) -> None:
+            failure = server._record(body)
+            if not self._authorised():
+                return self._send(401, _error(401))
+            if body.get("model") != server.model:
+                return self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                                  "type": "invalid_request_error", "code": "model_not_found"}})
+            if failure:
+                return self._send(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
+            if server._slots is None:
+                time.sleep(server.delay)
+                return self._send(200, server.complete(body, chat))
+            with server._slots:
+                time.sleep(server.delay)
+                payload = server.complete(body, chat)
+            self._send(200, payload)
+
+    return Handler
+
+
+def main() -> None:
+    """Serve in the foreground until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="An OpenAI-compatible stub server on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds per completion request")
+    parser.add_argument("--concurrency", type=int, default=None, help="requests served at once")
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args()
+    server = OpenAIStubServer(delay=args.delay, concurrency=args.concurrency, api_key=args.api_key, port=args.port)
+    print(f"serving the OpenAI API at {server.base_url} (Ctrl-C stops)", flush=True)
+    try:
+        server._http.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._http.server_close()
+
+
+if __name__ == "__main__":
+    main()
