@@ -83,3 +83,26 @@ def test_meter_is_reported_from_worker_threads():
     with meter.active():
         sample(lm, MESSAGES, n=6, seed=0)
     assert meter.spent()["lm_calls"] == 6
+
+
+def test_dspy_modules_run_on_it_and_are_metered():
+    import dspy
+
+    lm = scripted_lm(lambda prompt, seed: f"[[ ## answer ## ]]\n{seed}\n\n[[ ## completed ## ]]")
+    meter = BudgetMeter()
+    with dspy.context(lm=lm), meter.active():
+        prediction = dspy.Predict("question -> answer")(question="2 + 2?", config={"seed": 4})
+    assert prediction.answer == "4"
+    assert meter.spent()["lm_calls"] == 1 and meter.spent()["prompt_tokens"] > 0
+
+
+def test_lm_survives_pickling_for_dspy_save_and_copy():
+    import copy
+    import pickle
+
+    from ttc_modules.lm import TTCLM
+
+    lm = TTCLM("local/smollm2-135m-instruct", concurrency=3)
+    clone = pickle.loads(pickle.dumps(lm))
+    assert clone.concurrency == 3 and clone.model == lm.model
+    assert copy.deepcopy(lm).params == lm.params

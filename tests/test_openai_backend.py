@@ -88,3 +88,15 @@ def test_a_server_that_ignores_n_is_topped_up(server):
     server.complete = one_choice
     texts = sample(lm, MESSAGES, n=3, seed=8)
     assert len(texts) == 3 and server.count == 3
+
+
+def test_the_key_is_never_written_to_the_cache(server, tmp_path):
+    import dspy
+
+    lm = TTCLM("openai/stub-model", api_base=server.base_url, api_key="secret", max_tokens=16)
+    sample(lm, MESSAGES, n=2, seed=9)
+    dspy.cache.reset_memory_cache()
+    cache_dir = tmp_path / "cache"
+    written = b"".join(p.read_bytes() for p in cache_dir.rglob("*") if p.is_file())
+    assert written and b"secret" not in written
+    assert "secret" not in str(lm.history[-1]["kwargs"])
