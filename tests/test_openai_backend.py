@@ -100,3 +100,17 @@ def test_the_key_is_never_written_to_the_cache(server, tmp_path):
     written = b"".join(p.read_bytes() for p in cache_dir.rglob("*") if p.is_file())
     assert written and b"secret" not in written
     assert "secret" not in str(lm.history[-1]["kwargs"])
+
+
+def test_a_dropped_connection_is_retried(server):
+    server.fail_next(0)
+    assert sample(lm_for(server), MESSAGES, n=1, seed=10) and server.count == 2
+
+
+def test_timeouts_are_retried_then_reported():
+    with OpenAIStubServer(delay=1.0) as slow:
+        lm = TTCLM("openai/stub-model", api_base=slow.base_url, api_key="k", timeout=0.2, retry_attempts=2,
+                   retry_initial_wait=0.01, retry_max_wait=0.02, max_tokens=16)
+        with pytest.raises(BackendError, match="stub-model"):
+            sample(lm, MESSAGES, n=1, seed=11)
+        assert slow.count == 2

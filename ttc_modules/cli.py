@@ -2,7 +2,7 @@
 
 Heavy imports (DSPy, LiteLLM, llama.cpp) happen inside the commands, so ``ttc --help`` is instant.
 Every expected failure (bad config, unknown model, unreachable server, bad arguments) ends in one
-line on stderr and exit code 2, never a traceback.
+line on stderr and exit code 2, never a traceback (set ``TTC_DEBUG=1`` to see it anyway).
 
 Example:
     $ ttc solve "Sam has 5 pencils and buys 3 more. How many pencils does he have?" --n 8
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -56,6 +57,8 @@ def friendly_errors(command):
 
 
 def _fail(exc: BaseException) -> None:
+    if os.environ.get("TTC_DEBUG"):
+        raise exc  # TTC_DEBUG=1 shows the whole traceback
     err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 

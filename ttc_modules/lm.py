@@ -94,7 +94,7 @@ class TTCLM(dspy.LM):
         from ttc_modules.dspy_compat import execute, finalize, prepare
 
         call = prepare(self, prompt, messages, kwargs)
-        reserved = _reserve_tokens(self, call)
+        reserved = _reserve_tokens(call)
         try:
             with self._slots:
                 result = _with_retries(self, lambda: execute(self, call))
@@ -111,7 +111,7 @@ class TTCLM(dspy.LM):
 
 
 # ---------------------------------------------------------------------------- budget hooks
-def _token_bound(lm: TTCLM, call) -> int:
+def _token_bound(call) -> int:
     """An upper bound on a call's tokens: one token per prompt byte plus template overhead,
     and ``n x max_tokens`` for the completions."""
     prompt = sum(len(str(m.get("content", "")).encode()) + 8 for m in call.legacy.get("messages", []))
@@ -119,11 +119,11 @@ def _token_bound(lm: TTCLM, call) -> int:
     return prompt + 64 + call.n * int(max_tokens)
 
 
-def _reserve_tokens(lm: TTCLM, call) -> tuple:
+def _reserve_tokens(call) -> tuple:
     meter = current_meter()
     if meter is None or meter.budget.tokens is None:
         return (meter, 0)
-    bound = _token_bound(lm, call)
+    bound = _token_bound(call)
     meter.reserve(tokens=bound)
     return (meter, bound)
 

@@ -162,16 +162,21 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
         handler.threads = threads
 
 
-def _chat_prompt(engine: LocalEngine, messages: list[dict]) -> tuple[str, list[str]]:
+_formatters: dict[str, object] = {}
+
+
+def _chat_formatter(engine: LocalEngine):
+    """The GGUF's chat template, compiled once per model file."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    meta = engine.metadata()
-    tokens = {key: engine.piece(int(meta[f"tokenizer.ggml.{key}_token_id"])).decode("utf-8", "ignore")
-              for key in ("bos", "eos") if f"tokenizer.ggml.{key}_token_id" in meta}
-    formatter = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=tokens.get("eos", ""),
-                                    bos_token=tokens.get("bos", ""))
-    rendered = formatter(messages=[{"role": m["role"], "content": _text(m)} for m in messages])
-    return rendered.prompt, []
+    key = str(engine.path)
+    if key not in _formatters:
+        meta = engine.metadata()
+        special = {kind: engine.piece(int(meta[f"tokenizer.ggml.{kind}_token_id"])).decode("utf-8", "ignore")
+                   for kind in ("bos", "eos") if f"tokenizer.ggml.{kind}_token_id" in meta}
+        _formatters[key] = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=special.get("eos", ""),
+                                               bos_token=special.get("bos", ""))
+    return _formatters[key]
 
 
 def _text(message: dict) -> str:
@@ -184,8 +189,8 @@ def _text(message: dict) -> str:
 def render_prompt(model: EmbeddedModel, engine: LocalEngine, messages: list[dict]) -> list[int]:
     """Token ids of the prompt: the chat template for chat models, the last message's text for base ones."""
     if model.chat and "tokenizer.chat_template" in engine.metadata():
-        prompt, _ = _chat_prompt(engine, messages)
-        return engine.tokenize(prompt, add_special=False)
+        rendered = _chat_formatter(engine)(messages=[{"role": m["role"], "content": _text(m)} for m in messages])
+        return engine.tokenize(rendered.prompt, add_special=False)
     return engine.tokenize(_text(messages[-1]) if messages else "")
 
 
@@ -195,7 +200,7 @@ def _generation_options(params: dict) -> dict:
     return {
         "n": int(params.get("n") or 1),
         "max_tokens": int(params.get("max_tokens") or params.get("max_completion_tokens") or 256),
-        "temperature": float(params["temperature"]) if params.get("temperature") is not None else 0.8,
+        "temperature": float(params["temperature"]) if params.get("temperature") is not None else 1.0,
         "top_p": float(params["top_p"]) if params.get("top_p") is not None else 1.0,
         "seed": params.get("seed"),
         "stop": [stop] if isinstance(stop, str) else list(stop or []),

@@ -55,7 +55,8 @@ class OpenAIStubServer:
         delay: seconds each completion request waits before answering.
         concurrency: completion requests served at once (None: unlimited).
         api_key: when set, requests without ``Authorization: Bearer <api_key>`` get 401.
-        failures: status codes returned, in order, by the first completion requests.
+        failures: status codes returned, in order, by the first completion requests; 0 drops the
+            connection without an answer.
         responder: makes each choice's text (default :func:`arithmetic_responder`).
         model: the model name listed by ``GET /v1/models``.
         port: 0 picks a free port.
@@ -213,11 +214,14 @@ def _handler_for(server: OpenAIStubServer) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, body: dict, chat: bool) -> None:
             failure = server._record(body)
-            if not self._authorised():
+            if failure is None and not self._authorised():
                 return self._send(401, _error(401))
-            if body.get("model") != server.model:
+            if failure is None and body.get("model") != server.model:
                 return self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
                                                   "type": "invalid_request_error", "code": "model_not_found"}})
+            if failure == 0:  # a dropped connection: no status line at all
+                self.close_connection = True
+                return None
             if failure:
                 return self._send(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
             if server._slots is None:
