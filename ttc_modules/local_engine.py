@@ -79,6 +79,7 @@ class LocalEngine:
 
     def __init__(self, path: Path, n_ctx: int = 16384, threads: int | None = None):
         from llama_cpp import _internals, _logger, llama_cpp
+        from llama_cpp._utils import suppress_stdout_stderr
 
         _logger.set_verbose(False)  # llama.cpp logs every tensor at load; keep errors only
         self._c = llama_cpp
@@ -91,8 +92,9 @@ class LocalEngine:
         self.vocab = llama_cpp.llama_model_get_vocab(self.model.model)
         self.n_vocab = self.model.n_vocab()
         self.max_sequences = min(64, llama_cpp.llama_max_parallel_sequences())
-        self.ctx = _internals.LlamaContext(model=self.model, params=self._context_params(n_ctx),
-                                           verbose=False)
+        with suppress_stdout_stderr(disable=False):  # a context longer than the training one is warned about
+            self.ctx = _internals.LlamaContext(model=self.model, params=self._context_params(n_ctx),
+                                               verbose=False)
         self.n_ctx = self.ctx.n_ctx()
         self.n_batch = llama_cpp.llama_n_batch(self.ctx.ctx)  # llama.cpp may lower what we asked for
         self.n_params = self.model.n_params()
