@@ -1,6 +1,12 @@
-"""Choosing one answer from many: majority vote (and, with verifier scores, weighted vote).
+"""Choosing one answer from many, and turning per-step verifier scores into one score.
+
+Step aggregation (the paper, §5.1): ``last`` (the default: the process verifier's score at the
+final step), ``min``, ``prod`` and ``mean``. Answer selection: ``majority`` vote, ``weighted``
+vote (sum of scores per normalised answer), ``naive`` (the single highest score).
 
 Example:
+    >>> aggregate_steps([0.9, 0.4, 0.8], "last"), aggregate_steps([0.9, 0.4, 0.8], "min")
+    (0.8, 0.4)
     >>> majority_vote(["7", "7", "8", None])
     '7'
     >>> weighted_vote(["7", "8", "8"], [0.9, 0.2, 0.3])
@@ -9,8 +15,45 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Literal
+
+StepAggregation = Literal["last", "min", "prod", "mean"]
+Selection = Literal["naive", "majority", "weighted"]
+
+
+def aggregate_steps(step_scores: Sequence[float], how: StepAggregation = "last") -> float:
+    """One score for a whole solution from its per-step scores (0.0 when there are none)."""
+    if not step_scores:
+        return 0.0
+    if how == "last":
+        return float(step_scores[-1])
+    if how == "min":
+        return float(min(step_scores))
+    if how == "prod":
+        return float(math.prod(step_scores))
+    if how == "mean":
+        return float(sum(step_scores) / len(step_scores))
+    raise ValueError(f"unknown step aggregation {how!r}; use one of last, min, prod, mean")
+
+
+def select(answers: Sequence[str | None], scores: Sequence[float], how: Selection) -> int | None:
+    """The index of the chosen candidate: the best-scored one holding the winning answer.
+
+    ``naive`` takes the highest score; ``majority`` and ``weighted`` vote on answers first.
+    None when no candidate has an answer.
+    """
+    if how not in ("naive", "majority", "weighted"):
+        raise ValueError(f"unknown selection {how!r}; use one of naive, majority, weighted")
+    candidates = [i for i, a in enumerate(answers) if a is not None]
+    if not candidates:
+        return None
+    if how == "naive":
+        return max(candidates, key=lambda i: scores[i])
+    winner = majority_vote(answers) if how == "majority" else weighted_vote(answers, scores)
+    return max((i for i in candidates if answers[i] == winner), key=lambda i: scores[i])
 
 
 def majority_vote(answers: Sequence[str | None]) -> str | None:

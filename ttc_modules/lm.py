@@ -27,10 +27,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import dspy
@@ -152,9 +154,15 @@ def _usage_of(lm: TTCLM, call, result) -> dict:
     return usage
 
 
+_USAGE_SINK: contextvars.ContextVar[list | None] = contextvars.ContextVar("ttc_usage_sink", default=None)
+
+
 def _report(lm: TTCLM, call, result, reserved: tuple) -> None:
     meter, tokens = reserved
     usage = _usage_of(lm, call, result)
+    sink = _USAGE_SINK.get()
+    if sink is not None:
+        sink.append(usage)
     meter = meter or current_meter()
     if meter is None:
         return
@@ -200,7 +208,30 @@ def _wait_honouring_retry_after(fallback):
 
 
 # ---------------------------------------------------------------------------- sampling
-def sample(lm: TTCLM, messages: list[dict], n: int, seed: int = 0, **kwargs) -> list[str]:
+@contextlib.contextmanager
+def collect_usage() -> Iterator[list[dict]]:
+    """Collect the usage of every LM call made in this context (threads started by us included)."""
+    usages: list[dict] = []
+    token = _USAGE_SINK.set(usages)
+    try:
+        yield usages
+    finally:
+        _USAGE_SINK.reset(token)
+
+
+class Samples(list):
+    """The texts of :func:`sample`, with the tokens they took (cache hits included).
+
+    ``tokens[i]`` is sample i's share of the completion tokens, split in proportion to text
+    length (usage is reported per request, not per choice); the shares add up to the exact total.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tokens: list[int]
+
+
+def sample(lm: TTCLM, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples:
     """Draw ``n`` samples of one prompt; sample ``i`` has rollout id ``i`` and seed ``seed + i``.
 
     Where the backend takes ``n`` the samples share one request (the backend batches them);
@@ -210,18 +241,48 @@ def sample(lm: TTCLM, messages: list[dict], n: int, seed: int = 0, **kwargs) -> 
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}; ask for at least one sample")
+    with collect_usage() as usages:
+        texts, per_call = _draw(lm, messages, n, seed, kwargs)
+    samples = Samples(texts)
+    samples.prompt_tokens = sum(int(u.get("prompt_tokens") or 0) for u in usages)
+    samples.completion_tokens = sum(int(u.get("completion_tokens") or 0) for u in usages)
+    samples.tokens = _split_tokens(texts, per_call, usages)
+    return samples
+
+
+def _draw(lm: TTCLM, messages: list[dict], n: int, seed: int, kwargs: dict) -> tuple[list[str], list[int]]:
+    """The texts, and how many texts each call returned (in order)."""
     texts: list[str] = []
+    per_call: list[int] = []
     if lm.takes_n:
         texts = _texts(lm(messages=messages, n=n, seed=seed, rollout_id=0, **kwargs))[:n]
+        per_call.append(len(texts))
     missing = range(len(texts), n)
     if missing:
         with ThreadPoolExecutor(max_workers=max(1, min(lm.concurrency, len(missing)))) as pool:
             one = lambda i: _texts(lm(messages=messages, seed=seed + i, rollout_id=i, **kwargs))[0]  # noqa: E731
-            texts += list(pool.map(_in_context(one), missing))
-    return texts
+            texts += list(pool.map(in_context(one), missing))
+        per_call += [1] * len(missing)
+    return texts, per_call
 
 
-def _in_context(fn: Callable) -> Callable:
+def _split_tokens(texts: list[str], per_call: list[int], usages: list[dict]) -> list[int]:
+    """Each text's completion tokens: a call's total split by text length among its texts."""
+    if len(usages) != len(per_call):  # calls ran concurrently: usages arrive in completion order
+        total = sum(int(u.get("completion_tokens") or 0) for u in usages)
+        per_call, usages = [len(texts)], [{"completion_tokens": total}]
+    shares, start = [], 0
+    for count, usage in zip(per_call, usages, strict=True):
+        group = texts[start:start + count]
+        total, weights = int(usage.get("completion_tokens") or 0), [len(t) + 1 for t in group]
+        split = [total * w // sum(weights) for w in weights]
+        split[-1] += total - sum(split)
+        shares += split
+        start += count
+    return shares
+
+
+def in_context(fn: Callable) -> Callable:
     """Wrap ``fn`` so it runs in a copy of the caller's context (the active meter, DSPy settings)."""
     import contextvars
 

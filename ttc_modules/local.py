@@ -187,10 +187,17 @@ def _text(message: dict) -> str:
 
 
 def render_prompt(model: EmbeddedModel, engine: LocalEngine, messages: list[dict]) -> list[int]:
-    """Token ids of the prompt: the chat template for chat models, the last message's text for base ones."""
+    """Token ids of the prompt: the chat template for chat models, the last message's text for base ones.
+
+    A chat ending with an assistant message is continued, not answered anew: the template is
+    rendered up to the assistant's turn and the partial message follows as is (what vLLM calls
+    ``continue_final_message``). Step-level search extends partial solutions this way.
+    """
     if model.chat and "tokenizer.chat_template" in engine.metadata():
-        rendered = _chat_formatter(engine)(messages=[{"role": m["role"], "content": _text(m)} for m in messages])
-        return engine.tokenize(rendered.prompt, add_special=False)
+        prefill = _text(messages[-1]) if messages and messages[-1]["role"] == "assistant" else ""
+        turns = messages[:-1] if prefill else messages
+        rendered = _chat_formatter(engine)(messages=[{"role": m["role"], "content": _text(m)} for m in turns])
+        return engine.tokenize(rendered.prompt + prefill, add_special=False)
     return engine.tokenize(_text(messages[-1]) if messages else "")
 
 

@@ -53,6 +53,11 @@ def extract_answer(text: str) -> str | None:
     return numbers[-1] if numbers else None
 
 
+def has_final_answer(text: str) -> bool:
+    """True when ``text`` states a final answer explicitly (boxed, "The answer is", or "####")."""
+    return bool(_boxed(text) or _last_match(_ANSWER_IS, text) or _last_match(_HASHES, text))
+
+
 def _last_match(pattern: re.Pattern, text: str) -> str | None:
     matches = pattern.findall(text)
     return matches[-1] if matches else None

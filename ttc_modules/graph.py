@@ -1,0 +1,116 @@
+"""The search graph: a ``networkx.DiGraph`` over partial solutions, and free helpers on it.
+
+Schema (written once, here):
+
+- graph attributes: ``inputs`` (dict), ``strategy`` (kind), ``config`` (dict), ``seed`` (int).
+- node attributes: ``kind`` (``root`` | ``step`` | ``answer`` | ``revision``), ``text`` (this node's
+  own text: one step, a whole solution or a revision), ``step_scores`` (list of floats, one per
+  step of the path to this node, from the verifier), ``score`` (their aggregate), ``depth`` (steps
+  from the root), ``rollout_id`` (the sample index that produced it), ``terminal`` (bool: the
+  solution ends here), ``answer`` (normalised final answer or None), ``tokens`` (completion tokens
+  spent producing it).
+- edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
+  (the name of the module that produced the child).
+
+Every graph is a tree rooted at node 0 (``nx.is_arborescence``). A best-of-N run is a star, beam
+search a pruned tree, revisions a set of chains. No module objects are stored in it, so it
+serialises to JSON (node-link) and GraphML.
+
+Example:
+    >>> g = new_graph({"question": "1 + 1?"}, "best_of_n", {"n": 2}, seed=0)
+    >>> child = add_child(g, ROOT, kind="answer", text="1 + 1 = 2.", op="sample", module="generator",
+    ...                   terminal=True, answer="2")
+    >>> path_steps(g, child), nx.is_arborescence(g)
+    (['1 + 1 = 2.'], True)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = 0
+
+
+def new_graph(inputs: dict, strategy: str, config: dict, seed: int) -> nx.DiGraph:
+    """A graph holding only the root, which carries the inputs."""
+    graph = nx.DiGraph(inputs=dict(inputs), strategy=strategy, config=dict(config), seed=seed)
+    graph.add_node(ROOT, kind="root", text=str(inputs.get("question", "")), step_scores=[], score=None,
+                   depth=0, rollout_id=None, terminal=False, answer=None, tokens=0)
+    return graph
+
+
+def add_child(graph: nx.DiGraph, parent: int, *, kind: str, text: str, op: str, module: str,
+              rollout_id: int | None = None, tokens: int = 0, terminal: bool = False,
+              answer: str | None = None, steps: int = 1) -> int:
+    """Add a node under ``parent`` and return its id; ``steps`` is how many steps ``text`` holds."""
+    node = graph.number_of_nodes()
+    graph.add_node(node, kind=kind, text=text, step_scores=[], score=None,
+                   depth=graph.nodes[parent]["depth"] + steps, rollout_id=rollout_id, terminal=terminal,
+                   answer=answer, tokens=tokens)
+    graph.add_edge(parent, node, op=op, module=module)
+    return node
+
+
+def path_nodes(graph: nx.DiGraph, node: int) -> list[int]:
+    """The nodes from the root's first child down to ``node``."""
+    path = []
+    while node != ROOT:
+        path.append(node)
+        node = next(iter(graph.predecessors(node)))
+    return path[::-1]
+
+
+def path_steps(graph: nx.DiGraph, node: int) -> list[str]:
+    """The texts along the path to ``node`` (the partial solution it stands for)."""
+    return [graph.nodes[n]["text"] for n in path_nodes(graph, node)]
+
+
+def terminal_nodes(graph: nx.DiGraph) -> list[int]:
+    """Nodes where a solution ends, in creation order."""
+    return [n for n, data in graph.nodes(data=True) if data["terminal"]]
+
+
+def to_json(graph: nx.DiGraph) -> dict:
+    """Node-link data, JSON-ready."""
+    return nx.node_link_data(graph, edges="edges")
+
+
+def from_json(data: dict) -> nx.DiGraph:
+    """The graph back from :func:`to_json`'s data."""
+    return nx.node_link_graph(data, directed=True, edges="edges")
+
+
+def save_json(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write the graph as node-link JSON."""
+    Path(path).write_text(json.dumps(to_json(graph), indent=1, default=str))
+
+
+def load_json(path: str | Path) -> nx.DiGraph:
+    """Read a graph written by :func:`save_json`, with a clear error for anything else."""
+    try:
+        return from_json(json.loads(Path(path).read_text()))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"graph file not found: {path}; save one with ttc solve --save-graph") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a search graph saved as JSON ({exc}); save one with "
+                         "ttc solve --save-graph") from None
+
+
+def save_graphml(graph: nx.DiGraph, path: str | Path) -> None:
+    """Write GraphML; list, dict and None attributes become JSON strings (GraphML holds scalars only)."""
+    flat = nx.DiGraph()
+    flat.graph.update({k: _scalar(v) for k, v in graph.graph.items()})
+    for node, data in graph.nodes(data=True):
+        flat.add_node(node, **{k: _scalar(v) for k, v in data.items()})
+    for u, v, data in graph.edges(data=True):
+        flat.add_edge(u, v, **{k: _scalar(x) for k, x in data.items()})
+    nx.write_graphml(flat, str(path))
+
+
+def _scalar(value):
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return json.dumps(value, default=str)
