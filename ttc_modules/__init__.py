@@ -6,7 +6,11 @@ submodule such as ``ttc_modules.budget`` does not pull in DSPy and LiteLLM):
 - :class:`Budget`, :class:`BudgetMeter`, :class:`BudgetExceeded` (``budget.py``): limits and what was spent.
 - :class:`TTCLM`, :func:`build_lm`, :func:`sample`, :class:`BackendError` (``lm.py``): the LM boundary.
 - :class:`Settings`, :func:`load_settings`, :class:`ConfigError` (``config.py``): configuration.
-- :func:`solve` (``solve.py``): best-of-N with a majority vote, the job of ``ttc solve``.
+- :func:`solve` (``solve.py``): best-of-N with a majority vote, the simplest job of ``ttc solve``.
+- :class:`BestOfN`, :class:`BeamSearch`, :class:`LookaheadSearch`, :class:`DVTS`,
+  :class:`SequentialRevisions`, :data:`STRATEGIES`, :func:`build_strategy` (``strategies/``).
+- :func:`as_verifier`, :class:`ArithmeticChecker`, :class:`LLMJudge`, :class:`RemotePRM`,
+  :class:`OracleVerifier`, :class:`Verifier` (``verifiers/``).
 
 Example:
     >>> from ttc_modules import Budget
@@ -25,6 +29,11 @@ _EXPORTS = {
     "ConfigError": "config", "Settings": "config", "load_settings": "config",
     "BackendError": "lm", "TTCLM": "lm", "build_lm": "lm", "sample": "lm",
     "solve": "solve",
+    "BestOfN": "strategies", "BeamSearch": "strategies", "LookaheadSearch": "strategies", "DVTS": "strategies",
+    "SequentialRevisions": "strategies", "STRATEGIES": "strategies", "Strategy": "strategies",
+    "build_strategy": "strategies",
+    "as_verifier": "verifiers", "ArithmeticChecker": "verifiers", "LLMJudge": "verifiers", "RemotePRM": "verifiers",
+    "OracleVerifier": "verifiers", "Verifier": "verifiers",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -43,3 +43,16 @@ def text_prompt(question: str) -> str:
     """The question as a plain few-shot text for base models (stop with :data:`TEXT_STOP`)."""
     shots = "".join(f"Question: {q}\nAnswer: {a}\n\n" for q, a in FEW_SHOT)
     return f"{shots}Question: {question}\nAnswer:"
+
+
+def attempts_block(attempts: list[str]) -> str:
+    """Earlier attempts as one text, oldest first, numbered."""
+    return "\n\n".join(f"Attempt {i}:\n{attempt.strip()}" for i, attempt in enumerate(attempts, 1))
+
+
+def revision_question(question: str, attempts: list[str]) -> str:
+    """The question followed by the earlier attempts, asking for a new, corrected solution."""
+    if not attempts:
+        return question
+    return (f"{question}\n\nEarlier attempts (they may contain mistakes):\n\n{attempts_block(attempts)}\n\n"
+            "Write a new, correct solution.")

@@ -1,0 +1,177 @@
+"""The generator: the DSPy module that proposes solutions, next steps and revisions.
+
+Two paths, chosen per LM (``mode="auto"``):
+
+- **signature** (chat models behind an API): DSPy predictors over signatures
+  (``question -> reasoning, answer``; ``question, partial_solution -> next_step``;
+  ``question, previous_attempts -> reasoning, answer``). They are ordinary ``dspy.Predict``
+  sub-modules, so DSPy optimizers can tune their instructions and demos, and save/load sees them.
+- **text** (the embedded models and base models): few-shot prompts (``prompts.py``) sampled with
+  stop sequences. A chat model continues a partial solution as a prefilled assistant turn; a base
+  model continues plain text. Tiny models follow this format far more reliably than an adapter's.
+
+Sample ``i`` of a request with seed ``s`` uses rollout id ``i`` and seed ``s + i`` (``lm.sample``),
+so reruns come from the cache and samples differ.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> gen = Generator(lm=scripted_lm(lambda prompt, seed: "2 + 2 = 4.\\n\\nThe answer is 4."), mode="text")
+    >>> [d.text for d in gen.solutions("What is 2 + 2?", n=2, seed=0)]
+    ['2 + 2 = 4.\\n\\nThe answer is 4.', '2 + 2 = 4.\\n\\nThe answer is 4.']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import dspy
+
+from ttc_modules import prompts
+from ttc_modules.lm import collect_usage, sample
+
+
+# Providers whose models take few-shot text prompts by default: the embedded models (too small
+# for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
+TEXT_PATH_PROVIDERS = ("local", "fake")
+
+
+class SolveQuestion(dspy.Signature):
+    """Solve the math word problem step by step, one step per paragraph."""
+
+    question: str = dspy.InputField()
+    reasoning: str = dspy.OutputField(desc="the solution, steps separated by blank lines")
+    answer: str = dspy.OutputField(desc="the final answer only, e.g. 42")
+
+
+class NextStep(dspy.Signature):
+    """Write only the next step of the partial solution. When the solution is complete, write 'The answer is N.'"""
+
+    question: str = dspy.InputField()
+    partial_solution: str = dspy.InputField(desc="the steps so far (may be empty)")
+    next_step: str = dspy.OutputField(desc="one step, one paragraph")
+
+
+class ReviseSolution(dspy.Signature):
+    """Earlier attempts at the problem may contain mistakes. Write a new, correct solution step by step."""
+
+    question: str = dspy.InputField()
+    previous_attempts: str = dspy.InputField(desc="earlier attempts, oldest first")
+    reasoning: str = dspy.OutputField(desc="the solution, steps separated by blank lines")
+    answer: str = dspy.OutputField(desc="the final answer only, e.g. 42")
+
+
+@dataclass
+class Draft:
+    """One generated text and the completion tokens it took."""
+
+    text: str
+    tokens: int
+    rollout_id: int
+
+
+class Generator(dspy.Module):
+    """Proposes solutions, next steps and revisions (see the module docstring).
+
+    Args:
+        lm: the LM; None uses ``dspy.settings.lm`` or, failing that, the configured default backend.
+        mode: ``auto`` (text for embedded and base models, signature otherwise), ``text`` or ``signature``.
+        step_delimiter: what separates steps in a solution.
+        max_step_tokens: tokens per step at most (step-level search).
+        max_solution_tokens: tokens per whole solution or revision at most.
+    """
+
+    def __init__(self, lm=None, mode: Literal["auto", "text", "signature"] = "auto", step_delimiter: str = "\n\n",
+                 max_step_tokens: int = 96, max_solution_tokens: int = 320):
+        super().__init__()
+        if mode not in ("auto", "text", "signature"):
+            raise ValueError(f"generator mode must be auto, text or signature, got {mode!r}")
+        self.lm, self.mode, self.step_delimiter = lm, mode, step_delimiter
+        self.max_step_tokens, self.max_solution_tokens = max_step_tokens, max_solution_tokens
+        self.solve = dspy.Predict(SolveQuestion)
+        self.extend = dspy.Predict(NextStep)
+        self.revise = dspy.Predict(ReviseSolution)
+
+    # ------------------------------------------------------------------ configuration
+    def resolve_lm(self):
+        """The LM this generator samples from."""
+        if self.lm is None:
+            from ttc_modules.config import load_settings
+            from ttc_modules.lm import build_lm
+
+            self.lm = dspy.settings.lm or build_lm(load_settings())
+        return self.lm
+
+    def path(self) -> str:
+        """``text`` or ``signature`` for the current LM."""
+        if self.mode != "auto":
+            return self.mode
+        lm = self.resolve_lm()
+        text = lm.model.split("/", 1)[0] in TEXT_PATH_PROVIDERS or lm.model_type == "text"
+        return "text" if text else "signature"
+
+    def _is_base(self) -> bool:
+        from ttc_modules.solve import is_base_model
+
+        return is_base_model(self.resolve_lm())
+
+    # ------------------------------------------------------------------ the three operations
+    def solutions(self, question: str, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
+        """``n`` whole solutions."""
+        if self.path() == "signature":
+            return self._predict(self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
+        return self._sample_text(question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
+
+    def next_steps(self, question: str, steps: list[str], n: int, seed: int,
+                   temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
+        """``n`` candidate next steps after the partial solution ``steps``."""
+        partial = self.step_delimiter.join(steps)
+        if self.path() == "signature":
+            return self._predict(self.extend, n, seed, temperature, max_tokens or self.max_step_tokens,
+                                 question=question, partial_solution=partial)
+        prefix = partial + self.step_delimiter if partial else ""
+        return self._sample_text(question, prefix, n, seed, temperature, max_tokens or self.max_step_tokens,
+                                 stop=[self.step_delimiter])
+
+    def revisions(self, question: str, attempts: list[str], n: int, seed: int,
+                  temperature: float | None = None) -> list[Draft]:
+        """``n`` new attempts, each seeing the previous ``attempts`` (oldest first)."""
+        shown = prompts.attempts_block(attempts)
+        if self.path() == "signature":
+            return self._predict(self.revise, n, seed, temperature, self.max_solution_tokens,
+                                 question=question, previous_attempts=shown)
+        return self._sample_text(prompts.revision_question(question, attempts), "", n, seed, temperature,
+                                 self.max_solution_tokens, stop=[])
+
+    # ------------------------------------------------------------------ the two paths
+    def _sample_text(self, question: str, prefix: str, n: int, seed: int, temperature: float | None,
+                     max_tokens: int, stop: list[str]) -> list[Draft]:
+        lm = self.resolve_lm()
+        if self._is_base():
+            messages = [{"role": "user", "content": prompts.text_prompt(question) + (" " + prefix if prefix else "")}]
+            stop = stop + prompts.TEXT_STOP
+        else:
+            messages = prompts.chat_messages(question) + ([{"role": "assistant", "content": prefix}] if prefix else [])
+        options = {"max_tokens": max_tokens, **({"stop": stop} if stop else {}),
+                   **({"temperature": temperature} if temperature is not None else {})}
+        texts = sample(lm, messages, n=n, seed=seed, **options)
+        return [Draft(t.strip(), texts.tokens[i], i) for i, t in enumerate(texts)]
+
+    def _predict(self, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
+                 **inputs) -> list[Draft]:
+        config = {"n": n, "seed": seed, "rollout_id": seed, "max_tokens": max_tokens,
+                  **({"temperature": temperature} if temperature is not None else {})}
+        with dspy.context(lm=self.resolve_lm()), collect_usage() as usages:
+            prediction = predictor(**inputs, config=config)
+        texts = [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
+        total = sum(int(u.get("completion_tokens") or 0) for u in usages)
+        weights = [len(t) + 1 for t in texts]
+        return [Draft(t, total * w // max(1, sum(weights)), i) for i, (t, w) in enumerate(zip(texts, weights))]
+
+
+def _solution_text(completion) -> str:
+    """A completion as solution text: the step, or the reasoning followed by the answer line."""
+    if "next_step" in completion:
+        return str(completion["next_step"]).strip()
+    reasoning, answer = str(completion.get("reasoning", "")).strip(), str(completion.get("answer", "")).strip()
+    return f"{reasoning}\n\nThe answer is {answer}." if answer else reasoning

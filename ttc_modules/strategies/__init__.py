@@ -1,0 +1,17 @@
+"""Test-time compute strategies: DSPy modules growing a search graph within a budget.
+
+One file per strategy (``best_of_n``, ``beam_search``, ``lookahead``, ``dvts``, ``revisions``), the
+shared base (``base.py``), one call's search state and moves (``run.py``), and the registry.
+"""
+
+from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
+from ttc_modules.strategies.best_of_n import BestOfN, BestOfNConfig
+from ttc_modules.strategies.dvts import DVTS, DVTSConfig
+from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
+from ttc_modules.strategies.registry import STRATEGIES, AnyStrategyConfig, build_strategy, register_strategy
+from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevisions
+
+__all__ = ["DVTS", "STRATEGIES", "AnyStrategyConfig", "BeamSearch", "BeamSearchConfig", "BestOfN", "BestOfNConfig",
+           "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "RevisionsConfig", "SequentialRevisions", "Strategy",
+           "StrategyConfig", "build_strategy", "register_strategy"]

@@ -1,0 +1,90 @@
+"""Beam search against a process verifier, as in the paper (§5.2).
+
+With budget N and beam width M:
+
+1. sample N candidate first steps;
+2. score each prefix with the PRM;
+3. keep the top N/M prefixes;
+4. from each kept prefix sample M next steps (N candidates again); repeat 2-4.
+
+Candidates that finish (state a final answer, or reach ``max_depth``) leave the beam; the search
+stops when none is left or after ``max_rounds`` (40) rounds. The finished candidates then go
+through weighted best-of-N. If none finished, the best unfinished prefix is answered from.
+The paper tries M = sqrt(N) and M = 4. Cost: N generations. N must be divisible by M.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> from ttc_modules.verifiers import ArithmeticChecker
+    >>> lm = scripted_lm(lambda prompt, seed: "The answer is 4." if "2 + 2 = 4" in prompt else "2 + 2 = 4.")
+    >>> pred = BeamSearch(n=4, beam_width=2, verifier=ArithmeticChecker(), lm=lm)(question="What is 2 + 2?")
+    >>> pred.answer
+    '4'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.run import Run
+
+
+class BeamSearchConfig(StrategyConfig):
+    """Options of :class:`BeamSearch`."""
+
+    kind: Literal["beam_search"] = "beam_search"
+    n: int = Field(16, ge=1)
+    beam_width: int = Field(4, ge=1)
+    max_rounds: int = Field(40, ge=1)
+
+    @model_validator(mode="after")
+    def _divisible(self):
+        if self.n % self.beam_width:
+            raise ValueError(f"n ({self.n}) must be divisible by beam_width ({self.beam_width}); "
+                             f"try n={self.n - self.n % self.beam_width or self.beam_width}")
+        return self
+
+    def generations(self) -> int:
+        return self.n
+
+
+class BeamSearch(Strategy):
+    """Beam search against a process verifier (see the module docstring)."""
+
+    kind = "beam_search"
+    Config = BeamSearchConfig
+
+    def search(self, run: Run) -> int | None:
+        n, width = self._affordable_width(run)
+        run.meter.reserve(generations=self.cost(n))
+        candidates = run.expand(0, n)
+        finished: list[int] = []
+        for _ in range(self.config.max_rounds):
+            self.score_candidates(run, candidates)
+            finished += [c for c in candidates if run.graph.nodes[c]["terminal"]]
+            live = [c for c in candidates if not run.graph.nodes[c]["terminal"]]
+            if not live or len(finished) >= n:
+                break
+            kept = run.top(live, n // width)
+            candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
+        return run.best(finished, "weighted") if finished else (run.top(candidates, 1) or [None])[0]
+
+    def _affordable_width(self, run: Run) -> tuple[int, int]:
+        """N as configured, or the largest multiple of M the generation budget still allows."""
+        width = self.config.beam_width
+        n = self.config.n
+        while n >= width and run.affordable(self.cost(n)) < self.cost(n):
+            n -= width
+        if n < width:
+            run.meter.reserve(generations=self.cost(width))  # raises BudgetExceeded: not even one beam
+        return n, width
+
+    def cost(self, n: int) -> int:
+        """Generations charged for a search with ``n`` beams."""
+        return n
+
+    def score_candidates(self, run: Run, nodes: list[int]) -> None:
+        """Score each candidate by the PRM at its own last step."""
+        run.score(nodes)

@@ -1,0 +1,59 @@
+"""Best-of-N: sample N whole solutions, then pick one (the paper, §5.1).
+
+``selection``:
+
+- ``naive``: the single solution with the highest aggregated verifier score;
+- ``majority``: the most frequent normalised answer (no verifier needed);
+- ``weighted``: sum the verifier scores of the solutions per normalised answer; the largest sum
+  wins (the paper's "best-of-N weighted").
+
+Cost: N generations. The samples go out in one request where the backend takes ``n`` (the
+embedded model decodes them as one batch). The graph is a star: the root and N answer nodes.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> lm = scripted_lm(lambda prompt, seed: "The answer is 7." if seed % 3 else "The answer is 9.")
+    >>> BestOfN(n=6, selection="majority", lm=lm)(question="Pick a number.").answer
+    '7'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ttc_modules.aggregation import Selection
+from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.run import Run
+
+
+class BestOfNConfig(StrategyConfig):
+    """Options of :class:`BestOfN`."""
+
+    kind: Literal["best_of_n"] = "best_of_n"
+    n: int = Field(8, ge=1)
+    selection: Selection = "weighted"
+
+    def generations(self) -> int:
+        return self.n
+
+
+class BestOfN(Strategy):
+    """Best-of-N with naive, majority or weighted selection (see the module docstring)."""
+
+    kind = "best_of_n"
+    Config = BestOfNConfig
+
+    def _requires_verifier(self) -> bool:
+        return self.config.selection != "majority"
+
+    def search(self, run: Run) -> int | None:
+        n = run.affordable(self.config.n)
+        if n < 1:
+            run.meter.reserve(generations=1)  # raises: nothing left to spend
+        run.meter.reserve(generations=n)
+        nodes = run.sample_solutions(n)
+        if run.runner is not None:
+            run.score(nodes)
+        return run.best(nodes, self.config.selection)

@@ -1,0 +1,61 @@
+"""Lookahead search(k): beam search whose candidates are scored after a greedy rollout (§5.2).
+
+Each candidate step is extended by up to k more steps at temperature 0 (stopping early when the
+rollout finishes), and the candidate takes the PRM score at the end of its rollout. Beam search
+is lookahead with k = 0. The rollout steps are recorded in the graph under the candidate with
+``op="lookahead"`` but are never expanded or chosen themselves. Cost: N x (k + 1) generations.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> from ttc_modules.verifiers import ArithmeticChecker
+    >>> lm = scripted_lm(lambda prompt, seed: "The answer is 4." if "2 + 2 = 4" in prompt else "2 + 2 = 4.")
+    >>> pred = LookaheadSearch(n=4, beam_width=2, k=1, verifier=ArithmeticChecker(), lm=lm)(question="2 + 2?")
+    >>> pred.answer, pred.spent["generations"]
+    ('4', 8)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
+from ttc_modules.strategies.run import Run
+
+
+class LookaheadConfig(BeamSearchConfig):
+    """Options of :class:`LookaheadSearch`."""
+
+    kind: Literal["lookahead"] = "lookahead"  # type: ignore[assignment]
+    k: int = Field(2, ge=0)
+
+    def generations(self) -> int:
+        return self.n * (self.k + 1)
+
+
+class LookaheadSearch(BeamSearch):
+    """Beam search with k-step greedy rollouts for scoring (see the module docstring)."""
+
+    kind = "lookahead"
+    Config = LookaheadConfig
+
+    def cost(self, n: int) -> int:
+        return n * (self.config.k + 1)
+
+    def score_candidates(self, run: Run, nodes: list[int]) -> None:
+        ends = run.parallel(lambda node: self._rollout(run, node), nodes)
+        run.score(ends)
+        for node, end in zip(nodes, ends, strict=True):
+            if end != node:
+                run.graph.nodes[node]["score"] = run.graph.nodes[end]["score"]
+
+    def _rollout(self, run: Run, node: int) -> int:
+        """Extend ``node`` greedily by up to k steps; return the last node of the rollout."""
+        end = node
+        for _ in range(self.config.k):
+            if run.graph.nodes[end]["terminal"]:
+                break
+            end = run.expand(end, 1, temperature=0.0, op="lookahead")[0]
+            run.graph.nodes[end]["kind"] = "step"
+        return end

@@ -1,0 +1,139 @@
+"""One strategy call's state: its graph, budget meter and verifier, and the moves every strategy makes.
+
+A :class:`Run` is made fresh by ``Strategy.forward`` and thrown away after it, so no state
+survives between calls. The moves are shared by all strategies (none copies another's code):
+:meth:`Run.sample_solutions` (whole solutions under the root), :meth:`Run.expand` (next steps under
+a partial solution), :meth:`Run.revise` (a chain's next attempt), :meth:`Run.score` (verifier
+scores along a node's path) and :meth:`Run.best` (weighted, majority or naive selection).
+
+Generations are charged by the strategies themselves (the paper's unit differs between them);
+tokens are checked by the LM before every call, verifier calls by the verifier runner.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ttc_modules.aggregation import Selection, StepAggregation, aggregate_steps, select
+from ttc_modules.budget import BudgetMeter
+from ttc_modules.generation import Draft, Generator
+from ttc_modules.graph import ROOT, add_child, path_nodes
+from ttc_modules.lm import in_context
+from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
+from ttc_modules.verifiers.runner import VerifierRunner
+
+SEED_STRIDE = 4099  # seeds of different requests never overlap while n < SEED_STRIDE
+
+
+@dataclass
+class Run:
+    """The state of one search (see the module docstring)."""
+
+    inputs: dict
+    graph: nx.DiGraph
+    meter: BudgetMeter
+    generator: Generator
+    runner: VerifierRunner | None
+    seed: int
+    aggregation: StepAggregation = "last"
+    temperature: float | None = None
+    max_depth: int = 40
+    concurrency: int = 8
+    module_name: str = "generator"
+    _requests: int = field(default=0, repr=False)
+
+    @property
+    def question(self) -> str:
+        return self.inputs["question"]
+
+    def next_seed(self) -> int:
+        """A fresh seed for the next request of this run (deterministic given the run's seed)."""
+        self._requests += 1
+        return (self.seed * 1_000_003 + self._requests * SEED_STRIDE) % (2**31)
+
+    def affordable(self, generations: int) -> int:
+        """How many of ``generations`` the budget still allows."""
+        left = self.meter.remaining("generations")
+        return generations if left is None else min(generations, left)
+
+    def parallel(self, fn, items: list) -> list:
+        """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings)."""
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
+            return list(pool.map(in_context(fn), items))
+
+    # ------------------------------------------------------------------ growing the graph
+    def sample_solutions(self, n: int) -> list[int]:
+        """``n`` whole solutions as ``answer`` nodes under the root."""
+        drafts = self.generator.solutions(self.question, n, self.next_seed(), self.temperature)
+        return [self._add_solution(ROOT, d, kind="answer", op="sample") for d in drafts]
+
+    def revise(self, parent: int, attempts: list[str]) -> int:
+        """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root)."""
+        draft = self.generator.revisions(self.question, attempts, 1, self.next_seed(), self.temperature)[0]
+        return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample")
+
+    def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
+               max_tokens: int | None = None) -> list[int]:
+        """``n`` candidate next steps under ``parent``."""
+        steps = self.solution_steps(parent)
+        drafts = self.generator.next_steps(self.question, steps, n, self.next_seed(),
+                                           self.temperature if temperature is None else temperature, max_tokens)
+        return [self._add_step(parent, d, op) for d in drafts]
+
+    def _add_solution(self, parent: int, draft: Draft, kind: str, op: str) -> int:
+        answer = normalize_answer(extract_answer(draft.text))
+        return add_child(self.graph, parent, kind=kind, text=draft.text, op=op, module=self.module_name,
+                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True, answer=answer,
+                         steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+
+    def _add_step(self, parent: int, draft: Draft, op: str) -> int:
+        depth = self.graph.nodes[parent]["depth"] + 1
+        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.max_depth
+        answer = normalize_answer(extract_answer(self.solution_text(parent) + "\n\n" + draft.text)) if terminal else None
+        return add_child(self.graph, parent, kind="step", text=draft.text, op=op, module=self.module_name,
+                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
+
+    # ------------------------------------------------------------------ reading the graph
+    def solution_steps(self, node: int) -> list[str]:
+        """The steps of the partial solution ``node`` stands for (a revision stands alone)."""
+        steps: list[str] = []
+        for n in path_nodes(self.graph, node):
+            data = self.graph.nodes[n]
+            if data["kind"] == "revision":
+                steps = []
+            if data["kind"] in ("answer", "revision"):
+                steps += split_steps(data["text"], self.generator.step_delimiter)
+            elif data["text"]:
+                steps.append(data["text"])
+        return steps
+
+    def solution_text(self, node: int) -> str:
+        return self.generator.step_delimiter.join(self.solution_steps(node))
+
+    # ------------------------------------------------------------------ scoring and choosing
+    def score(self, nodes: list[int]) -> list[float]:
+        """Verifier scores for ``nodes`` (stored on them); concurrent; needs a verifier."""
+        if self.runner is None:
+            raise ValueError("this strategy needs a verifier; pass verifier=ArithmeticChecker() or another")
+        step_lists = [self.solution_steps(n) or [""] for n in nodes]
+        results = self.parallel(lambda steps: self.runner.score(self.inputs, steps), step_lists)
+        for node, step_scores in zip(nodes, results, strict=True):
+            self.graph.nodes[node]["step_scores"] = step_scores
+            self.graph.nodes[node]["score"] = aggregate_steps(step_scores, self.aggregation)
+        return [self.graph.nodes[n]["score"] for n in nodes]
+
+    def best(self, nodes: list[int], how: Selection) -> int | None:
+        """The chosen node among ``nodes``: ``weighted``, ``majority`` or ``naive`` selection."""
+        answers = [self.graph.nodes[n]["answer"] for n in nodes]
+        scores = [self.graph.nodes[n]["score"] or 0.0 for n in nodes]
+        index = select(answers, scores, how)
+        return None if index is None else nodes[index]
+
+    def top(self, nodes: list[int], k: int) -> list[int]:
+        """The ``k`` best-scored nodes (ties keep creation order)."""
+        return sorted(nodes, key=lambda n: -(self.graph.nodes[n]["score"] or 0.0))[:k]
