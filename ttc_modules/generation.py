@@ -28,8 +28,7 @@ from typing import Literal
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import collect_usage, sample
-
+from ttc_modules.lm import collect_usage, sample, share_tokens
 
 # Providers whose models take few-shot text prompts by default: the embedded models (too small
 # for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
@@ -164,9 +163,8 @@ class Generator(dspy.Module):
         with dspy.context(lm=self.resolve_lm()), collect_usage() as usages:
             prediction = predictor(**inputs, config=config)
         texts = [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
-        total = sum(int(u.get("completion_tokens") or 0) for u in usages)
-        weights = [len(t) + 1 for t in texts]
-        return [Draft(t, total * w // max(1, sum(weights)), i) for i, (t, w) in enumerate(zip(texts, weights))]
+        shares = share_tokens(sum(int(u.get("completion_tokens") or 0) for u in usages), texts)
+        return [Draft(text, tokens, i) for i, (text, tokens) in enumerate(zip(texts, shares, strict=True))]
 
 
 def _solution_text(completion) -> str:

@@ -68,6 +68,24 @@ def path_steps(graph: nx.DiGraph, node: int) -> list[str]:
     return [graph.nodes[n]["text"] for n in path_nodes(graph, node)]
 
 
+def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> list[str]:
+    """The steps of the (partial) solution ``node`` stands for.
+
+    Step nodes contribute their text; answer and revision nodes hold whole solutions and
+    contribute their steps; a revision starts afresh (it replaces, not extends, its chain).
+    """
+    steps: list[str] = []
+    for n in path_nodes(graph, node):
+        data = graph.nodes[n]
+        if data["kind"] == "revision":
+            steps = []
+        if data["kind"] in ("answer", "revision"):
+            steps += [part.strip() for part in data["text"].split(delimiter) if part.strip()]
+        elif data["text"]:
+            steps.append(data["text"])
+    return steps
+
+
 def terminal_nodes(graph: nx.DiGraph) -> list[int]:
     """Nodes where a solution ends, in creation order."""
     return [n for n, data in graph.nodes(data=True) if data["terminal"]]

@@ -254,30 +254,38 @@ def _draw(lm: TTCLM, messages: list[dict], n: int, seed: int, kwargs: dict) -> t
     """The texts, and how many texts each call returned (in order)."""
     texts: list[str] = []
     per_call: list[int] = []
+    greedy = kwargs.get("temperature", lm.kwargs.get("temperature")) == 0
+    rollout = (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})  # noqa: E731 - greedy samples are one
     if lm.takes_n:
-        texts = _texts(lm(messages=messages, n=n, seed=seed, rollout_id=0, **kwargs))[:n]
+        texts = _texts(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
         per_call.append(len(texts))
     missing = range(len(texts), n)
     if missing:
         with ThreadPoolExecutor(max_workers=max(1, min(lm.concurrency, len(missing)))) as pool:
-            one = lambda i: _texts(lm(messages=messages, seed=seed + i, rollout_id=i, **kwargs))[0]  # noqa: E731
+            one = lambda i: _texts(lm(messages=messages, seed=seed + i, **rollout(i), **kwargs))[0]  # noqa: E731
             texts += list(pool.map(in_context(one), missing))
         per_call += [1] * len(missing)
     return texts, per_call
 
 
+def share_tokens(total: int, texts: list[str]) -> list[int]:
+    """Split ``total`` tokens among ``texts`` in proportion to their length; the shares add up to ``total``."""
+    if not texts:
+        return []
+    weights = [len(t) + 1 for t in texts]
+    shares = [total * w // sum(weights) for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares
+
+
 def _split_tokens(texts: list[str], per_call: list[int], usages: list[dict]) -> list[int]:
-    """Each text's completion tokens: a call's total split by text length among its texts."""
+    """Each text's completion tokens: each call's total shared among the texts it returned."""
     if len(usages) != len(per_call):  # calls ran concurrently: usages arrive in completion order
         total = sum(int(u.get("completion_tokens") or 0) for u in usages)
         per_call, usages = [len(texts)], [{"completion_tokens": total}]
     shares, start = [], 0
     for count, usage in zip(per_call, usages, strict=True):
-        group = texts[start:start + count]
-        total, weights = int(usage.get("completion_tokens") or 0), [len(t) + 1 for t in group]
-        split = [total * w // sum(weights) for w in weights]
-        split[-1] += total - sum(split)
-        shares += split
+        shares += share_tokens(int(usage.get("completion_tokens") or 0), texts[start:start + count])
         start += count
     return shares
 

@@ -1,24 +1,18 @@
-"""``ttc solve``'s job: best-of-N with a majority vote over one question.
+"""``ttc solve``'s job: run one strategy on one question and report the answer, the candidates and the cost.
 
-The samples are drawn with :func:`ttc_modules.lm.sample` (one batched request where the backend
-takes ``n``), each answer is extracted and normalised, and the most frequent one wins. The
-budget meter records what was spent, cache hits included.
+The default is best-of-N with a majority vote; any registered strategy can be used instead.
 
 Example:
-    >>> from ttc_modules.config import load_settings
-    >>> from ttc_modules.lm import build_lm
-    >>> result = solve("What is 12 + 7?", build_lm(load_settings()), n=4)  # doctest: +SKIP
-    >>> sorted(result)  # doctest: +SKIP
-    ['answer', 'candidates', 'question', 'spent']
+    >>> from ttc_modules.testing import scripted_lm
+    >>> result = solve("What is 3 + 4?", scripted_lm(lambda p, s: "3 + 4 = 7.\\n\\nThe answer is 7."), n=3)
+    >>> result["answer"], len(result["candidates"]), result["spent"]["generations"]
+    ('7', 3, 3)
 """
 
 from __future__ import annotations
 
-from ttc_modules import prompts
-from ttc_modules.aggregation import majority_vote
-from ttc_modules.budget import Budget, BudgetMeter
-from ttc_modules.lm import TTCLM, sample
-from ttc_modules.steps import extract_answer, normalize_answer
+from ttc_modules.budget import Budget
+from ttc_modules.lm import TTCLM
 
 
 def is_base_model(lm: TTCLM) -> bool:
@@ -30,13 +24,6 @@ def is_base_model(lm: TTCLM) -> bool:
     return lm.model_type == "text"
 
 
-def question_messages(lm: TTCLM, question: str) -> tuple[list[dict], dict]:
-    """The messages for ``question`` and the extra request options (stop sequences) the model needs."""
-    if is_base_model(lm):
-        return [{"role": "user", "content": prompts.text_prompt(question)}], {"stop": prompts.TEXT_STOP}
-    return prompts.chat_messages(question), {}
-
-
 def check_question(question: str) -> str:
     """The question stripped, or a clear error when it is empty."""
     if not question or not question.strip():
@@ -44,16 +31,27 @@ def check_question(question: str) -> str:
     return question.strip()
 
 
-def solve(question: str, lm: TTCLM, n: int = 8, seed: int = 0, budget: Budget | None = None) -> dict:
-    """Sample ``n`` solutions, vote, and report the answer, the candidates and what was spent."""
-    question = check_question(question)
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}; pass --n 1 or more")
-    meter = BudgetMeter(budget or Budget(generations=n), params=lm.params)
-    messages, options = question_messages(lm, question)
-    with meter.active():
-        meter.reserve(generations=n)
-        texts = sample(lm, messages, n=n, seed=seed, **options)
-    candidates = [{"text": text.strip(), "answer": normalize_answer(extract_answer(text))} for text in texts]
-    return {"question": question, "answer": majority_vote([c["answer"] for c in candidates]),
-            "candidates": candidates, "spent": meter.spent()}
+def solve(question: str, lm: TTCLM | None = None, n: int = 8, seed: int = 0, budget: Budget | None = None,
+          strategy=None) -> dict:
+    """Run ``strategy`` (default: best-of-``n`` with a majority vote) and report as a JSON-ready dict."""
+    from ttc_modules.strategies import BestOfN
+
+    if strategy is None:
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}; pass --n 1 or more")
+        strategy = BestOfN(n=n, selection="majority", lm=lm, seed=seed, budget=budget or Budget(generations=n))
+    prediction = strategy(question=check_question(question))
+    return report(prediction)
+
+
+def report(prediction) -> dict:
+    """The answer, every finished candidate (solution text, answer, score) and what was spent."""
+    from ttc_modules.graph import solution_steps
+
+    graph = prediction.graph
+    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)), "answer": data["answer"],
+                   "score": data["score"]}
+                  for node, data in graph.nodes(data=True) if data["terminal"]]
+    return {"question": graph.graph["inputs"]["question"], "strategy": graph.graph["strategy"],
+            "answer": prediction.answer, "reasoning": prediction.reasoning, "candidates": candidates,
+            "spent": prediction.spent}

@@ -137,6 +137,7 @@ class Strategy(dspy.Module):
 
     def _prediction(self, run: Run, chosen: int | None) -> dspy.Prediction:
         data = run.graph.nodes[chosen] if chosen is not None else {}
+        run.graph.graph["chosen"] = chosen
         return dspy.Prediction(answer=data.get("answer"),
                                reasoning=run.solution_text(chosen) if chosen is not None else "",
                                graph=run.graph, spent=run.meter.spent(), chosen=chosen)

@@ -20,7 +20,7 @@ import networkx as nx
 from ttc_modules.aggregation import Selection, StepAggregation, aggregate_steps, select
 from ttc_modules.budget import BudgetMeter
 from ttc_modules.generation import Draft, Generator
-from ttc_modules.graph import ROOT, add_child, path_nodes
+from ttc_modules.graph import ROOT, add_child, solution_steps
 from ttc_modules.lm import in_context
 from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
 from ttc_modules.verifiers.runner import VerifierRunner
@@ -100,17 +100,8 @@ class Run:
 
     # ------------------------------------------------------------------ reading the graph
     def solution_steps(self, node: int) -> list[str]:
-        """The steps of the partial solution ``node`` stands for (a revision stands alone)."""
-        steps: list[str] = []
-        for n in path_nodes(self.graph, node):
-            data = self.graph.nodes[n]
-            if data["kind"] == "revision":
-                steps = []
-            if data["kind"] in ("answer", "revision"):
-                steps += split_steps(data["text"], self.generator.step_delimiter)
-            elif data["text"]:
-                steps.append(data["text"])
-        return steps
+        """The steps of the partial solution ``node`` stands for."""
+        return solution_steps(self.graph, node, self.generator.step_delimiter)
 
     def solution_text(self, node: int) -> str:
         return self.generator.step_delimiter.join(self.solution_steps(node))

@@ -32,7 +32,10 @@ from fractions import Fraction
 from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer
 
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?"
-_EQUATION = re.compile(rf"((?:\(?\s*{_NUM}\s*\)?\s*[-+*/x×÷]\s*)+\(?\s*{_NUM}\s*\)?)\s*=\s*(-?{_NUM})")
+_UNIT = r"(?:\s+[A-Za-z]{2,}){0,2}"  # "3 apples - 1 = 2": up to two unit words after a number
+_TERM = rf"\(?\s*{_NUM}{_UNIT}\s*\)?"
+_EQUATION = re.compile(rf"((?:{_TERM}\s*[-+*/x×÷]\s*)+{_TERM})\s*=\s*(-?{_NUM})")
+_WORD = re.compile(r"[A-Za-z]{2,}")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
@@ -43,7 +46,8 @@ def _number(text: str) -> Fraction:
 
 def evaluate(expression: str) -> Fraction | None:
     """The exact value of an arithmetic expression of numbers, + - * / (x, × and ÷ too); None if unreadable."""
-    cleaned = re.sub(r"[x×]", "*", expression.replace("÷", "/").replace("$", "").replace(",", ""))
+    cleaned = _WORD.sub(" ", expression).replace("÷", "/").replace("$", "").replace(",", "")
+    cleaned = re.sub(r"[x×]", "*", cleaned).strip()
     try:
         return _eval(ast.parse(cleaned, mode="eval").body)
     except (SyntaxError, ValueError, ZeroDivisionError, KeyError):
