@@ -73,50 +73,107 @@ def _settings(config: Path | None, **overrides):
 @friendly_errors
 def solve(
     question: Annotated[str, typer.Argument(help="The question to answer.")],
+    strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts or revisions.")] = "best_of_n",
+    n: Annotated[int, typer.Option("--n", help="Budget N: samples, or beams for step-level search.")] = 8,
+    selection: Annotated[str | None, typer.Option(help="naive, majority or weighted (best_of_n, revisions).")] = None,
+    beam_width: Annotated[int | None, typer.Option(help="M for beam_search, lookahead and dvts.")] = None,
+    k: Annotated[int | None, typer.Option(help="Lookahead steps (lookahead).")] = None,
+    n_parallel: Annotated[int | None, typer.Option(help="Parallel chains (revisions).")] = None,
+    n_sequential: Annotated[int | None, typer.Option(help="Revisions per chain (revisions).")] = None,
+    max_rounds: Annotated[int | None, typer.Option(help="Search rounds at most (step-level search).")] = None,
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, or prm:URL.")] = "auto",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name from the config, or a LiteLLM model string.")] = None,
-    n: Annotated[int, typer.Option("--n", help="Number of samples (best-of-N, majority vote).")] = 8,
     seed: Annotated[int | None, typer.Option(help="Seed: the same seed replays from the cache.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     token_budget: Annotated[int | None, typer.Option(help="At most this many tokens over all calls.")] = None,
+    save_graph: Annotated[Path | None, typer.Option(help="Write the search graph as JSON (ttc graph renders it).")] = None,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
-    """Answer QUESTION by best-of-N with a majority vote on the configured model."""
+    """Answer QUESTION with a test-time compute strategy (default: best-of-N, majority vote)."""
     from ttc_modules.budget import Budget
     from ttc_modules.solve import check_question
 
     check_question(question)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
-    budget = Budget(generations=n, tokens=token_budget)
+    options = _strategy_options(strategy, n, selection=selection, beam_width=beam_width, k=k,
+                                n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
     settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     from ttc_modules.lm import build_lm
-    from ttc_modules.solve import solve as run
+    from ttc_modules.solve import report
+    from ttc_modules.strategies import build_strategy
 
     lm = build_lm(settings, model)
-    with err.status(f"sampling {n} solutions from {lm.model}...", spinner="dots"):
-        result = run(question, lm, n=n, seed=settings.seed if seed is None else seed, budget=budget)
-    result["model"] = lm.model
+    options["seed"] = settings.seed if seed is None else seed
+    runner = build_strategy(options, lm=lm, verifier=_verifier(verifier, options), budget=Budget(tokens=token_budget))
+    with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
+        prediction = runner(question=question)
+    result = {**report(prediction), "model": lm.model}
+    if save_graph:
+        from ttc_modules.graph import save_json
+
+        save_json(prediction.graph, save_graph)
+        err.print(f"search graph written to {save_graph} (render it: ttc graph {save_graph} --html graph.html)")
     if as_json:
-        out.print_json(json.dumps(result))
+        out.print_json(json.dumps(result, default=str))
         return
     _print_solution(result)
 
 
+def _strategy_options(kind: str, n: int, **given) -> dict:
+    """The strategy's options from the flags: N maps to n, or to the chains x revisions of revisions."""
+    from ttc_modules.strategies import STRATEGIES
+
+    if kind not in STRATEGIES:
+        raise ValueError(f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}")
+    options = {"kind": kind, **{key: value for key, value in given.items() if value is not None}}
+    if kind == "revisions":
+        options.setdefault("n_parallel", 1)
+        options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
+        options.setdefault("selection", "majority")
+    else:
+        options["n"] = n
+    if kind == "best_of_n":
+        options.setdefault("selection", "majority")
+    if kind in ("beam_search", "lookahead", "dvts"):
+        options.setdefault("beam_width", next(m for m in (4, 3, 2, 1) if n % m == 0))  # the paper's M = 4 if it fits
+    return options
+
+
+def _verifier(name: str, options: dict):
+    """The verifier a flag names; ``auto`` picks the arithmetic checker when the strategy needs one."""
+    from ttc_modules.verifiers import ArithmeticChecker, LLMJudge, RemotePRM
+
+    needs = options.get("selection", "weighted") != "majority"
+    if name == "auto":
+        return ArithmeticChecker() if needs else None
+    choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}
+    if name.startswith("prm:"):
+        return RemotePRM(name.removeprefix("prm:"))
+    if name not in choices:
+        raise ValueError(f"unknown verifier '{name}'; use auto, none, arithmetic, judge or prm:URL")
+    return choices[name]()
+
+
 def _print_solution(result: dict) -> None:
-    table = Table(title=f"{len(result['candidates'])} candidates from {result['model']}", show_lines=True)
-    table.add_column("#", justify="right")
+    table = Table(title=f"{result['strategy']}: {len(result['candidates'])} finished candidates from "
+                        f"{result['model']}", show_lines=True)
+    table.add_column("node", justify="right")
     table.add_column("answer")
+    table.add_column("score")
     table.add_column("solution", overflow="fold")
-    for i, candidate in enumerate(result["candidates"]):
+    for candidate in result["candidates"]:
         mark = "[green]" if candidate["answer"] == result["answer"] and candidate["answer"] else ""
-        table.add_row(str(i), f"{mark}{candidate['answer']}", candidate["text"])
+        score = "-" if candidate["score"] is None else f"{candidate['score']:.2f}"
+        table.add_row(str(candidate["node"]), f"{mark}{candidate['answer']}", score, candidate["text"])
     out.print(table)
     spent = result["spent"]
     out.print(f"spent: {spent['generations']} generations, {spent['lm_calls']} LM calls "
-              f"({spent['cache_hits']} from cache), {spent['prompt_tokens']} prompt + "
-              f"{spent['completion_tokens']} completion tokens, {spent['flops']:.3g} FLOPs")
+              f"({spent['cache_hits']} from cache), {spent['verifier_calls']} verifier calls, "
+              f"{spent['prompt_tokens']} prompt + {spent['completion_tokens']} completion tokens, "
+              f"{spent['flops']:.3g} FLOPs" + (f"; budget exhausted: {spent['exhausted']}" if spent["exhausted"] else ""))
     out.print(f"[bold]answer:[/] {result['answer']}")
 
 
@@ -155,6 +212,28 @@ def _embedded_row(model, settings) -> dict:
             "params": model.params, "installed": model.is_installed(),
             "source": model.package or model.description,
             "default": settings.backend.model == f"local/{model.name}"}
+
+
+@app.command()
+@friendly_errors
+def graph(
+    path: Annotated[Path, typer.Argument(help="A graph saved with ttc solve --save-graph.")],
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML tree view here.")] = None,
+    graphml: Annotated[Path | None, typer.Option("--graphml", help="Write GraphML here.")] = None,
+):
+    """Render a saved search graph as HTML (opens offline) or convert it to GraphML."""
+    from ttc_modules.graph import load_json, save_graphml
+    from ttc_modules.graph_html import save_html
+
+    loaded = load_json(path)
+    if html is None and graphml is None:
+        raise ValueError("nothing to write; pass --html out.html and/or --graphml out.graphml")
+    if html:
+        save_html(loaded, html)
+        out.print(f"wrote {html} ({loaded.number_of_nodes()} nodes)")
+    if graphml:
+        save_graphml(loaded, graphml)
+        out.print(f"wrote {graphml}")
 
 
 @cache_app.command("info")

@@ -112,7 +112,7 @@ def load_json(path: str | Path) -> nx.DiGraph:
         return from_json(json.loads(Path(path).read_text()))
     except FileNotFoundError:
         raise FileNotFoundError(f"graph file not found: {path}; save one with ttc solve --save-graph") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path} is not a search graph saved as JSON ({exc}); save one with "
                          "ttc solve --save-graph") from None
 

@@ -61,15 +61,15 @@ class BeamSearch(Strategy):
         run.meter.reserve(generations=self.cost(n))
         candidates = run.expand(0, n)
         finished: list[int] = []
-        for _ in range(self.config.max_rounds):
+        for round_ in range(self.config.max_rounds):
             self.score_candidates(run, candidates)
             finished += [c for c in candidates if run.graph.nodes[c]["terminal"]]
             live = [c for c in candidates if not run.graph.nodes[c]["terminal"]]
-            if not live or len(finished) >= n:
+            if not live or len(finished) >= n or round_ == self.config.max_rounds - 1:
                 break
             kept = run.top(live, n // width)
             candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
-        return run.best(finished, "weighted") if finished else (run.top(candidates, 1) or [None])[0]
+        return run.best(finished, "weighted") if finished else (run.top(live, 1) or [None])[0]
 
     def _affordable_width(self, run: Run) -> tuple[int, int]:
         """N as configured, or the largest multiple of M the generation budget still allows."""

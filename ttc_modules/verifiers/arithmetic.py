@@ -77,7 +77,7 @@ class ArithmeticChecker:
 
     @property
     def cache_id(self) -> str:
-        return f"arithmetic-v1:{self.wrong}:{self.ungrounded}:{self.unchecked}:{self.unsupported}"
+        return f"arithmetic-v2:{self.wrong}:{self.ungrounded}:{self.unchecked}:{self.unsupported}"
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         known = {_number(n) for n in _NUMBER.findall(str(inputs.get("question", "")))}
