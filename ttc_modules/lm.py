@@ -60,12 +60,13 @@ class TTCLM(dspy.LM):
         retry_initial_wait, retry_max_wait: backoff bounds in seconds.
         concurrency: requests in flight at once through this LM, across threads.
         batch_samples: send ``n`` in one request (None: decide from the provider).
+        base_model: the model is a base model wanting plain few-shot text (None: decide from the model).
         **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, api_key, cache...).
     """
 
     def __init__(self, model: str, *, params: float | None = None, retry_attempts: int = 5,
                  retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
-                 batch_samples: bool | None = None, **kwargs):
+                 batch_samples: bool | None = None, base_model: bool | None = None, **kwargs):
         super().__init__(model, engine="litellm", num_retries=0, **kwargs)
         self.params = params if params is not None else _known_params(model)
         self.retry_attempts = retry_attempts
@@ -73,6 +74,7 @@ class TTCLM(dspy.LM):
         self.retry_max_wait = retry_max_wait
         self.concurrency = concurrency
         self.batch_samples = batch_samples
+        self.base_model = base_model
         self._slots = threading.BoundedSemaphore(concurrency)
 
     def __getstate__(self):

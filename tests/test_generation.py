@@ -1,0 +1,69 @@
+"""The generator's two paths: DSPy signatures (chat models) and few-shot text prompts (base models)."""
+
+import dspy
+import pytest
+
+from ttc_modules.generation import Generator
+from ttc_modules.testing import scripted_lm
+
+Q = "Sam has 5 pencils and buys 3 more. How many pencils does he have?"
+
+
+def chat_adapter_reply(prompt: str, seed: int) -> str:
+    if "partial_solution" in prompt:
+        return f"[[ ## next_step ## ]]\nstep from seed {seed}\n\n[[ ## completed ## ]]"
+    return f"[[ ## reasoning ## ]]\n5 + 3 = 8.\n\n[[ ## answer ## ]]\n8\n\n[[ ## completed ## ]]"
+
+
+def test_signature_path_runs_dspy_predictors():
+    generator = Generator(lm=scripted_lm(chat_adapter_reply), mode="signature")
+    drafts = generator.solutions(Q, n=3, seed=0)
+    assert [d.text for d in drafts] == ["5 + 3 = 8.\n\nThe answer is 8."] * 3
+    assert generator.solve.demos == [] and len(generator.predictors()) == 3  # optimisable sub-modules
+
+
+def test_signature_path_steps_and_history_show_the_signature():
+    lm = scripted_lm(chat_adapter_reply)
+    generator = Generator(lm=lm, mode="signature")
+    drafts = generator.next_steps(Q, ["5 + 3 = 8."], n=2, seed=4)
+    assert [d.text for d in drafts] == ["step from seed 4", "step from seed 5"]
+    assert "partial_solution" in str(lm.history[-1]["messages"])
+
+
+def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
+    seen = []
+
+    def base_model(prompt, seed):
+        seen.append(prompt)
+        return " 5 + 3 = 8."
+
+    lm = scripted_lm(base_model, base=True)
+    generator = Generator(lm=lm, mode="auto")
+    assert generator.path() == "text"
+    drafts = generator.next_steps(Q, ["Sam starts with 5."], n=1, seed=0)
+    assert drafts[0].text == "5 + 3 = 8."
+    assert seen[-1].startswith("Question: ") and seen[-1].endswith("Answer: Sam starts with 5.\n\n")
+    assert lm.history[-1]["kwargs"]["stop"][0] == "\n\n"
+
+
+def test_text_path_for_chat_models_prefills_the_partial_solution():
+    lm = scripted_lm(lambda prompt, seed: "next")
+    Generator(lm=lm).next_steps(Q, ["first step"], n=1, seed=0)
+    messages = lm.history[-1]["messages"]
+    assert messages[-1] == {"role": "assistant", "content": "first step\n\n"}
+
+
+def test_revision_prompt_lists_the_attempts():
+    seen = []
+    lm = scripted_lm(lambda prompt, seed: seen.append(prompt) or "The answer is 8.")
+    Generator(lm=lm).revisions(Q, ["The answer is 7.", "The answer is 9."], n=1, seed=0)
+    assert "Attempt 1:\nThe answer is 7." in seen[-1] and "Attempt 2:\nThe answer is 9." in seen[-1]
+
+
+def test_auto_path_uses_signatures_for_hosted_models():
+    assert Generator(lm=dspy.LM("openai/gpt-4o-mini")).path() == "signature"
+
+
+def test_bad_mode():
+    with pytest.raises(ValueError, match="auto, text or signature"):
+        Generator(mode="chatty")
