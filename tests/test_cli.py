@@ -111,3 +111,32 @@ def test_solve_json_on_the_embedded_model_then_from_cache(tmp_path):
     assert again["candidates"] == result["candidates"]
     assert again["spent"]["cache_hits"] == again["spent"]["lm_calls"] >= 1
     assert again["spent"]["completion_tokens"] == result["spent"]["completion_tokens"]
+
+
+@pytest.mark.integration
+def test_solve_with_a_strategy_saves_a_graph_that_renders(tmp_path):
+    graph = tmp_path / "g.json"
+    result = run("solve", "Tom has 3 apples and buys 4 more. How many apples does he have?", "--strategy",
+                 "beam_search", "--n", "2", "--beam-width", "2", "--max-rounds", "2", "--save-graph", str(graph),
+                 "--json", env={"TTC_BACKEND__MAX_TOKENS": "48"})
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout[result.stdout.index("{"):])
+    assert payload["strategy"] == "beam_search" and payload["spent"]["verifier_calls"] > 0
+    page = tmp_path / "g.html"
+    rendered = run("graph", str(graph), "--html", str(page), "--graphml", str(tmp_path / "g.graphml"))
+    assert rendered.exit_code == 0 and "<details" in page.read_text() and (tmp_path / "g.graphml").exists()
+
+
+def test_unknown_strategy_and_verifier_are_named():
+    one_line_error(run("solve", "What is 2 + 2?", "--strategy", "mcts"), "'mcts'", "beam_search")
+    one_line_error(run("solve", "What is 2 + 2?", "--verifier", "magic"), "'magic'", "arithmetic")
+
+
+def test_bad_strategy_option_is_one_line():
+    one_line_error(run("solve", "What is 2 + 2?", "--strategy", "beam_search", "--n", "6", "--beam-width", "4"),
+                   "divisible")
+
+
+def test_graph_needs_an_output(tmp_path):
+    (tmp_path / "g.json").write_text("{}")
+    one_line_error(run("graph", str(tmp_path / "g.json")), "not a search graph")

@@ -107,15 +107,25 @@ class Strategy(dspy.Module):
             try:
                 chosen = self.search(run)
             except BudgetExceeded:
-                chosen = self.fallback(run)
+                chosen = self._best_so_far(run)
         return self._prediction(run, chosen)
 
     def search(self, run: Run) -> int | None:
         """Grow ``run.graph`` and return the chosen node (None when nothing was found)."""
         raise NotImplementedError
 
+    def _best_so_far(self, run: Run) -> int | None:
+        """The strategy's fallback, or the plain one if even that needs budget that is gone."""
+        try:
+            return self.fallback(run)
+        except BudgetExceeded:
+            return Strategy.fallback(self, run)
+
     def fallback(self, run: Run) -> int | None:
-        """The best answer so far after the budget ran out: weighted (or majority) over finished nodes."""
+        """The best answer so far after the budget ran out: weighted (or majority) over finished nodes.
+
+        Uses the scores already computed and spends nothing.
+        """
         finished = [n for n, d in run.graph.nodes(data=True) if d["terminal"] and d["answer"] is not None]
         scored = all(run.graph.nodes[n]["score"] is not None for n in finished)
         return run.best(finished, "weighted" if scored and finished else "majority")
