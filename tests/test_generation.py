@@ -12,7 +12,7 @@ Q = "Sam has 5 pencils and buys 3 more. How many pencils does he have?"
 def chat_adapter_reply(prompt: str, seed: int) -> str:
     if "partial_solution" in prompt:
         return f"[[ ## next_step ## ]]\nstep from seed {seed}\n\n[[ ## completed ## ]]"
-    return f"[[ ## reasoning ## ]]\n5 + 3 = 8.\n\n[[ ## answer ## ]]\n8\n\n[[ ## completed ## ]]"
+    return "[[ ## reasoning ## ]]\n5 + 3 = 8.\n\n[[ ## answer ## ]]\n8\n\n[[ ## completed ## ]]"
 
 
 def test_signature_path_runs_dspy_predictors():

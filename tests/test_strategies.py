@@ -234,3 +234,15 @@ def test_as_verifier_accepts_reward_functions_and_modules():
     assert module.score({"question": Q}, ["The answer is 7."]) == [0.25]
     strategy = BestOfN(n=3, verifier=Judge(), lm=scripted_lm(seven_or_nine))
     assert strategy(question=Q).answer == "9" and strategy.verifier_module is not None
+
+
+def test_beam_search_keeps_distinct_prefixes_before_repeats():
+    # every first step is the same text except one worse one: the distinct one is kept second
+    def responder(prompt, seed):
+        if "step" not in prompt:
+            return "step 1 v9" if seed % 4 else "step 1 v5"
+        return "The answer is 1."
+
+    pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(responder))(question=Q)
+    kept = [n for n in pred.graph.successors(ROOT) if pred.graph.out_degree(n)]
+    assert sorted(pred.graph.nodes[n]["text"] for n in kept) == ["step 1 v5", "step 1 v9"]

@@ -8,7 +8,8 @@ With budget N and beam width M:
 4. from each kept prefix sample M next steps (N candidates again); repeat 2-4.
 
 Candidates that finish (state a final answer, or reach ``max_depth``) leave the beam; the search
-stops when none is left or after ``max_rounds`` (40) rounds. The finished candidates then go
+stops when none is left or after ``max_rounds`` (40) rounds. Among equally good prefixes, distinct
+ones are kept before repeats of the same text. The finished candidates then go
 through weighted best-of-N. If none finished, the best unfinished prefix is answered from.
 The paper tries M = sqrt(N) and M = 4. Cost: N generations. N must be divisible by M.
 
@@ -67,7 +68,7 @@ class BeamSearch(Strategy):
             live = [c for c in candidates if not run.graph.nodes[c]["terminal"]]
             if not live or len(finished) >= n or round_ == self.config.max_rounds - 1:
                 break
-            kept = run.top(live, n // width)
+            kept = run.top(live, n // width, distinct=True)
             candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
         return run.best(finished, "weighted") if finished else (run.top(live, 1) or [None])[0]
 

@@ -125,6 +125,19 @@ class Run:
         index = select(answers, scores, how)
         return None if index is None else nodes[index]
 
-    def top(self, nodes: list[int], k: int) -> list[int]:
-        """The ``k`` best-scored nodes (ties keep creation order)."""
-        return sorted(nodes, key=lambda n: -(self.graph.nodes[n]["score"] or 0.0))[:k]
+    def top(self, nodes: list[int], k: int, distinct: bool = False) -> list[int]:
+        """The ``k`` best-scored nodes (ties keep creation order).
+
+        ``distinct`` prefers nodes whose partial solutions differ, filling up with repeats only when
+        there are fewer than ``k`` different ones (as search-and-learn's duplicate filter does).
+        """
+        ranked = sorted(nodes, key=lambda n: -(self.graph.nodes[n]["score"] or 0.0))
+        if not distinct:
+            return ranked[:k]
+        first, seen = [], set()
+        for node in ranked:
+            text = self.solution_text(node)
+            if text not in seen:
+                seen.add(text)
+                first.append(node)
+        return (first + [n for n in ranked if n not in first])[:k]
