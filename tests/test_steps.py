@@ -19,7 +19,7 @@ def test_extract_answer(text, expected):
 
 @pytest.mark.parametrize("raw, expected", [
     ("1,000", "1000"), ("$1000.00", "1000"), ("8.", "8"), ("-3.50", "-3.5"), ("12 apples", "12"),
-    ("\\frac{1}{2}", "\\frac{1}{2}"), (None, None),
+    ("\\frac{1}{2}", "0.5"), (None, None),
 ])
 def test_normalize_answer(raw, expected):
     assert normalize_answer(raw) == expected
@@ -40,3 +40,14 @@ def test_weighted_vote_sums_scores_per_answer():
     assert weighted_vote(["a", "b", "b"], [0.7, 0.4, 0.4]) == "b"
     with pytest.raises(ValueError, match="one score per answer"):
         weighted_vote(["a"], [])
+
+
+@pytest.mark.parametrize("a, b", [("\\frac{1}{2}", "0.5"), ("\\left( 3, \\frac{\\pi}{2} \\right)", "(3,\\pi/2)"),
+                                  ("90^\\circ", "90"), ("\\dfrac{3}{4}", "0.75"), ("1,000", "1000.0")])
+def test_equivalent_answers_share_a_canonical_form(a, b):
+    assert normalize_answer(a) == normalize_answer(b)
+
+
+def test_words_stay_words():
+    assert normalize_answer("banana split") == "banana split"
+    assert normalize_answer("\\frac{1}{3}") != normalize_answer("0.33")

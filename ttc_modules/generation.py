@@ -28,7 +28,7 @@ from typing import Literal
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import collect_usage, sample, share_tokens
+from ttc_modules.lm import collect_usage, resolve_lm, sample, share_tokens
 
 # Providers whose models take few-shot text prompts by default: the embedded models (too small
 # for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
@@ -93,13 +93,8 @@ class Generator(dspy.Module):
 
     # ------------------------------------------------------------------ configuration
     def resolve_lm(self):
-        """The LM this generator samples from."""
-        if self.lm is None:
-            from ttc_modules.config import load_settings
-            from ttc_modules.lm import build_lm
-
-            self.lm = dspy.settings.lm or build_lm(load_settings())
-        return self.lm
+        """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
+        return resolve_lm(self.lm)
 
     def path(self) -> str:
         """``text`` or ``signature`` for the current LM."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import threading
@@ -258,12 +259,12 @@ def _draw(lm: TTCLM, messages: list[dict], n: int, seed: int, kwargs: dict) -> t
     per_call: list[int] = []
     greedy = kwargs.get("temperature", lm.kwargs.get("temperature")) == 0
     rollout = (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})  # noqa: E731 - greedy samples are one
-    if lm.takes_n:
+    if getattr(lm, "takes_n", False):  # any dspy.LM works; only a TTCLM knows whether to batch
         texts = _texts(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
         per_call.append(len(texts))
     missing = range(len(texts), n)
     if missing:
-        with ThreadPoolExecutor(max_workers=max(1, min(lm.concurrency, len(missing)))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(getattr(lm, "concurrency", 8), len(missing)))) as pool:
             one = lambda i: _texts(lm(messages=messages, seed=seed + i, **rollout(i), **kwargs))[0]  # noqa: E731
             texts += list(pool.map(in_context(one), missing))
         per_call += [1] * len(missing)
@@ -305,6 +306,23 @@ def _texts(outputs: list) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- construction
+def resolve_lm(lm=None):
+    """``lm`` if given, else the LM set with ``dspy.configure``, else the configured default backend."""
+    if lm is not None:
+        return lm
+    if dspy.settings.lm is not None:
+        return dspy.settings.lm
+    return default_lm()
+
+
+@functools.cache
+def default_lm() -> TTCLM:
+    """The configured default backend (the embedded model out of the box), built once per process."""
+    from ttc_modules.config import load_settings
+
+    return build_lm(load_settings())
+
+
 def build_lm(settings, backend: str | None = None, **overrides) -> TTCLM:
     """Build the :class:`TTCLM` of a configured backend.
 

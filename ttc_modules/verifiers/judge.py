@@ -21,7 +21,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from ttc_modules.lm import in_context
+from ttc_modules.lm import in_context, resolve_lm
 
 SYSTEM = "You check solutions to math word problems. Reply with one word: Yes or No."
 YES_NO = "Problem: {question}\n\nSolution so far:\n{solution}\n\nIs every step so far correct? Answer Yes or No."
@@ -51,14 +51,7 @@ class LLMJudge:
         return f"judge-v1:{self._lm().model}:{self.mode}:{self.top_logprobs}"
 
     def _lm(self):
-        import dspy
-
-        if self.lm is None:
-            from ttc_modules.config import load_settings
-            from ttc_modules.lm import build_lm
-
-            self.lm = dspy.settings.lm or build_lm(load_settings())
-        return self.lm
+        return resolve_lm(self.lm)
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         question = str(inputs.get("question", ""))
