@@ -28,7 +28,7 @@ from typing import Literal
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import collect_usage, resolve_lm, sample, share_tokens
+from ttc_modules.lm import collect_usage, is_base_model, resolve_lm, sample, share_tokens
 
 # Providers whose models take few-shot text prompts by default: the embedded models (too small
 # for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
@@ -105,8 +105,6 @@ class Generator(dspy.Module):
         return "text" if text else "signature"
 
     def _is_base(self) -> bool:
-        from ttc_modules.solve import is_base_model
-
         return is_base_model(self.resolve_lm())
 
     # ------------------------------------------------------------------ the three operations

@@ -305,6 +305,21 @@ def _texts(outputs: list) -> list[str]:
     return [o["text"] if isinstance(o, dict) else str(o) for o in outputs]
 
 
+def is_base_model(lm) -> bool:
+    """True when the model wants a plain few-shot text prompt rather than a chat.
+
+    An LM may say so itself (``lm.base_model``); otherwise embedded models know, and other models
+    are base models when they are reached through a text-completion endpoint (``model_type="text"``).
+    """
+    from ttc_modules import local
+
+    if getattr(lm, "base_model", None) is not None:
+        return lm.base_model
+    if lm.model.startswith(f"{local.PROVIDER}/"):
+        return not local.resolve_model(lm.model).chat
+    return lm.model_type == "text"
+
+
 # ---------------------------------------------------------------------------- construction
 def resolve_lm(lm=None):
     """``lm`` if given, else the LM set with ``dspy.configure``, else the configured default backend."""

@@ -15,21 +15,6 @@ from ttc_modules.budget import Budget
 from ttc_modules.lm import TTCLM
 
 
-def is_base_model(lm: TTCLM) -> bool:
-    """True when the model wants a plain few-shot text prompt rather than a chat.
-
-    An LM may say so itself (``lm.base_model``); otherwise embedded models know, and other models
-    are base models when they are reached through a text-completion endpoint (``model_type="text"``).
-    """
-    from ttc_modules import local
-
-    if getattr(lm, "base_model", None) is not None:
-        return lm.base_model
-    if lm.model.startswith(f"{local.PROVIDER}/"):
-        return not local.resolve_model(lm.model).chat
-    return lm.model_type == "text"
-
-
 def check_question(question: str) -> str:
     """The question stripped, or a clear error when it is empty."""
     if not question or not question.strip():

@@ -42,7 +42,6 @@ class Run:
     temperature: float | None = None
     max_depth: int = 40
     concurrency: int = 8
-    module_name: str = "generator"
     _requests: int = field(default=0, repr=False)
 
     @property
@@ -70,12 +69,13 @@ class Run:
     def sample_solutions(self, n: int) -> list[int]:
         """``n`` whole solutions as ``answer`` nodes under the root."""
         drafts = self.generator.solutions(self.question, n, self.next_seed(), self.temperature)
-        return [self._add_solution(ROOT, d, kind="answer", op="sample") for d in drafts]
+        return [self._add_solution(ROOT, d, kind="answer", op="sample", module="generator.solve") for d in drafts]
 
     def revise(self, parent: int, attempts: list[str]) -> int:
         """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root)."""
         draft = self.generator.revisions(self.question, attempts, 1, self.next_seed(), self.temperature)[0]
-        return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample")
+        return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
+                                  module="generator.revise")
 
     def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
                max_tokens: int | None = None) -> list[int]:
@@ -85,9 +85,9 @@ class Run:
                                            self.temperature if temperature is None else temperature, max_tokens)
         return [self._add_step(parent, d, op) for d in drafts]
 
-    def _add_solution(self, parent: int, draft: Draft, kind: str, op: str) -> int:
+    def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         answer = normalize_answer(extract_answer(draft.text))
-        return add_child(self.graph, parent, kind=kind, text=draft.text, op=op, module=self.module_name,
+        return add_child(self.graph, parent, kind=kind, text=draft.text, op=op, module=module,
                          rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True, answer=answer,
                          steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
 
@@ -95,7 +95,7 @@ class Run:
         depth = self.graph.nodes[parent]["depth"] + 1
         terminal = not draft.text or has_final_answer(draft.text) or depth >= self.max_depth
         answer = normalize_answer(extract_answer(self.solution_text(parent) + "\n\n" + draft.text)) if terminal else None
-        return add_child(self.graph, parent, kind="step", text=draft.text, op=op, module=self.module_name,
+        return add_child(self.graph, parent, kind="step", text=draft.text, op=op, module="generator.extend",
                          rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
 
     # ------------------------------------------------------------------ reading the graph
