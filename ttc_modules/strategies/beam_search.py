@@ -58,8 +58,7 @@ class BeamSearch(Strategy):
     Config = BeamSearchConfig
 
     def search(self, run: Run) -> int | None:
-        n, width = self._affordable_width(run)
-        run.meter.reserve(generations=self.cost(n))
+        n, width = self.reserve_beams(run)
         candidates = run.expand(0, n)
         finished: list[int] = []
         for round_ in range(self.config.max_rounds):
@@ -72,14 +71,16 @@ class BeamSearch(Strategy):
             candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
         return run.best(finished, "weighted") if finished else (run.top(live, 1) or [None])[0]
 
-    def _affordable_width(self, run: Run) -> tuple[int, int]:
-        """N as configured, or the largest multiple of M the generation budget still allows."""
+    def reserve_beams(self, run: Run) -> tuple[int, int]:
+        """Charge the search's generations: N as configured, or the largest multiple of M the budget allows.
+
+        Returns N and M; raises BudgetExceeded when not even M beams fit.
+        """
         width = self.config.beam_width
         n = self.config.n
         while n >= width and run.affordable(self.cost(n)) < self.cost(n):
             n -= width
-        if n < width:
-            run.meter.reserve(generations=self.cost(width))  # raises BudgetExceeded: not even one beam
+        run.meter.reserve(generations=self.cost(max(n, width)))  # with n < width this raises: not one beam fits
         return n, width
 
     def cost(self, n: int) -> int:

@@ -36,8 +36,7 @@ class DVTS(BeamSearch):
     Config = DVTSConfig
 
     def search(self, run: Run) -> int | None:
-        n, width = self._affordable_width(run)
-        run.meter.reserve(generations=self.cost(n))
+        n, width = self.reserve_beams(run)
         heads = [ROOT] * (n // width)
         finished: list[int] = []
         for _ in range(self.config.max_rounds):
