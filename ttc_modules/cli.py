@@ -98,8 +98,10 @@ def solve(
     check_question(question)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
-    options = _strategy_options(strategy, n, selection=selection, beam_width=beam_width, k=k,
-                                n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
+    from ttc_modules.strategies import options_for_budget
+
+    options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
+                                 n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
     settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     from ttc_modules.lm import build_lm
     from ttc_modules.solve import report
@@ -107,7 +109,10 @@ def solve(
 
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
-    runner = build_strategy(options, lm=lm, verifier=_verifier(verifier, options), budget=Budget(tokens=token_budget))
+    from ttc_modules.verifiers.named import verifier_from_name
+
+    needed = options.get("selection", "weighted") != "majority"
+    runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed), budget=Budget(tokens=token_budget))
     with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
         prediction = runner(question=question)
     result = {**report(prediction), "model": lm.model}
@@ -120,41 +125,6 @@ def solve(
         out.print_json(json.dumps(result, default=str))
         return
     _print_solution(result)
-
-
-def _strategy_options(kind: str, n: int, **given) -> dict:
-    """The strategy's options from the flags: N maps to n, or to the chains x revisions of revisions."""
-    from ttc_modules.strategies import STRATEGIES
-
-    if kind not in STRATEGIES:
-        raise ValueError(f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}")
-    options = {"kind": kind, **{key: value for key, value in given.items() if value is not None}}
-    if kind == "revisions":
-        options.setdefault("n_parallel", 1)
-        options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
-        options.setdefault("selection", "majority")
-    else:
-        options["n"] = n
-    if kind == "best_of_n":
-        options.setdefault("selection", "majority")
-    if kind in ("beam_search", "lookahead", "dvts"):
-        options.setdefault("beam_width", next(m for m in (4, 3, 2, 1) if n % m == 0))  # the paper's M = 4 if it fits
-    return options
-
-
-def _verifier(name: str, options: dict):
-    """The verifier a flag names; ``auto`` picks the arithmetic checker when the strategy needs one."""
-    from ttc_modules.verifiers import ArithmeticChecker, LLMJudge, RemotePRM
-
-    needs = options.get("selection", "weighted") != "majority"
-    if name == "auto":
-        return ArithmeticChecker() if needs else None
-    choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}
-    if name.startswith("prm:"):
-        return RemotePRM(name.removeprefix("prm:"))
-    if name not in choices:
-        raise ValueError(f"unknown verifier '{name}'; use auto, none, arithmetic, judge or prm:URL")
-    return choices[name]()
 
 
 def _print_solution(result: dict) -> None:
@@ -214,6 +184,99 @@ def _embedded_row(model, settings) -> dict:
             "default": settings.backend.model == f"local/{model.name}"}
 
 
+@app.command("eval")
+@friendly_errors
+def evaluate(
+    dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
+    out: Annotated[Path, typer.Option(help="Output directory (rerun the same command to resume).")],
+    strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, best_of_n, "
+                                                 "beam_search, lookahead, dvts, revisions.")] = "majority,weighted",
+    budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
+    limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, or prm:URL.")] = "auto",
+    max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search.")] = None,
+    bins: Annotated[int, typer.Option(help="Oracle difficulty bins when the data has no level.")] = 5,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
+    strict: Annotated[bool, typer.Option(help="Refuse a data file with bad rows instead of skipping them.")] = False,
+    config: ConfigOption = None,
+):
+    """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
+    OUT/summary.json and plots. Killed and rerun, it resumes where it stopped."""
+    from ttc_modules.evaluation.datasets import load_dataset
+
+    names = [s.strip() for s in strategies.split(",") if s.strip()]
+    budget_list = _int_list(budgets, "--budgets")
+    settings = _settings(config, **{"backend.max_tokens": max_tokens})
+    seed = settings.seed if seed is None else seed
+    examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
+    from ttc_modules.evaluation.harness import Evaluation
+    from ttc_modules.evaluation.report import table
+    from ttc_modules.lm import build_lm
+    from ttc_modules.verifiers.named import verifier_from_name
+
+    needed = any(n not in ("majority", "pass", "revisions") for n in names)
+    evaluation = Evaluation(examples, build_lm(settings, model), verifier_from_name(verifier, needed), names,
+                            budget_list, out, seed=seed, bins=bins, progress=sys.stderr.isatty(),
+                            search_options={"max_rounds": max_rounds} if max_rounds else None)
+    summary = evaluation.run()
+    _print_table(summary)
+    out.joinpath("table.txt").write_text("\n".join("\t".join(row) for row in table(summary)) + "\n")
+    err.print(f"wrote {out}/results.jsonl, summary.json, {', '.join(summary['plots']) or 'no plots'}; "
+              f"backend_calls: {summary['backend_calls']}, cache_hits: {summary['cache_hits']}, "
+              f"wall_seconds: {summary['wall_seconds']}")
+
+
+def _int_list(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{flag} takes comma-separated integers such as 1,2,4,8, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise ValueError(f"{flag} takes positive integers such as 1,2,4,8, got {text!r}")
+    return values
+
+
+def _print_table(summary: dict) -> None:
+    from ttc_modules.evaluation.report import table
+
+    rows = table(summary)
+    view = Table(title=f"accuracy over {summary['questions']} questions [95% interval]")
+    for column in rows[0]:
+        view.add_column(column)
+    for row in rows[1:]:
+        view.add_row(*row)
+    out.print(view)
+
+
+@app.command()
+@friendly_errors
+def exchange(
+    params: Annotated[float, typer.Option(help="Parameters of the small model.")] = 1.35e8,
+    multiplier: Annotated[float, typer.Option(help="How many times larger the other model is.")] = 14.0,
+    ratios: Annotated[str, typer.Option(help="R = D_inference / D_pretrain values.")] = "0.16,0.79,22",
+    pretrain_tokens: Annotated[float, typer.Option(help="Pretraining tokens of the small model.")] = 2e12,
+):
+    """The FLOPs exchange of the paper's section 7: how much test-time compute on the small model
+    matches a model MULTIPLIER times larger."""
+    from ttc_modules.evaluation.exchange import exchange_table
+
+    try:
+        ratio_list = [float(r) for r in ratios.split(",") if r.strip()]
+    except ValueError:
+        raise ValueError(f"--ratios takes comma-separated numbers such as 0.16,0.79,22, got {ratios!r}") from None
+    view = Table(title=f"{params:.3g}-parameter model vs one {multiplier:g}x larger")
+    for column in ("R = D_inf / D_pre", "matching inference multiplier", "larger model FLOPs", "small model FLOPs"):
+        view.add_column(column)
+    for row in exchange_table(params, multiplier, ratio_list, pretrain_tokens):
+        view.add_row(f"{row['ratio']:g}", f"{row['inference_multiplier']:.1f}x", f"{row['large_model_flops']:.3g}",
+                     f"{row['small_model_flops']:.3g}")
+    out.print(view)
+    out.print("Test-time compute on the small model is the cheaper route while it needs less than the multiplier "
+              "above to match the larger model's accuracy (the paper: on easy and medium questions, or R << 1).")
+
+
 @app.command()
 @friendly_errors
 def graph(
@@ -268,6 +331,10 @@ def cache_clear(config: ConfigOption = None,
 
 def main() -> None:
     """Entry point of the ``ttc`` console script."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dspy.clients.lm").setLevel(logging.ERROR)  # "response was truncated": expected in search
     app(prog_name="ttc")
 
 

@@ -9,9 +9,15 @@ from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
 from ttc_modules.strategies.best_of_n import BestOfN, BestOfNConfig
 from ttc_modules.strategies.dvts import DVTS, DVTSConfig
 from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
-from ttc_modules.strategies.registry import STRATEGIES, AnyStrategyConfig, build_strategy, register_strategy
+from ttc_modules.strategies.registry import (
+    STRATEGIES,
+    AnyStrategyConfig,
+    build_strategy,
+    options_for_budget,
+    register_strategy,
+)
 from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevisions
 
 __all__ = ["DVTS", "STRATEGIES", "AnyStrategyConfig", "BeamSearch", "BeamSearchConfig", "BestOfN", "BestOfNConfig",
            "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "RevisionsConfig", "SequentialRevisions", "Strategy",
-           "StrategyConfig", "build_strategy", "register_strategy"]
+           "StrategyConfig", "build_strategy", "options_for_budget", "register_strategy"]

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -37,6 +38,35 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
         raise ValueError(f"{cls.__name__} has no kind; set kind = 'my_strategy' on the class")
     STRATEGIES[cls.kind] = cls
     return cls
+
+
+def options_for_budget(kind: str, n: int, **given: Any) -> dict:
+    """A strategy's options for budget N (in generations), with ``given`` options (None ones ignored) on top.
+
+    Defaults follow the paper: best-of-N and beam-type searches spend N as ``n`` (M = 4 where it
+    divides N, else the largest divisor of N up to 4); revisions spend N as chains x revisions,
+    sqrt(N) x sqrt(N) (the largest divisor of N up to sqrt(N) chains) unless ``n_parallel`` is given.
+
+    Example:
+        >>> options_for_budget("beam_search", 8)
+        {'kind': 'beam_search', 'n': 8, 'beam_width': 4}
+        >>> options_for_budget("revisions", 16)
+        {'kind': 'revisions', 'n_parallel': 4, 'n_sequential': 4, 'selection': 'majority'}
+    """
+    if kind not in STRATEGIES:
+        raise ValueError(f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}")
+    options = {"kind": kind, **{key: value for key, value in given.items() if value is not None}}
+    if kind == "revisions":
+        options.setdefault("n_parallel", max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0))
+        options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
+        options.setdefault("selection", "majority")
+        return options
+    options["n"] = n
+    if kind == "best_of_n":
+        options.setdefault("selection", "majority")
+    if kind in ("beam_search", "lookahead", "dvts"):
+        options.setdefault("beam_width", next(m for m in (4, 3, 2, 1) if n % m == 0))
+    return options
 
 
 def build_strategy(config: dict | Any, **runtime: Any) -> Strategy:

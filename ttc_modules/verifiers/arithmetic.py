@@ -24,8 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import ast
-import operator
 import re
 from fractions import Fraction
 
@@ -37,7 +35,6 @@ _TERM = rf"\(?\s*{_NUM}{_UNIT}\s*\)?"
 _EQUATION = re.compile(rf"((?:{_TERM}\s*[-+*/x×÷]\s*)+{_TERM})\s*=\s*(-?{_NUM})")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
 def _number(text: str) -> Fraction:
@@ -45,23 +42,52 @@ def _number(text: str) -> Fraction:
 
 
 def evaluate(expression: str) -> Fraction | None:
-    """The exact value of an arithmetic expression of numbers, + - * / (x, × and ÷ too); None if unreadable."""
+    """The exact value of an arithmetic expression of numbers, + - * / (x, × and ÷ too); None if unreadable.
+
+    A small recursive-descent parser (``ast.parse`` is not safe to call from several threads on
+    CPython 3.11, and strategies score concurrently).
+    """
     cleaned = _WORD.sub(" ", expression).replace("÷", "/").replace("$", "").replace(",", "")
-    cleaned = re.sub(r"[x×]", "*", cleaned).strip()
-    try:
-        return _eval(ast.parse(cleaned, mode="eval").body)
-    except (SyntaxError, ValueError, ZeroDivisionError, KeyError):
+    tokens = _TOKEN.findall(re.sub(r"[x×]", "*", cleaned))
+    if not tokens or "".join(tokens) != re.sub(r"\s+", "", re.sub(r"[x×]", "*", cleaned)):
         return None
+    try:
+        value, rest = _sum(tokens)
+    except (IndexError, ValueError, ZeroDivisionError):
+        return None
+    return value if not rest else None
 
 
-def _eval(node: ast.AST) -> Fraction:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return Fraction(str(node.value))
-    if isinstance(node, ast.BinOp):
-        return _OPS[type(node.op)](_eval(node.left), _eval(node.right))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_eval(node.operand)
-    raise ValueError("not arithmetic")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[-+*/()]")
+
+
+def _sum(tokens: list[str]) -> tuple[Fraction, list[str]]:
+    value, tokens = _product(tokens)
+    while tokens and tokens[0] in "+-":
+        op, (right, tokens) = tokens[0], _product(tokens[1:])
+        value = value + right if op == "+" else value - right
+    return value, tokens
+
+
+def _product(tokens: list[str]) -> tuple[Fraction, list[str]]:
+    value, tokens = _atom(tokens)
+    while tokens and tokens[0] in "*/":
+        op, (right, tokens) = tokens[0], _atom(tokens[1:])
+        value = value * right if op == "*" else value / right
+    return value, tokens
+
+
+def _atom(tokens: list[str]) -> tuple[Fraction, list[str]]:
+    head = tokens[0]
+    if head == "(":
+        value, rest = _sum(tokens[1:])
+        if not rest or rest[0] != ")":
+            raise ValueError("unbalanced parenthesis")
+        return value, rest[1:]
+    if head == "-":
+        value, rest = _atom(tokens[1:])
+        return -value, rest
+    return Fraction(head), tokens[1:]
 
 
 class ArithmeticChecker:

@@ -1,0 +1,168 @@
+"""The evaluation harness: accuracy against test-time compute, per strategy, budget and difficulty bin.
+
+Parallel strategies come from the sample bank (drawn once at N_max = the largest budget, then
+subsampled for every budget): ``majority``, ``weighted``, ``naive`` and ``pass`` (pass@k, the
+oracle upper bound); ``best_of_n`` means ``weighted`` with a verifier and ``majority`` without.
+Search strategies (``beam_search``, ``lookahead``, ``dvts``, ``revisions``, and any registered kind)
+cannot be replayed and run once per question and budget, every LM call cached.
+
+Outputs in the output directory: ``results.jsonl`` (one row per question x strategy x budget),
+``summary.json`` (accuracy with a 95% bootstrap interval per strategy, budget and bin, with
+tokens and FLOPs; plus ``backend_calls``, ``cache_hits``, ``tokens`` and ``wall_seconds`` of this
+invocation) and plots (``plots.py``). Rerunning the same command resumes: finished rows are kept,
+banked questions are read from disk, and LM calls come from the cache; a rerun of a finished
+evaluation makes no backend call.
+
+Example:
+    >>> from ttc_modules.evaluation.datasets import load_synthetic
+    >>> from ttc_modules.testing import scripted_lm
+    >>> from ttc_modules.verifiers import ArithmeticChecker
+    >>> import tempfile
+    >>> lm = scripted_lm(lambda p, s: f"The answer is {s % 3}.")
+    >>> summary = Evaluation(load_synthetic(2, levels=[1]), lm, ArithmeticChecker(), ["majority"], [1, 2],
+    ...                      tempfile.mkdtemp(), progress=False).run()
+    >>> sorted(summary["accuracy"]["majority"])
+    ['1', '2']
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ttc_modules.evaluation.bins import quantile_bins
+from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
+from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.report import summarise
+from ttc_modules.evaluation.results import ResultsLog
+from ttc_modules.evaluation.sample_bank import SampleBank
+from ttc_modules.strategies import STRATEGIES, build_strategy, options_for_budget
+
+
+def check_strategies(names: list[str], verifier) -> list[str]:
+    """The strategy names, with ``best_of_n`` resolved, or a clear error for an unknown one."""
+    resolved = []
+    for name in names:
+        if name == "best_of_n":
+            name = "weighted" if verifier is not None else "majority"
+        if name not in BANK_SELECTIONS and name not in STRATEGIES:
+            known = ", ".join([*BANK_SELECTIONS, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n")])
+            raise ValueError(f"unknown strategy '{name}'; use some of: {known}")
+        if name in ("weighted", "naive") and verifier is None:
+            raise ValueError(f"'{name}' needs a verifier; pass --verifier arithmetic (or another), or use majority")
+        resolved.append(name)
+    return resolved
+
+
+class Evaluation:
+    """One evaluation run (see the module docstring).
+
+    Args:
+        examples: ``dspy.Example`` objects with ``id``, ``question``, ``answer`` (and ``level``).
+        lm: the model under evaluation.
+        verifier: the verifier for weighted/naive selection and step-level search (None for none).
+        strategies: names (see :func:`check_strategies`).
+        budgets: generation budgets, e.g. [1, 2, 4, 8, 16].
+        out_dir: where results, summary and plots go.
+        bins: number of oracle bins when the data has no ``level``.
+        search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``).
+    """
+
+    def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
+                 seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None):
+        if not examples:
+            raise ValueError("no examples to evaluate; check the data set and --limit")
+        if not budgets or min(budgets) < 1:
+            raise ValueError(f"budgets must be positive integers, got {budgets}")
+        self.examples, self.lm, self.verifier = examples, lm, verifier
+        self.strategies = check_strategies(strategies, verifier)
+        self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
+        self.progress, self.search_options = progress, dict(search_options or {})
+        self.log = ResultsLog(self.out_dir / "results.jsonl")
+        self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
+        self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "bank_hits": 0}
+
+    # ------------------------------------------------------------------ the run
+    def run(self) -> dict:
+        started = time.perf_counter()
+        bank_names = [s for s in self.strategies if s in BANK_SELECTIONS]
+        search_names = [s for s in self.strategies if s not in BANK_SELECTIONS]
+        needs_bank = bool(bank_names) or not self._has_levels()
+        with self._progress_bar(needs_bank, search_names) as advance:
+            entries = self._bank_phase(advance) if needs_bank else {}
+            bins = self._bins(entries)
+            self._bank_rows(entries, bank_names, bins)
+            self._search_rows(search_names, bins, advance)
+        self.spent["wall_seconds"] = round(time.perf_counter() - started, 2)
+        return summarise(self.log.rows, self.strategies, self.budgets, self.spent, self.out_dir,
+                         bins_from="level" if self._has_levels() else f"oracle ({self.bins} pass@1 quantiles)")
+
+    def _has_levels(self) -> bool:
+        return all(getattr(e, "level", None) is not None for e in self.examples)
+
+    def _bank_phase(self, advance) -> dict:
+        entries = {}
+        for example in self.examples:
+            was_banked = self.bank.has(example)
+            entries[example.id] = self.bank.draw(example)
+            self._count(entries[example.id]["spent"], bank_hit=was_banked)
+            advance(f"bank {example.id}")
+        return entries
+
+    def _bins(self, entries: dict) -> dict:
+        if self._has_levels():
+            return {e.id: int(e.level) for e in self.examples}
+        pass_at_1 = {i: sum(s["correct"] for s in e["samples"]) / len(e["samples"]) for i, e in entries.items()}
+        return quantile_bins(pass_at_1, self.bins)
+
+    def _bank_rows(self, entries: dict, names: list[str], bins: dict) -> None:
+        params = getattr(self.lm, "params", None) or 0
+        for example in self.examples:
+            entry = entries[example.id]
+            for budget in self.budgets:
+                tokens = expected_tokens(entry, budget)
+                for name in names:
+                    if self.log.done((example.id, name, budget)):
+                        continue
+                    self.log.append({"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget,
+                                     "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed),
+                                     "tokens": tokens, "flops": 2 * params * tokens, "source": "bank"})
+
+    def _search_rows(self, names: list[str], bins: dict, advance) -> None:
+        for name in names:
+            for budget in self.budgets:
+                strategy = self._strategy(name, budget)
+                for example in self.examples:
+                    if not self.log.done((example.id, name, budget)):
+                        self.log.append(self._search_row(strategy, example, name, budget, bins))
+                    advance(f"{name}@{budget} {example.id}")
+
+    def _strategy(self, name: str, budget: int):
+        given = dict(self.search_options)
+        if name == "revisions" and self.verifier is not None:
+            given.setdefault("selection", "weighted")  # the paper's verifier route
+        options = options_for_budget(name, budget, seed=self.seed, **given)
+        return build_strategy(options, lm=self.lm, verifier=self.verifier)
+
+    def _search_row(self, strategy, example, name: str, budget: int, bins: dict) -> dict:
+        prediction = strategy(question=example.question)
+        spent = prediction.spent
+        self._count({**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]})
+        return {"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget,
+                "correct": float(is_correct(prediction.answer, example.answer)), "answer": prediction.answer,
+                "tokens": spent["tokens"], "flops": spent["flops"], "generations": spent["generations"],
+                "source": "search"}
+
+    def _count(self, spent: dict, bank_hit: bool = False) -> None:
+        if bank_hit:
+            self.spent["bank_hits"] += 1
+            return
+        self.spent["backend_calls"] += spent["backend_calls"]
+        self.spent["cache_hits"] += spent["cache_hits"]
+        self.spent["tokens"] += spent["tokens"]
+
+    def _progress_bar(self, needs_bank: bool, search_names: list[str]):
+        from ttc_modules.evaluation.progress import progress_bar
+
+        total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))
+        return progress_bar(total, enabled=self.progress)

@@ -1,0 +1,85 @@
+"""The sample bank: N_max scored samples per question, drawn once and kept on disk.
+
+Parallel strategies (best-of-N with any selection, pass@k) can be replayed at every smaller budget
+by subsampling the bank (``curves.py``), the method of the paper and of search-and-learn: one run
+at N_max, sliced into the whole curve. A question's entry is written only when all its samples and
+scores are in, so an interrupted evaluation loses at most the question in flight, and that one's
+LM calls are in the LM cache.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> from ttc_modules.verifiers import ArithmeticChecker
+    >>> import dspy, tempfile
+    >>> bank = SampleBank(tempfile.mkdtemp(), scripted_lm(lambda p, s: f"2 + {s % 2} = {2 + s % 2}. The answer is {2 + s % 2}."),
+    ...                   ArithmeticChecker(), n_max=4)
+    >>> entry = bank.draw(dspy.Example(id="q1", question="What is 2 + 1?", answer="3").with_inputs("question"))
+    >>> len(entry["samples"]), sorted({s["correct"] for s in entry["samples"]})
+    (4, [False, True])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.strategies import BestOfN
+
+
+class SampleBank:
+    """Draws and stores N_max samples per question, with verifier scores and token counts.
+
+    Args:
+        directory: where the bank lives (a diskcache).
+        lm: the model to sample from.
+        verifier: scores each sample (per step; aggregated with ``aggregation``); None for none.
+        n_max: samples per question.
+        seed: sample i of a question uses seed ``seed``-derived request seeds (as every strategy).
+    """
+
+    def __init__(self, directory: str | Path, lm, verifier=None, n_max: int = 16, seed: int = 0,
+                 aggregation: str = "last"):
+        import diskcache
+
+        self.lm, self.verifier, self.n_max, self.seed, self.aggregation = lm, verifier, n_max, seed, aggregation
+        self.store = diskcache.Cache(str(Path(directory) / "bank"))
+
+    def key(self, example) -> str:
+        """What identifies an entry: the question, the model, the verifier and the sampling settings."""
+        identity = {"question": example.question, "model": self.lm.model, "n_max": self.n_max, "seed": self.seed,
+                    "verifier": getattr(self.verifier, "cache_id", None) or getattr(self.verifier, "name", None),
+                    "aggregation": self.aggregation, "max_tokens": self.lm.kwargs.get("max_tokens"),
+                    "temperature": self.lm.kwargs.get("temperature")}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+    def has(self, example) -> bool:
+        return self.key(example) in self.store
+
+    def draw(self, example) -> dict:
+        """The entry for ``example``: from disk if it is there, else drawn now and stored."""
+        key = self.key(example)
+        entry = self.store.get(key)
+        if entry is not None:
+            return {**entry, "spent": {**entry["spent"], "backend_calls": 0}}
+        strategy = BestOfN(n=self.n_max, selection="weighted" if self.verifier else "majority", lm=self.lm,
+                           verifier=self.verifier, seed=self.seed, aggregation=self.aggregation)
+        prediction = strategy(question=example.question)
+        entry = {"id": example.id, "samples": _samples(prediction.graph, example.answer),
+                 "prompt_tokens": prediction.spent["prompt_tokens"], "spent": _spent(prediction.spent)}
+        self.store[key] = entry
+        return entry
+
+
+def _samples(graph, reference: str) -> list[dict]:
+    samples = []
+    for node in sorted(graph.successors(0)):
+        data = graph.nodes[node]
+        samples.append({"answer": data["answer"], "correct": is_correct(data["answer"], reference),
+                        "score": data["score"] if data["score"] is not None else 0.0,
+                        "tokens": data["tokens"], "text": data["text"]})
+    return samples
+
+
+def _spent(spent: dict) -> dict:
+    return {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}

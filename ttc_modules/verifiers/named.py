@@ -1,0 +1,27 @@
+"""Verifiers by name, for the command line and config files.
+
+Example:
+    >>> verifier_from_name("arithmetic").name, verifier_from_name("none"), verifier_from_name("auto", needed=False)
+    ('arithmetic', None, None)
+"""
+
+from __future__ import annotations
+
+from ttc_modules.verifiers.arithmetic import ArithmeticChecker
+from ttc_modules.verifiers.judge import LLMJudge
+from ttc_modules.verifiers.remote_prm import RemotePRM
+
+NAMES = "auto, none, arithmetic, judge, or prm:URL"
+
+
+def verifier_from_name(name: str, needed: bool = True):
+    """``auto`` (the arithmetic checker when a verifier is ``needed``), ``none``, ``arithmetic``,
+    ``judge`` (an LLM judge on the configured model, scoring each step) or ``prm:URL`` (a remote PRM)."""
+    if name == "auto":
+        return ArithmeticChecker() if needed else None
+    if name.startswith("prm:"):
+        return RemotePRM(name.removeprefix("prm:"))
+    choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}
+    if name not in choices:
+        raise ValueError(f"unknown verifier '{name}'; use {NAMES}")
+    return choices[name]()
