@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--models", default="local/smollm2-135m-instruct,local/gemma3-270m")
     parser.add_argument("--problems", type=int, default=20)
     parser.add_argument("--samples", type=int, default=8)
-    parser.add_argument("--levels", default="1,2,3")
+    parser.add_argument("--levels", default="1,2,3,4,5")
     args = parser.parse_args()
 
     from ttc_modules.evaluation.synthetic import make_problems

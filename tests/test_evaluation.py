@@ -33,7 +33,7 @@ def test_shared_data_sets_load_with_references():
 
 def test_synthetic_is_seeded_and_graded():
     a, b = load_synthetic(3, seed=1), load_synthetic(3, seed=1)
-    assert [e.question for e in a] == [e.question for e in b] and {e.level for e in a} == {1, 2, 3, 4}
+    assert [e.question for e in a] == [e.question for e in b] and {e.level for e in a} == {1, 2, 3, 4, 5}
     assert load_synthetic(3, seed=2)[0].question != a[0].question
 
 

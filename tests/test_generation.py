@@ -67,3 +67,11 @@ def test_auto_path_uses_signatures_for_hosted_models():
 def test_bad_mode():
     with pytest.raises(ValueError, match="auto, text or signature"):
         Generator(mode="chatty")
+
+
+def test_signature_path_makes_one_call_per_sample_where_the_lm_takes_no_n():
+    lm = scripted_lm(chat_adapter_reply, batch_samples=False)
+    drafts = Generator(lm=lm, mode="signature").next_steps(Q, ["5 + 3 = 8."], n=3, seed=10)
+    assert sorted(d.text for d in drafts) == ["step from seed 10", "step from seed 11", "step from seed 12"]
+    assert lm.provider_fake.calls == 3
+    assert sorted(entry["kwargs"]["rollout_id"] for entry in lm.history) == [0, 1, 2]

@@ -22,13 +22,14 @@ Example:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import collect_usage, is_base_model, resolve_lm, sample, share_tokens
+from ttc_modules.lm import collect_usage, in_context, is_base_model, resolve_lm, sample, share_tokens
 
 # Providers whose models take few-shot text prompts by default: the embedded models (too small
 # for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
@@ -151,13 +152,26 @@ class Generator(dspy.Module):
 
     def _predict(self, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
                  **inputs) -> list[Draft]:
-        config = {"n": n, "seed": seed, "rollout_id": seed, "max_tokens": max_tokens,
-                  **({"temperature": temperature} if temperature is not None else {})}
-        with dspy.context(lm=self.resolve_lm()), collect_usage() as usages:
-            prediction = predictor(**inputs, config=config)
-        texts = [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
+        """``n`` completions of a predictor: one call with ``n`` where the LM takes it, else ``n`` calls
+        run concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`."""
+        lm = self.resolve_lm()
+        base = {"max_tokens": max_tokens, **({"temperature": temperature} if temperature is not None else {})}
+        greedy = base.get("temperature", lm.kwargs.get("temperature")) == 0
+        rollout = (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})  # noqa: E731
+        with dspy.context(lm=lm), collect_usage() as usages:
+            if getattr(lm, "takes_n", True) or n == 1:
+                texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)
+            else:
+                one = lambda i: self._completions(predictor, {**base, "seed": seed + i, **rollout(i)}, inputs)  # noqa: E731
+                with ThreadPoolExecutor(max_workers=min(getattr(lm, "concurrency", 8), n)) as pool:
+                    texts = [t for group in pool.map(in_context(one), range(n)) for t in group]
         shares = share_tokens(sum(int(u.get("completion_tokens") or 0) for u in usages), texts)
         return [Draft(text, tokens, i) for i, (text, tokens) in enumerate(zip(texts, shares, strict=True))]
+
+    @staticmethod
+    def _completions(predictor, config: dict, inputs: dict) -> list[str]:
+        prediction = predictor(**inputs, config=config)
+        return [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
 
 
 def _solution_text(completion) -> str:

@@ -177,6 +177,7 @@ def _error(status: int) -> dict:
 def _handler_for(server: OpenAIStubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format, *args):  # noqa: A002 - http.server's signature
             logger.debug("%s " + format, self.address_string(), *args)
@@ -242,8 +243,11 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds per completion request")
     parser.add_argument("--concurrency", type=int, default=None, help="requests served at once")
     parser.add_argument("--api-key", default=None)
+    parser.add_argument("--reply", default=None, help="answer every choice with this text")
     args = parser.parse_args()
-    server = OpenAIStubServer(delay=args.delay, concurrency=args.concurrency, api_key=args.api_key, port=args.port)
+    responder = (lambda *_: args.reply) if args.reply is not None else arithmetic_responder
+    server = OpenAIStubServer(delay=args.delay, concurrency=args.concurrency, api_key=args.api_key, port=args.port,
+                              responder=responder)
     print(f"serving the OpenAI API at {server.base_url} (Ctrl-C stops)", flush=True)
     try:
         server._http.serve_forever()

@@ -2,7 +2,7 @@
 
 - :func:`load_gsm8k`: GSM8K jsonl (``question``, ``answer`` ending in ``#### N``);
 - :func:`load_math500`: MATH-500 jsonl (``problem``, ``answer`` in LaTeX, ``level`` 1-5);
-- :func:`load_synthetic`: seeded arithmetic word problems, levels 1-4 (``synthetic.py``);
+- :func:`load_synthetic`: seeded arithmetic word problems, levels 1-5 (``synthetic.py``);
 - :func:`load_records`: any JSONL or CSV file with a field mapping.
 
 Every example carries ``id`` and, where the data has one, ``level``. A bad row (missing field,
@@ -128,7 +128,7 @@ def load_math500(path: str | Path | None = None, **options) -> list[dspy.Example
 def load_synthetic(per_level: int = 20, levels: list[int] | None = None, seed: int = 0) -> list[dspy.Example]:
     """Seeded synthetic arithmetic word problems, ``per_level`` of each level."""
     examples = []
-    for level in levels or [1, 2, 3, 4]:
+    for level in levels or [1, 2, 3, 4, 5]:
         for i, problem in enumerate(make_problems(per_level, level, seed)):
             examples.append(_example(f"synthetic-{seed}-L{level}-{i}", problem["question"], problem["answer"], level))
     return examples

@@ -1,8 +1,9 @@
-"""Seeded arithmetic word problems with graded difficulty.
+"""Seeded arithmetic word problems with graded difficulty, from easy to hopeless for the embedded model.
 
-Level 1: one operation on one-digit numbers; level 2: one operation on numbers up to 50;
-level 3: two operations; level 4: three or four operations on numbers up to 100. Every answer is
-a non-negative integer, so grading is exact. The same seed gives the same problems.
+Level 1: one addition of numbers up to 5; level 2: one addition or subtraction of one-digit
+numbers; level 3: one operation (+, -, x) on numbers up to 50; level 4: two operations; level 5:
+three or four operations on numbers up to 100. Every answer is a non-negative integer, so grading
+is exact. The same seed gives the same problems.
 
 Example:
     >>> problems = make_problems(3, level=1, seed=0)
@@ -25,15 +26,16 @@ _STEPS = {
     "-": "Then {name} gives away {b} {item}.",
     "*": "Then the number of {item} {name} has is multiplied by {b}.",
 }
-_LEVELS = {1: (1, 9), 2: (1, 50), 3: (2, 20), 4: (3, 100)}
+# level: (operations allowed, largest number)
+_LEVELS = {1: ("+", 5), 2: ("+-", 9), 3: ("+-*", 50), 4: ("+-*", 20), 5: ("+-*", 100)}
 
 
 def _operation_count(level: int, rng: random.Random) -> int:
-    return {1: 1, 2: 1, 3: 2, 4: rng.choice([3, 4])}[level]
+    return {1: 1, 2: 1, 3: 1, 4: 2, 5: rng.choice([3, 4])}[level]
 
 
-def _next_step(total: int, high: int, rng: random.Random) -> tuple[str, int]:
-    operations = ["+", "-"] + (["*"] if total <= 30 else [])
+def _next_step(total: int, high: int, allowed: str, rng: random.Random) -> tuple[str, int]:
+    operations = [op for op in allowed if op != "*" or total <= 30]
     op = rng.choice(operations)
     if op == "-":
         return op, rng.randint(1, max(1, min(total, high)))
@@ -46,12 +48,12 @@ def make_problem(level: int, rng: random.Random) -> dict:
     """One problem of ``level`` (1..4) drawn with ``rng``."""
     if level not in _LEVELS:
         raise ValueError(f"level must be one of {sorted(_LEVELS)}, got {level}")
-    _, high = _LEVELS[level]
+    allowed, high = _LEVELS[level]
     name, item = rng.choice(NAMES), rng.choice(ITEMS)
     total = rng.randint(2, high)
     sentences = [f"{name} has {total} {item}."]
     for _ in range(_operation_count(level, rng)):
-        op, b = _next_step(total, high, rng)
+        op, b = _next_step(total, high, allowed, rng)
         sentences.append(_STEPS[op].format(name=name, b=b, item=item))
         total = {"+": total + b, "-": total - b, "*": total * b}[op]
     sentences.append(f"How many {item} does {name} have now?")

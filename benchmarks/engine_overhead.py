@@ -1,0 +1,103 @@
+"""Engine overhead: how close best-of-N gets to the ideal wall time against a server of known latency.
+
+A server of ours on 127.0.0.1 (in its own process) answers the OpenAI chat API after a fixed delay L and serves at most
+C requests at once, so C x (1 / L) requests per second is the ceiling. Best-of-N over P prompts is
+run by our ``BestOfN`` (one request per prompt carrying ``n``, prompts in parallel) and by
+``dspy.BestOfN`` doing the same work (N calls per prompt, prompts in parallel with dspy.Parallel).
+Ours runs twice: with ``n`` in one request (its default where the backend takes ``n``) and with one
+sample per request (the same calls as dspy.BestOfN). For each, the script prints the wall time,
+the backend calls made, and the overhead wall / (calls x L / C): 1.0 is a perfect engine (goal for
+ours: at most 1.15); then the ratio of wall times for the same work. Nothing is cached.
+
+    .venv/bin/python benchmarks/engine_overhead.py [--delay 0.05] [--concurrency 8] [--prompts 50] [--n 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
+
+
+@contextlib.contextmanager
+def server_process(delay: float, concurrency: int):
+    """The stub server in a process of its own, so its work does not share our interpreter's lock."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "ttc_modules.openai_server", "--port", str(port), "--delay", str(delay),
+               "--concurrency", str(concurrency), "--reply", REPLY]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        process.stdout.readline()  # "serving the OpenAI API at ..."
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_ours(base_url: str, prompts: list[str], n: int, concurrency: int, batch: bool = True) -> tuple[float, int]:
+    from ttc_modules import BestOfN
+    from ttc_modules.lm import TTCLM
+
+    lm = TTCLM("openai/stub-model", api_base=base_url, api_key="k", cache=False, concurrency=concurrency,
+               temperature=0.8, max_tokens=64, batch_samples=batch)
+    solver = BestOfN(n=n, selection="majority", lm=lm)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        answers = list(pool.map(lambda q: solver(question=q).answer, prompts))
+    assert all(a == "5" for a in answers), answers[:3]
+    return time.perf_counter() - start, len(prompts) * (1 if batch else n)
+
+
+def run_ours_unbatched(base_url: str, prompts: list[str], n: int, concurrency: int) -> tuple[float, int]:
+    return run_ours(base_url, prompts, n, concurrency, batch=False)
+
+
+def run_dspy(base_url: str, prompts: list[str], n: int, concurrency: int) -> tuple[float, int]:
+    import dspy
+
+    lm = dspy.LM("openai/stub-model", api_base=base_url, api_key="k", cache=False, temperature=0.8, max_tokens=64)
+    program = dspy.BestOfN(dspy.ChainOfThought("question -> answer"), N=n, reward_fn=lambda args, pred: 0.0,
+                           threshold=1.0)
+    start = time.perf_counter()
+    with dspy.context(lm=lm):
+        results = dspy.Parallel(num_threads=concurrency, disable_progress_bar=True)(
+            [(program, {"question": q}) for q in prompts])
+    assert all(r.answer == "5" for r in results)
+    return time.perf_counter() - start, len(prompts) * n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delay", type=float, default=0.05, help="L: seconds per request")
+    parser.add_argument("--concurrency", type=int, default=8, help="C: requests the server serves at once")
+    parser.add_argument("--prompts", type=int, default=50)
+    parser.add_argument("--n", type=int, default=64)
+    args = parser.parse_args()
+
+    prompts = [f"Question {i}: what is 2 + 3?" for i in range(args.prompts)]
+    print(f"best-of-{args.n} over {args.prompts} prompts; server delay L = {args.delay} s, concurrency C = "
+          f"{args.concurrency}")
+    print(f"{'engine':<30} {'wall s':>8} {'calls':>6} {'ideal s':>8} {'overhead':>9} {'samples/s':>10}")
+    engines = (("dspy-ttc (n in one request)", run_ours), ("dspy-ttc (one sample/request)", run_ours_unbatched),
+               ("dspy.BestOfN", run_dspy))
+    walls = {}
+    for name, runner in engines:
+        with server_process(args.delay, args.concurrency) as base_url:
+            wall, calls = runner(base_url, prompts, args.n, args.concurrency)
+        ideal = calls * args.delay / args.concurrency
+        walls[name] = wall
+        print(f"{name:<30} {wall:>8.2f} {calls:>6} {ideal:>8.2f} {wall / ideal:>8.2f}x "
+              f"{len(prompts) * args.n / wall:>10.0f}")
+    print(f"same work, wall time of dspy.BestOfN / dspy-ttc: {walls['dspy.BestOfN'] / walls[engines[0][0]]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
