@@ -140,3 +140,35 @@ def test_bad_strategy_option_is_one_line():
 def test_graph_needs_an_output(tmp_path):
     (tmp_path / "g.json").write_text("{}")
     one_line_error(run("graph", str(tmp_path / "g.json")), "not a search graph")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--budgets", "1,x"], ["--budgets", "'1,x'"]),
+    (["--budgets", "0,2"], ["positive"]),
+    (["--strategies", "mcts"], ["'mcts'", "beam_search"]),
+    (["--dataset", "mnist"], ["'mnist'", "gsm8k"]),
+])
+def test_eval_bad_input_is_one_line(tmp_path, args, needles):
+    base = {"--dataset": "synthetic:1", "--out": str(tmp_path / "out"), "--strategies": "majority", "--budgets": "1"}
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    merged = [part for key, value in {**base, **flags}.items() for part in (key, value)]
+    one_line_error(run("eval", *merged), *needles)
+
+
+def test_exchange_prints_the_multiplier():
+    result = run("exchange", "--multiplier", "14", "--ratios", "0.16,22")
+    assert result.exit_code == 0 and "257.8x" in result.output and "15.8x" in result.output
+    one_line_error(run("exchange", "--ratios", "a,b"), "--ratios")
+
+
+@pytest.mark.integration
+def test_eval_on_the_embedded_model_then_resume(tmp_path):
+    out = tmp_path / "out"
+    args = ["eval", "--dataset", "synthetic:1", "--limit", "2", "--strategies", "majority,pass", "--budgets", "1,2",
+            "--out", str(out)]
+    first = run(*args, env={"TTC_BACKEND__MAX_TOKENS": "64"})
+    assert first.exit_code == 0, first.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["questions"] == 2 and summary["backend_calls"] >= 2 and (out / "accuracy_vs_budget.png").exists()
+    again = run(*args, env={"TTC_BACKEND__MAX_TOKENS": "64"})
+    assert again.exit_code == 0 and json.loads((out / "summary.json").read_text())["backend_calls"] == 0
