@@ -144,6 +144,14 @@ class BudgetMeter:
             if cost:
                 self.cost += cost
 
+    def add(self, other: BudgetMeter) -> None:
+        """Count what ``other`` spent here too (limits are not checked: it was spent already)."""
+        with self._lock:
+            for key, value in other.counts.items():
+                self.counts[key] += value
+            self.flops += other.flops
+            self.cost += other.cost
+
     def spent(self) -> dict:
         """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""
         with self._lock:

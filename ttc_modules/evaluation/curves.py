@@ -51,9 +51,9 @@ def expected_accuracy(samples: list[dict], k: int, how: str, resamples: int = 64
 
 
 def expected_tokens(entry: dict, k: int) -> float:
-    """Tokens at budget k: the prompt once, plus k samples' worth of completion tokens."""
-    completions = [s["tokens"] for s in entry["samples"]]
-    return entry["prompt_tokens"] + k * (sum(completions) / max(1, len(completions)))
+    """Tokens at budget k: the prompt once, plus k samples' worth of completion and verifier tokens."""
+    per_sample = [s["tokens"] + s.get("verifier_tokens", 0) for s in entry["samples"]]
+    return entry["prompt_tokens"] + k * (sum(per_sample) / max(1, len(per_sample)))
 
 
 def bootstrap_interval(values: list[float], level: float = 0.95, resamples: int = 1000,

@@ -1,7 +1,8 @@
 """Plots in the style of the paper's figures: accuracy against budget, one panel per difficulty bin.
 
-Two PNGs: ``accuracy_vs_budget.png`` (x: generations, log2) and ``accuracy_vs_tokens.png`` (x: mean
-tokens per question, log). One line per strategy with its 95% interval shaded. Needs matplotlib
+Three PNGs: ``accuracy_vs_budget.png`` (x: generations, log2), ``accuracy_vs_tokens.png`` (x: mean
+tokens per question, verifier tokens included, log) and ``accuracy_vs_flops.png`` (x: mean
+estimated FLOPs per question, log; only when the model size is known). One line per strategy with its 95% interval shaded. Needs matplotlib
 (``pip install 'dspy-ttc[plot]'``); without it the summary says so and no plot is written.
 """
 
@@ -24,7 +25,7 @@ def _panel(axis, summary: dict, bin_: str, x_key: str) -> None:
         if not cells:
             continue
         cells.sort()
-        xs = [b if x_key == "budget" else c["tokens"] for b, c in cells]
+        xs = [b if x_key == "budget" else c[x_key] for b, c in cells]
         axis.plot(xs, [c["accuracy"] for _, c in cells], marker="o", label=strategy)
         axis.fill_between(xs, [c["low"] for _, c in cells], [c["high"] for _, c in cells], alpha=0.15)
     axis.set_xscale("log", base=2 if x_key == "budget" else 10)
@@ -46,7 +47,10 @@ def plot_summary(summary: dict, out_dir: Path) -> list[str]:
         return []
     written = []
     bins = _bins(summary)
-    for x_key, label in (("budget", "generations (budget N)"), ("tokens", "tokens per question")):
+    axes_wanted = [("budget", "generations (budget N)"), ("tokens", "tokens per question")]
+    if any(c.get("flops") for s in summary["accuracy"].values() for b in s.values() for c in b.values()):
+        axes_wanted.append(("flops", "FLOPs per question"))
+    for x_key, label in axes_wanted:
         figure, axes = plt.subplots(1, len(bins), figsize=(3.2 * len(bins), 3.2), sharey=True, squeeze=False)
         for axis, bin_ in zip(axes[0], bins, strict=True):
             _panel(axis, summary, bin_, x_key)

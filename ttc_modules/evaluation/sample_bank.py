@@ -62,13 +62,40 @@ class SampleBank:
         entry = self.store.get(key)
         if entry is not None:
             return {**entry, "spent": {**entry["spent"], "backend_calls": 0}}
-        strategy = BestOfN(n=self.n_max, selection="weighted" if self.verifier else "majority", lm=self.lm,
-                           verifier=self.verifier, seed=self.seed, aggregation=self.aggregation)
-        prediction = strategy(question=example.question)
-        entry = {"id": example.id, "samples": _samples(prediction.graph, example.answer),
-                 "prompt_tokens": prediction.spent["prompt_tokens"], "spent": _spent(prediction.spent)}
+        sampler = BestOfN(n=self.n_max, selection="majority", lm=self.lm, seed=self.seed)
+        prediction = sampler(question=example.question)
+        samples = _samples(prediction.graph, example.answer)
+        spent = dict(prediction.spent)
+        if self.verifier is not None:
+            spent = _add(spent, self._score(example, prediction.graph, samples))
+        entry = {"id": example.id, "samples": samples, "prompt_tokens": prediction.spent["prompt_tokens"],
+                 "spent": {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}}
         self.store[key] = entry
         return entry
+
+    def _score(self, example, graph, samples: list[dict]) -> dict:
+        """Score every sample (per step, aggregated); each sample's verifier tokens go with it."""
+        from ttc_modules.aggregation import aggregate_steps
+        from ttc_modules.budget import BudgetMeter
+        from ttc_modules.config import load_settings
+        from ttc_modules.graph import solution_steps
+        from ttc_modules.verifiers.runner import VerifierRunner
+
+        runner = VerifierRunner(self.verifier, cache_dir=load_settings().cache.dir if self.verifier.cache_id else None)
+        total = BudgetMeter()
+        for node, sample in zip(sorted(graph.successors(0)), samples, strict=True):
+            meter = BudgetMeter()
+            with meter.active():
+                step_scores = runner.score({"question": example.question}, solution_steps(graph, node) or [""])
+            sample["score"] = aggregate_steps(step_scores, self.aggregation)
+            sample["verifier_tokens"] = meter.spent()["tokens"]
+            total.add(meter)
+        return total.spent()
+
+
+def _add(spent: dict, more: dict) -> dict:
+    counted = ("lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits", "tokens", "flops")
+    return {**spent, **{key: spent[key] + more[key] for key in counted}}
 
 
 def _samples(graph, reference: str) -> list[dict]:
@@ -76,10 +103,5 @@ def _samples(graph, reference: str) -> list[dict]:
     for node in sorted(graph.successors(0)):
         data = graph.nodes[node]
         samples.append({"answer": data["answer"], "correct": is_correct(data["answer"], reference),
-                        "score": data["score"] if data["score"] is not None else 0.0,
-                        "tokens": data["tokens"], "text": data["text"]})
+                        "score": 0.0, "verifier_tokens": 0, "tokens": data["tokens"], "text": data["text"]})
     return samples
-
-
-def _spent(spent: dict) -> dict:
-    return {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}
