@@ -1,6 +1,8 @@
 # The two commands of the README's quick start, and the steps they stand on.
-#   make demo   installs everything into .venv (first run builds llama.cpp: about 5 minutes) and
-#               answers a question on the embedded model
+#   make demo   installs everything into .venv (first run builds llama.cpp: about 5 minutes), then
+#               compares majority voting, weighted best-of-N and beam search across budgets on the
+#               embedded model (about 7 minutes on 2 cores), printing a table and writing plots
+#   make solve  answers one question with best-of-8 (QUESTION="...")
 #   make test   installs the same and runs the whole test suite, integration tests included
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 QUESTION ?= Tom has 3 apples and buys 4 more. Then he eats 2 of them. How many apples does Tom have now?
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo solve test lint bench clean
 
 install: $(STAMP)
 
@@ -22,7 +24,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --progress-bar off -e '.[local,plot,dev]'
 	touch $(STAMP)
 
+DEMO_OUT ?= runs/demo
+
 demo: install
+	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beam_search --budgets 1,2,4,8 \
+		--verifier arithmetic --max-rounds 3 --out $(DEMO_OUT)
+	@echo "plots: $(DEMO_OUT)/accuracy_vs_budget.png $(DEMO_OUT)/accuracy_vs_tokens.png"
+
+solve: install
 	$(BIN)/ttc solve "$(QUESTION)" --n 8
 
 test: install
@@ -33,6 +42,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/local_throughput.py
+	$(BIN)/python benchmarks/engine_overhead.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

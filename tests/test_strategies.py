@@ -246,3 +246,13 @@ def test_beam_search_keeps_distinct_prefixes_before_repeats():
     pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(responder))(question=Q)
     kept = [n for n in pred.graph.successors(ROOT) if pred.graph.out_degree(n)]
     assert sorted(pred.graph.nodes[n]["text"] for n in kept) == ["step 1 v5", "step 1 v9"]
+
+
+@pytest.mark.parametrize("cls", [BeamSearch, DVTS])
+def test_the_last_round_finishes_open_prefixes(cls):
+    lm = scripted_lm(StepScript(length=5))
+    pred = cls(n=4, beam_width=2, max_rounds=2, verifier=v_score, lm=lm)(question=Q)
+    assert pred.answer is not None and pred.graph.nodes[pred.chosen]["terminal"]
+    finals = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
+    assert finals and all(pred.graph.nodes[n]["score"] is not None for n in finals)
+    assert pred.spent["generations"] == 4

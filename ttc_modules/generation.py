@@ -126,6 +126,17 @@ class Generator(dspy.Module):
         return self._sample_text(question, prefix, n, seed, temperature, max_tokens or self.max_step_tokens,
                                  stop=[self.step_delimiter])
 
+    def completions(self, question: str, steps: list[str], n: int, seed: int,
+                    temperature: float | None = None) -> list[Draft]:
+        """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
+        last round does for prefixes that have not finished (search-and-learn does the same)."""
+        partial = self.step_delimiter.join(steps)
+        if self.path() == "signature":
+            return self._predict(self.extend, n, seed, temperature, self.max_solution_tokens,
+                                 question=question, partial_solution=partial)
+        prefix = partial + self.step_delimiter if partial else ""
+        return self._sample_text(question, prefix, n, seed, temperature, self.max_solution_tokens, stop=[])
+
     def revisions(self, question: str, attempts: list[str], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
         """``n`` new attempts, each seeing the previous ``attempts`` (oldest first)."""

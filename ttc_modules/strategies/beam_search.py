@@ -8,8 +8,9 @@ With budget N and beam width M:
 4. from each kept prefix sample M next steps (N candidates again); repeat 2-4.
 
 Candidates that finish (state a final answer, or reach ``max_depth``) leave the beam; the search
-stops when none is left or after ``max_rounds`` (40) rounds. Among equally good prefixes, distinct
-ones are kept before repeats of the same text. The finished candidates then go
+stops when none is left or after ``max_rounds`` (40) rounds, whose kept prefixes are then finished
+in one generation each (no step stop), as search-and-learn does. Among equally good prefixes,
+distinct ones are kept before repeats of the same text. The finished candidates then go
 through weighted best-of-N. If none finished, the best unfinished prefix is answered from.
 The paper tries M = sqrt(N) and M = 4. Cost: N generations. N must be divisible by M.
 
@@ -65,11 +66,20 @@ class BeamSearch(Strategy):
             self.score_candidates(run, candidates)
             finished += [c for c in candidates if run.graph.nodes[c]["terminal"]]
             live = [c for c in candidates if not run.graph.nodes[c]["terminal"]]
-            if not live or len(finished) >= n or round_ == self.config.max_rounds - 1:
+            if not live or len(finished) >= n:
                 break
             kept = run.top(live, n // width, distinct=True)
+            if round_ == self.config.max_rounds - 1:  # the last round finishes the kept prefixes
+                finished += self._complete(run, kept)
+                break
             candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
-        return run.best(finished, "weighted") if finished else (run.top(live, 1) or [None])[0]
+        return run.best(finished, "weighted") if finished else None
+
+    def _complete(self, run: Run, prefixes: list[int]) -> list[int]:
+        """Finish each prefix in one generation and score the finished solutions."""
+        finals = run.parallel(run.complete, prefixes)
+        run.score(finals)
+        return finals
 
     def reserve_beams(self, run: Run) -> tuple[int, int]:
         """Charge the search's generations: N as configured, or the largest multiple of M the budget allows.

@@ -3,7 +3,8 @@
 The budget N is split into N/M independent subtrees. Each subtree starts from its own M candidate
 first steps and, every round, keeps only its best-scored candidate and expands it M times. A
 subtree ends when its kept candidate finishes. The N/M finished solutions go through weighted
-best-of-N. Greedy within a subtree but diverse across them, it beats beam search at large
+best-of-N (subtrees still open after ``max_rounds`` are finished in one generation each). Greedy
+within a subtree but diverse across them, it beats beam search at large
 budgets, where beam search collapses onto a few prefixes. Cost: N generations.
 
 Example:
@@ -47,4 +48,6 @@ class DVTS(BeamSearch):
             heads = [k for k in kept if not run.graph.nodes[k]["terminal"]]
             if not heads:
                 break
-        return run.best(finished, "weighted") if finished else (run.top(heads, 1) or [None])[0]
+        if heads:  # subtrees still open after the last round are finished in one generation each
+            finished += self._complete(run, heads)
+        return run.best(finished, "weighted") if finished else None

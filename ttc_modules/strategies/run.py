@@ -85,6 +85,16 @@ class Run:
                                            self.temperature if temperature is None else temperature, max_tokens)
         return [self._add_step(parent, d, op) for d in drafts]
 
+    def complete(self, parent: int) -> int:
+        """Finish the partial solution ``parent`` in one go: a terminal node holding the rest of it."""
+        draft = self.generator.completions(self.question, self.solution_steps(parent), 1, self.next_seed(),
+                                           self.temperature)[0]
+        text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
+        return add_child(self.graph, parent, kind="step", text=draft.text, op="extend", module="generator.extend",
+                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
+                         answer=normalize_answer(extract_answer(text)),
+                         steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         answer = normalize_answer(extract_answer(draft.text))
         return add_child(self.graph, parent, kind=kind, text=draft.text, op=op, module=module,
