@@ -239,3 +239,10 @@ def _rows(out) -> int:
 
 def _calls(path) -> list[tuple]:
     return [tuple(json.loads(line)) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_search_options_go_to_the_strategies_that_take_them(tmp_path):
+    examples = load_synthetic(1, levels=[1])
+    summary = Evaluation(examples, scripted_lm(answers_by_seed), ArithmeticChecker(), ["revisions", "dvts"], [2],
+                         tmp_path, progress=False, search_options={"max_rounds": 2}).run()
+    assert set(summary["accuracy"]) == {"revisions", "dvts"}

@@ -93,26 +93,22 @@ def solve(
 ):
     """Answer QUESTION with a test-time compute strategy (default: best-of-N, majority vote)."""
     from ttc_modules.budget import Budget
-    from ttc_modules.solve import check_question
+    from ttc_modules.lm import build_lm
+    from ttc_modules.solve import check_question, report
+    from ttc_modules.strategies import build_strategy, options_for_budget
+    from ttc_modules.verifiers.named import verifier_from_name
 
     check_question(question)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
-    from ttc_modules.strategies import options_for_budget
-
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
                                  n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
     settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
-    from ttc_modules.lm import build_lm
-    from ttc_modules.solve import report
-    from ttc_modules.strategies import build_strategy
-
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
-    from ttc_modules.verifiers.named import verifier_from_name
-
     needed = options.get("selection", "weighted") != "majority"
-    runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed), budget=Budget(tokens=token_budget))
+    runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed),
+                            budget=Budget(tokens=token_budget))
     with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
         prediction = runner(question=question)
     result = {**report(prediction), "model": lm.model}
@@ -205,17 +201,16 @@ def evaluate(
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
     OUT/summary.json and plots. Killed and rerun, it resumes where it stopped."""
     from ttc_modules.evaluation.datasets import load_dataset
+    from ttc_modules.evaluation.harness import Evaluation
+    from ttc_modules.evaluation.report import table
+    from ttc_modules.lm import build_lm
+    from ttc_modules.verifiers.named import verifier_from_name
 
     names = [s.strip() for s in strategies.split(",") if s.strip()]
     budget_list = _int_list(budgets, "--budgets")
     settings = _settings(config, **{"backend.max_tokens": max_tokens})
     seed = settings.seed if seed is None else seed
     examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
-    from ttc_modules.evaluation.harness import Evaluation
-    from ttc_modules.evaluation.report import table
-    from ttc_modules.lm import build_lm
-    from ttc_modules.verifiers.named import verifier_from_name
-
     needed = any(n not in ("majority", "pass", "revisions") for n in names)
     evaluation = Evaluation(examples, build_lm(settings, model), verifier_from_name(verifier, needed), names,
                             budget_list, out, seed=seed, bins=bins, progress=sys.stderr.isatty(),

@@ -65,7 +65,8 @@ class Evaluation:
         budgets: generation budgets, e.g. [1, 2, 4, 8, 16].
         out_dir: where results, summary and plots go.
         bins: number of oracle bins when the data has no ``level``.
-        search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``).
+        search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``); each strategy
+            takes those its config has and ignores the rest.
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
@@ -138,7 +139,8 @@ class Evaluation:
                     advance(f"{name}@{budget} {example.id}")
 
     def _strategy(self, name: str, budget: int):
-        given = dict(self.search_options)
+        accepted = STRATEGIES[name].Config.model_fields
+        given = {key: value for key, value in self.search_options.items() if key in accepted}
         if name == "revisions" and self.verifier is not None:
             given.setdefault("selection", "weighted")  # the paper's verifier route
         options = options_for_budget(name, budget, seed=self.seed, **given)
