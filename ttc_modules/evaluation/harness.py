@@ -118,7 +118,7 @@ class Evaluation:
 
     def _bank_rows(self, entries: dict, names: list[str], bins: dict) -> None:
         params = getattr(self.lm, "params", None) or 0
-        for example in self.examples:
+        for example in self.examples if names else []:
             entry = entries[example.id]
             for budget in self.budgets:
                 tokens = expected_tokens(entry, budget)
