@@ -86,6 +86,20 @@ def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> lis
     return steps
 
 
+def graft(graph: nx.DiGraph, other: nx.DiGraph, under: int = ROOT, op: str | None = None) -> dict[int, int]:
+    """Copy ``other``'s nodes below its root into ``graph`` under ``under``; return old -> new ids.
+
+    Used to put a sub-search (e.g. a planner's probes, then the chosen strategy) in one tree.
+    """
+    mapping = {ROOT: under}
+    for node in sorted(n for n in other.nodes if n != ROOT):
+        mapping[node] = graph.number_of_nodes()
+        graph.add_node(mapping[node], **dict(other.nodes[node]))
+    for parent, child, data in other.edges(data=True):
+        graph.add_edge(mapping[parent], mapping[child], **{**data, **({"op": op} if op and parent == ROOT else {})})
+    return mapping
+
+
 def terminal_nodes(graph: nx.DiGraph) -> list[int]:
     """Nodes where a solution ends, in creation order."""
     return [n for n, data in graph.nodes(data=True) if data["terminal"]]

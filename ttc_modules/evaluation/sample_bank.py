@@ -42,7 +42,10 @@ class SampleBank:
                  aggregation: str = "last"):
         import diskcache
 
-        self.lm, self.verifier, self.n_max, self.seed, self.aggregation = lm, verifier, n_max, seed, aggregation
+        from ttc_modules.verifiers.callable import as_verifier
+
+        self.lm, self.n_max, self.seed, self.aggregation = lm, n_max, seed, aggregation
+        self.verifier = as_verifier(verifier) if verifier is not None else None
         self.store = diskcache.Cache(str(Path(directory) / "bank"))
 
     def key(self, example) -> str:

@@ -1,0 +1,187 @@
+"""The compute-optimal planner (the paper's §3): per difficulty bin and budget, the best strategy.
+
+``compile(trainset, ...)`` works like a DSPy optimizer and returns a fitted copy:
+
+1. draw a sample bank for every training question (N_max = the largest budget), and measure each
+   question's difficulty with the estimator (from the bank's probes, as inference would); fit the
+   estimator's quantile edges and bin the questions;
+2. score every candidate of the search space (``search_space.py``) at every budget on every
+   question: best-of-N candidates from the bank, the others by running them (every LM call cached,
+   rows kept in ``work_dir`` so a fit resumes);
+3. per (bin, budget), choose the candidate with the best mean accuracy, and report 2-fold
+   cross-validated accuracy inside the bin (choose on one half, score on the other, both ways)
+   next to weighted best-of-N at the same budget.
+
+The fitted policy saves as JSON with its metadata and loads back identically.
+
+Example:
+    >>> planner = ComputeOptimalPlanner(budgets=[4, 16], bins=3)
+    >>> planner.budgets, planner.bins
+    ([4, 16], 3)
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from planners.difficulty import VerifierDifficulty, estimator_from_state
+from planners.plan import Plan
+from planners.search_space import candidates
+from ttc_modules.evaluation.curves import expected_accuracy
+from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.results import ResultsLog
+from ttc_modules.evaluation.sample_bank import SampleBank
+
+POLICY_VERSION = 1
+
+
+class ComputeOptimalPlanner:
+    """Fits and holds a (bin, budget) -> :class:`Plan` policy (see the module docstring)."""
+
+    def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
+                 work_dir: str | Path | None = None):
+        if not budgets or min(budgets) < 1:
+            raise ValueError(f"budgets must be positive integers, got {budgets}")
+        self.budgets, self.bins, self.seed = sorted(set(budgets)), bins, seed
+        self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
+        self.search_space, self.work_dir = search_space, work_dir
+        self.policy: dict[tuple[int, int], Plan] = {}
+        self.report: dict = {}
+        self.metadata: dict = {}
+
+    # ------------------------------------------------------------------ fitting
+    def compile(self, trainset: list, metric=None, verifier=None, lm=None) -> ComputeOptimalPlanner:
+        """A fitted copy of this planner (this one is left as it was)."""
+        import tempfile
+
+        from ttc_modules.lm import resolve_lm
+        from ttc_modules.verifiers.callable import as_verifier
+
+        verifier = as_verifier(verifier) if verifier is not None else None
+        fitted = copy.copy(self)
+        fitted.estimator = copy.deepcopy(self.estimator)
+        lm = resolve_lm(lm)
+        work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
+        bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed)
+        entries = {example.id: bank.draw(example) for example in trainset}
+        values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes) for i, e in entries.items()}
+        fitted.estimator.fit(list(values.values()), self.bins)
+        bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
+        scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), lm, verifier,
+                                          metric)
+        fitted._choose(scores, bins)
+        fitted.metadata = {"model": lm.model, "verifier": getattr(verifier, "cache_id", None) or
+                           getattr(verifier, "name", None), "dataset_hash": dataset_hash(trainset),
+                           "questions": len(trainset), "seed": self.seed}
+        return fitted
+
+    def _score_candidates(self, trainset, entries, log: ResultsLog, lm, verifier, metric) -> dict:
+        """{(question id, budget, plan label): accuracy}."""
+        scores = {}
+        for budget in self.budgets:
+            for plan in self.search_space(budget):
+                for example in trainset:
+                    key = (example.id, plan.label, budget)
+                    if not log.done(key):
+                        value = self._accuracy(plan, example, entries[example.id], lm, verifier, metric)
+                        log.append({"id": example.id, "strategy": plan.label, "budget": budget, "correct": value})
+                    scores[key] = next(r["correct"] for r in reversed(log.rows) if
+                                       (r["id"], r["strategy"], r["budget"]) == key)
+        return scores
+
+    def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:
+        if plan.kind == "best_of_n":
+            return expected_accuracy(entry["samples"], plan.options["n"], plan.options["selection"], seed=self.seed)
+        prediction = plan.build(lm=lm, verifier=verifier, seed=self.seed)(question=example.question)
+        if metric is not None:
+            return float(metric(example, prediction))
+        return float(is_correct(prediction.answer, example.answer))
+
+    def _choose(self, scores: dict, bins: dict) -> None:
+        by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+        plans = {p.label: p for b in self.budgets for p in self.search_space(b)}
+        for (question, label, budget), value in scores.items():
+            by_cell[(bins[question], budget)][label][question] = value
+        self.policy, self.report = {}, {}
+        for (bin_, budget), table in sorted(by_cell.items()):
+            chosen = _argmax(table, list(next(iter(table.values()))))
+            self.policy[(bin_, budget)] = plans[chosen].model_copy(update={"bin": bin_, "budget": budget})
+            self.report[f"{bin_}|{budget}"] = self._cell_report(table, chosen, budget)
+
+    def _cell_report(self, table: dict, chosen: str, budget: int) -> dict:
+        questions = sorted(next(iter(table.values())))
+        baseline = f"best_of_n(n={budget},selection=weighted)"
+        return {"chosen": chosen, "n": len(questions),
+                "train_accuracy": statistics.fmean(table[chosen].values()),
+                "cv_accuracy": cross_validated(table, questions, self.seed),
+                "baseline_accuracy": statistics.fmean(table[baseline].values()) if baseline in table else None,
+                "accuracies": {label: statistics.fmean(values.values()) for label, values in table.items()}}
+
+    # ------------------------------------------------------------------ using the policy
+    def plan(self, bin_: int, budget: int) -> Plan:
+        """The plan for a prompt in ``bin_`` with ``budget`` generations left: the fitted cell with the
+        largest budget that fits (the nearest fitted bin if ``bin_`` was never seen)."""
+        if not self.policy:
+            raise ValueError("this planner is not fitted; call compile(trainset, ...) or load a policy file")
+        fitting = [b for b in self.budgets if b <= budget]
+        if not fitting:
+            raise ValueError(f"budget {budget} is below the smallest fitted budget {self.budgets[0]}; "
+                             f"give at least {self.budgets[0]} generations")
+        cells = [key for key in self.policy if key[1] == max(fitting)]
+        nearest = min(cells, key=lambda key: (abs(key[0] - bin_), key[0]))
+        return self.policy[nearest]
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path: str | Path) -> None:
+        """Write the fitted policy and its metadata as JSON."""
+        data = {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
+                "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
+                "policy": {f"{b}|{n}": plan.model_dump() for (b, n), plan in self.policy.items()}}
+        Path(path).write_text(json.dumps(data, indent=1, sort_keys=True))
+
+    @classmethod
+    def load(cls, path: str | Path) -> ComputeOptimalPlanner:
+        """A planner back from :meth:`save`'s file, with a clear error for anything else."""
+        try:
+            data = json.loads(Path(path).read_text())
+            planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]),
+                          bins=data["bins"], seed=data["seed"])
+            planner.policy = {tuple(int(x) for x in key.split("|")): Plan(**plan)
+                              for key, plan in data["policy"].items()}
+        except FileNotFoundError:
+            raise FileNotFoundError(f"policy file not found: {path}; make one with ttc calibrate") from None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path} is not a policy file ({exc}); make one with ttc calibrate") from None
+        planner.report, planner.metadata = data.get("report", {}), data.get("metadata", {})
+        return planner
+
+
+def _argmax(table: dict[str, dict[str, float]], questions: list[str]) -> str:
+    """The label with the best mean accuracy over ``questions`` (ties: the earlier candidate)."""
+    return max(table, key=lambda label: statistics.fmean(table[label][q] for q in questions))
+
+
+def cross_validated(table: dict[str, dict[str, float]], questions: list[str], seed: int = 0) -> float:
+    """2-fold cross-validated accuracy of choosing by argmax: choose on one half, score on the other."""
+    if len(questions) < 2:
+        return statistics.fmean(table[_argmax(table, questions)][q] for q in questions)
+    order = list(questions)
+    random.Random(seed).shuffle(order)
+    folds = [order[::2], order[1::2]]
+    scored = []
+    for choose_on, score_on in ((folds[0], folds[1]), (folds[1], folds[0])):
+        chosen = _argmax(table, choose_on)
+        scored += [table[chosen][q] for q in score_on]
+    return statistics.fmean(scored)
+
+
+def dataset_hash(examples: list) -> str:
+    """A short hash of the questions and answers a policy was fitted on."""
+    blob = json.dumps([[e.question, e.answer] for e in examples], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

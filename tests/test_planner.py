@@ -1,0 +1,102 @@
+"""The compute-optimal planner on a fake whose best strategy per difficulty is known in advance."""
+
+import dspy
+import pytest
+
+from planners import AdaptiveTTC, ComputeOptimalPlanner, Plan, VerifierDifficulty
+from planners.compute_optimal import cross_validated
+from planners.search_space import candidates
+from ttc_modules.testing import scripted_lm
+
+
+def model(prompt: str, seed: int) -> str:
+    """Easy questions: right (1) three times in four. Hard ones: right (7) once in four, 8 twice, 9 once."""
+    if "easy" in prompt:
+        return "The answer is 2." if seed % 4 == 0 else "The answer is 1."
+    return {0: "The answer is 7.", 1: "The answer is 8.", 2: "The answer is 8.", 3: "The answer is 9."}[seed % 4]
+
+
+def verifier(inputs, steps):
+    """Misleading on easy questions (likes the wrong 2), right on hard ones (likes 7)."""
+    text = steps[-1]
+    if "easy" in inputs["question"]:
+        return 0.95 if "is 2" in text else 0.3
+    return 0.9 if "is 7" in text else 0.1
+
+
+def examples():
+    easy = [dspy.Example(id=f"easy-{i}", question=f"easy question {i}?", answer="1").with_inputs("question")
+            for i in range(6)]
+    hard = [dspy.Example(id=f"hard-{i}", question=f"hard question {i}?", answer="7").with_inputs("question")
+            for i in range(6)]
+    return easy + hard
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
+                                    search_space=lambda budget: candidates(budget)[:2],
+                                    work_dir=tmp_path_factory.mktemp("fit"))
+    return planner.compile(examples(), verifier=verifier, lm=scripted_lm(model))
+
+
+def test_the_planner_finds_the_best_strategy_per_bin(fitted):
+    assert fitted.policy[(1, 4)].options["selection"] == "majority"   # easy: the verifier misleads
+    assert fitted.policy[(2, 4)].options["selection"] == "weighted"   # hard: the verifier rescues
+    report = fitted.report["2|4"]
+    assert report["n"] == 6 and report["cv_accuracy"] == 1.0 and report["baseline_accuracy"] == 1.0
+    assert fitted.report["1|4"]["cv_accuracy"] > fitted.report["1|4"]["baseline_accuracy"]
+
+
+def test_compile_returns_a_fitted_copy():
+    planner = ComputeOptimalPlanner(budgets=[4])
+    assert planner.policy == {}
+    with pytest.raises(ValueError, match="not fitted"):
+        planner.plan(1, 4)
+
+
+def test_cross_validation_never_scores_on_the_fold_it_chose_on():
+    import random
+
+    questions = [f"q{i}" for i in range(6)]
+    order = list(questions)
+    random.Random(0).shuffle(order)
+    first, second = set(order[::2]), set(order[1::2])  # the folds cross_validated makes with seed 0
+    # "a" is perfect on the first fold and wrong on the second, "b" the reverse: each looks perfect
+    # where it is chosen, so only scoring on the other fold reveals that both are coin flips
+    table = {"a": {q: float(q in first) for q in questions}, "b": {q: float(q in second) for q in questions}}
+    assert cross_validated(table, questions, seed=0) == 0.0
+
+
+def test_the_policy_round_trips_through_json(fitted, tmp_path):
+    path = tmp_path / "policy.json"
+    fitted.save(path)
+    loaded = ComputeOptimalPlanner.load(path)
+    assert loaded.policy == fitted.policy and loaded.estimator.edges == fitted.estimator.edges
+    assert loaded.metadata["dataset_hash"] == fitted.metadata["dataset_hash"] and loaded.report == fitted.report
+    assert loaded.plan(2, 4) == fitted.plan(2, 4)
+    with pytest.raises(ValueError, match="not a policy file"):
+        (tmp_path / "bad.json").write_text("{}")
+        ComputeOptimalPlanner.load(tmp_path / "bad.json")
+
+
+def test_adaptive_charges_the_probes_and_reuses_them(fitted):
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    hard = program(question="hard question 9?", budget=4)
+    assert hard.plan.options["selection"] == "weighted" and hard.plan.bin == 2
+    assert hard.answer == "7" and hard.spent["generations"] == 4  # the 4 probes were the 4 samples
+    easy = program(question="easy question 9?", budget=8)
+    assert easy.plan.options["selection"] == "majority" and easy.answer == "1"
+    assert easy.spent["generations"] <= 8
+    assert {n for n in program.named_predictors()} and "generator.solve" in dict(program.named_predictors())
+
+
+def test_a_search_plan_runs_within_what_the_probes_left(fitted):
+    beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
+    beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
+                                                            "selection": "majority"}),
+                   (2, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
+                                                            "selection": "majority"})}
+    pred = AdaptiveTTC(beam, verifier=verifier, lm=scripted_lm(model))(
+        question="hard question 3?", budget=6)
+    assert pred.spent["generations"] <= 6 and pred.plan.kind == "revisions"
