@@ -45,12 +45,13 @@ class ComputeOptimalPlanner:
     """Fits and holds a (bin, budget) -> :class:`Plan` policy (see the module docstring)."""
 
     def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
-                 work_dir: str | Path | None = None):
+                 work_dir: str | Path | None = None, plan_options: dict | None = None):
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         self.budgets, self.bins, self.seed = sorted(set(budgets)), bins, seed
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
         self.search_space, self.work_dir = search_space, work_dir
+        self.plan_options = dict(plan_options or {})  # e.g. {"max_rounds": 8}, for the plans that take it
         self.policy: dict[tuple[int, int], Plan] = {}
         self.report: dict = {}
         self.metadata: dict = {}
@@ -85,7 +86,7 @@ class ComputeOptimalPlanner:
         """{(question id, budget, plan label): accuracy}."""
         scores = {}
         for budget in self.budgets:
-            for plan in self.search_space(budget):
+            for plan in self.candidates(budget):
                 for example in trainset:
                     key = (example.id, plan.label, budget)
                     if not log.done(key):
@@ -94,6 +95,17 @@ class ComputeOptimalPlanner:
                     scores[key] = next(r["correct"] for r in reversed(log.rows) if
                                        (r["id"], r["strategy"], r["budget"]) == key)
         return scores
+
+    def candidates(self, budget: int) -> list[Plan]:
+        """The search space at ``budget``, with ``plan_options`` given to the plans whose strategy takes them."""
+        from ttc_modules.strategies import STRATEGIES
+
+        plans = []
+        for plan in self.search_space(budget):
+            accepted = STRATEGIES[plan.kind].Config.model_fields
+            extra = {k: v for k, v in self.plan_options.items() if k in accepted}
+            plans.append(plan.model_copy(update={"options": {**plan.options, **extra}}))
+        return plans
 
     def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:
         if plan.kind == "best_of_n":
@@ -105,7 +117,7 @@ class ComputeOptimalPlanner:
 
     def _choose(self, scores: dict, bins: dict) -> None:
         by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-        plans = {p.label: p for b in self.budgets for p in self.search_space(b)}
+        plans = {p.label: p for b in self.budgets for p in self.candidates(b)}
         for (question, label, budget), value in scores.items():
             by_cell[(bins[question], budget)][label][question] = value
         self.policy, self.report = {}, {}
@@ -141,6 +153,7 @@ class ComputeOptimalPlanner:
     def save(self, path: str | Path) -> None:
         """Write the fitted policy and its metadata as JSON."""
         data = {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
+                "plan_options": self.plan_options,
                 "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
                 "policy": {f"{b}|{n}": plan.model_dump() for (b, n), plan in self.policy.items()}}
         Path(path).write_text(json.dumps(data, indent=1, sort_keys=True))
@@ -151,7 +164,7 @@ class ComputeOptimalPlanner:
         try:
             data = json.loads(Path(path).read_text())
             planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]),
-                          bins=data["bins"], seed=data["seed"])
+                          bins=data["bins"], seed=data["seed"], plan_options=data.get("plan_options"))
             planner.policy = {tuple(int(x) for x in key.split("|")): Plan(**plan)
                               for key, plan in data["policy"].items()}
         except FileNotFoundError:

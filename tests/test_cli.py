@@ -172,3 +172,18 @@ def test_eval_on_the_embedded_model_then_resume(tmp_path):
     assert summary["questions"] == 2 and summary["backend_calls"] >= 2 and (out / "accuracy_vs_budget.png").exists()
     again = run(*args, env={"TTC_BACKEND__MAX_TOKENS": "64"})
     assert again.exit_code == 0 and json.loads((out / "summary.json").read_text())["backend_calls"] == 0
+
+
+@pytest.mark.integration
+def test_calibrate_then_solve_with_the_policy(tmp_path):
+    policy = tmp_path / "policy.json"
+    fitted = run("calibrate", "--dataset", "synthetic:1", "--limit", "4", "--budgets", "1,2", "--bins", "2",
+                 "--max-rounds", "2", "--out", str(policy), env={"TTC_BACKEND__MAX_TOKENS": "48"})
+    assert fitted.exit_code == 0, fitted.output
+    assert json.loads(policy.read_text())["policy"]
+    solved = run("solve", "Tom has 3 apples and buys 4 more. How many apples does he have?", "--policy",
+                 str(policy), "--budget", "2", "--json", env={"TTC_BACKEND__MAX_TOKENS": "48"})
+    assert solved.exit_code == 0, solved.output
+    payload = json.loads(solved.stdout[solved.stdout.index("{"):])
+    assert payload["plan"]["kind"] and payload["spent"]["generations"] <= 2
+    one_line_error(run("solve", "What is 2 + 2?", "--policy", str(tmp_path / "missing.json")), "ttc calibrate")

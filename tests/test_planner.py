@@ -100,3 +100,17 @@ def test_a_search_plan_runs_within_what_the_probes_left(fitted):
     pred = AdaptiveTTC(beam, verifier=verifier, lm=scripted_lm(model))(
         question="hard question 3?", budget=6)
     assert pred.spent["generations"] <= 6 and pred.plan.kind == "revisions"
+
+
+def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path):
+    from ttc_modules.evaluation.harness import Evaluation
+
+    held_out = [dspy.Example(id=f"{kind}-x{i}", question=f"{kind} question x{i}?", answer=answer,
+                             level=1 if kind == "easy" else 2).with_inputs("question")
+                for kind, answer in (("easy", "1"), ("hard", "7")) for i in range(3)]
+    summary = Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal", "weighted"], [4], tmp_path,
+                         progress=False, planner=fitted).run()
+    assert summary["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] == 1.0
+    assert summary["accuracy"]["weighted"]["4"]["all"]["accuracy"] < 1.0
+    with pytest.raises(ValueError, match="needs a fitted policy"):
+        Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path / "x")

@@ -88,10 +88,14 @@ def solve(
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     token_budget: Annotated[int | None, typer.Option(help="At most this many tokens over all calls.")] = None,
     save_graph: Annotated[Path | None, typer.Option(help="Write the search graph as JSON (ttc graph renders it).")] = None,
+    policy: Annotated[Path | None, typer.Option(help="A compute-optimal policy (ttc calibrate): choose the "
+                                                     "strategy by the question's difficulty.")] = None,
+    budget: Annotated[int | None, typer.Option(help="Generations for --policy (default: --n).")] = None,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
-    """Answer QUESTION with a test-time compute strategy (default: best-of-N, majority vote)."""
+    """Answer QUESTION with a test-time compute strategy (default: best-of-N, majority vote), or with
+    the strategy a compute-optimal policy picks for its difficulty (--policy)."""
     from ttc_modules.budget import Budget
     from ttc_modules.lm import build_lm
     from ttc_modules.solve import check_question, report
@@ -106,12 +110,17 @@ def solve(
     settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
-    needed = options.get("selection", "weighted") != "majority"
-    runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed),
-                            budget=Budget(tokens=token_budget))
-    with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
-        prediction = runner(question=question)
-    result = {**report(prediction), "model": lm.model}
+    if policy is not None:
+        prediction = _solve_with_policy(question, policy, lm, verifier, budget or n, options["seed"])
+        result = {**report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
+                  "difficulty": prediction.difficulty}
+    else:
+        needed = options.get("selection", "weighted") != "majority"
+        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed),
+                                budget=Budget(tokens=token_budget))
+        with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
+            prediction = runner(question=question)
+        result = {**report(prediction), "model": lm.model}
     if save_graph:
         from ttc_modules.graph import save_json
 
@@ -121,6 +130,18 @@ def solve(
         out.print_json(json.dumps(result, default=str))
         return
     _print_solution(result)
+
+
+def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget: int, seed: int):
+    from planners import AdaptiveTTC, ComputeOptimalPlanner
+    from ttc_modules.verifiers.named import verifier_from_name
+
+    planner = ComputeOptimalPlanner.load(policy)
+    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, needed=True), lm=lm, seed=seed)
+    with err.status(f"compute-optimal ({budget} generations) on {lm.model}...", spinner="dots"):
+        prediction = program(question=question, budget=budget)
+    err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
+    return prediction
 
 
 def _print_solution(result: dict) -> None:
@@ -186,7 +207,8 @@ def evaluate(
     dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
     out: Annotated[Path, typer.Option(help="Output directory (rerun the same command to resume).")],
     strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, best_of_n, "
-                                                 "beam_search, lookahead, dvts, revisions.")] = "majority,weighted",
+                                                 "beam_search, lookahead, dvts, revisions, compute_optimal "
+                                                 "(with --policy).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
     limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,
     verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, or prm:URL.")] = "auto",
@@ -196,6 +218,7 @@ def evaluate(
     seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     strict: Annotated[bool, typer.Option(help="Refuse a data file with bad rows instead of skipping them.")] = False,
+    policy: Annotated[Path | None, typer.Option(help="A policy from ttc calibrate, for compute_optimal.")] = None,
     config: ConfigOption = None,
 ):
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
@@ -212,9 +235,14 @@ def evaluate(
     seed = settings.seed if seed is None else seed
     examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
     needed = any(n not in ("majority", "pass", "revisions") for n in names)
+    planner = None
+    if policy is not None:
+        from planners import ComputeOptimalPlanner
+
+        planner = ComputeOptimalPlanner.load(policy)
     evaluation = Evaluation(examples, build_lm(settings, model), verifier_from_name(verifier, needed), names,
                             budget_list, out, seed=seed, bins=bins, progress=sys.stderr.isatty(),
-                            search_options={"max_rounds": max_rounds} if max_rounds else None)
+                            search_options={"max_rounds": max_rounds} if max_rounds else None, planner=planner)
     summary = evaluation.run()
     _print_table(summary)
     out.joinpath("table.txt").write_text("\n".join("\t".join(row) for row in table(summary)) + "\n")
@@ -243,6 +271,56 @@ def _print_table(summary: dict) -> None:
     for row in rows[1:]:
         view.add_row(*row)
     out.print(view)
+
+
+@app.command()
+@friendly_errors
+def calibrate(
+    dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
+    policy_file: Annotated[Path, typer.Option("--out", help="Where to write the policy (JSON).")],
+    budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "4,16,64",
+    limit: Annotated[int | None, typer.Option(help="Calibrate on the first K questions only.")] = None,
+    verifier: Annotated[str, typer.Option(help="auto, arithmetic, judge, or prm:URL.")] = "auto",
+    bins: Annotated[int, typer.Option(help="Difficulty bins.")] = 5,
+    probes: Annotated[int | None, typer.Option(help="Probe samples of the verifier difficulty estimate.")] = None,
+    estimator: Annotated[str, typer.Option(help="verifier or lm_rated.")] = "verifier",
+    max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search plans.")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="Keep fitting results here (a rerun resumes).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
+    config: ConfigOption = None,
+):
+    """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
+    on DATASET (reported with 2-fold cross-validation); write it for ttc solve --policy."""
+    from planners import ComputeOptimalPlanner, LMRatedDifficulty, VerifierDifficulty
+    from ttc_modules.evaluation.datasets import load_dataset
+    from ttc_modules.lm import build_lm
+    from ttc_modules.verifiers.named import verifier_from_name
+
+    budget_list = _int_list(budgets, "--budgets")
+    if estimator not in ("verifier", "lm_rated"):
+        raise ValueError(f"unknown estimator '{estimator}'; use verifier or lm_rated")
+    settings = _settings(config)
+    seed = settings.seed if seed is None else seed
+    examples = load_dataset(dataset, limit=limit, seed=seed)
+    difficulty = VerifierDifficulty(probes=probes or min(4, min(budget_list))) if estimator == "verifier" \
+        else LMRatedDifficulty()
+    planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed,
+                                    work_dir=work_dir or policy_file.with_suffix(".work"),
+                                    plan_options={"max_rounds": max_rounds} if max_rounds else None)
+    with err.status(f"calibrating on {len(examples)} questions...", spinner="dots"):
+        fitted = planner.compile(examples, verifier=verifier_from_name(verifier, needed=True),
+                                 lm=build_lm(settings, model))
+    fitted.save(policy_file)
+    view = Table(title=f"compute-optimal policy ({len(examples)} questions)")
+    for column in ("bin", "budget", "chosen", "cv accuracy", "best-of-N weighted", "n"):
+        view.add_column(column)
+    for key, cell in sorted(fitted.report.items(), key=lambda kv: tuple(int(x) for x in kv[0].split("|"))):
+        bin_, budget = key.split("|")
+        baseline = "-" if cell["baseline_accuracy"] is None else f"{cell['baseline_accuracy']:.2f}"
+        view.add_row(bin_, budget, cell["chosen"], f"{cell['cv_accuracy']:.2f}", baseline, str(cell["n"]))
+    out.print(view)
+    err.print(f"policy written to {policy_file}")
 
 
 @app.command()

@@ -38,15 +38,20 @@ from ttc_modules.evaluation.results import ResultsLog
 from ttc_modules.evaluation.sample_bank import SampleBank
 from ttc_modules.strategies import STRATEGIES, build_strategy, options_for_budget
 
+COMPUTE_OPTIMAL = "compute_optimal"
 
-def check_strategies(names: list[str], verifier) -> list[str]:
+
+def check_strategies(names: list[str], verifier, planner=None) -> list[str]:
     """The strategy names, with ``best_of_n`` resolved, or a clear error for an unknown one."""
     resolved = []
     for name in names:
         if name == "best_of_n":
             name = "weighted" if verifier is not None else "majority"
-        if name not in BANK_SELECTIONS and name not in STRATEGIES:
-            known = ", ".join([*BANK_SELECTIONS, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n")])
+        if name == COMPUTE_OPTIMAL and planner is None:
+            raise ValueError("compute_optimal needs a fitted policy; pass --policy policy.json (ttc calibrate)")
+        if name not in BANK_SELECTIONS and name not in STRATEGIES and name != COMPUTE_OPTIMAL:
+            known = ", ".join([*BANK_SELECTIONS, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n"),
+                               COMPUTE_OPTIMAL])
             raise ValueError(f"unknown strategy '{name}'; use some of: {known}")
         if name in ("weighted", "naive") and verifier is None:
             raise ValueError(f"'{name}' needs a verifier; pass --verifier arithmetic (or another), or use majority")
@@ -67,16 +72,19 @@ class Evaluation:
         bins: number of oracle bins when the data has no ``level``.
         search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``); each strategy
             takes those its config has and ignores the rest.
+        planner: a fitted compute-optimal planner, for the ``compute_optimal`` strategy.
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
-                 seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None):
+                 seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None,
+                 planner=None):
         if not examples:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         self.examples, self.lm, self.verifier = examples, lm, verifier
-        self.strategies = check_strategies(strategies, verifier)
+        self.planner = planner
+        self.strategies = check_strategies(strategies, verifier, planner)
         self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
         self.progress, self.search_options = progress, dict(search_options or {})
         self.log = ResultsLog(self.out_dir / "results.jsonl")
@@ -139,6 +147,11 @@ class Evaluation:
                     advance(f"{name}@{budget} {example.id}")
 
     def _strategy(self, name: str, budget: int):
+        if name == COMPUTE_OPTIMAL:
+            from planners import AdaptiveTTC
+
+            program = AdaptiveTTC(self.planner, verifier=self.verifier, lm=self.lm, seed=self.seed)
+            return lambda question: program(question=question, budget=budget)
         accepted = STRATEGIES[name].Config.model_fields
         given = {key: value for key, value in self.search_options.items() if key in accepted}
         if name == "revisions" and self.verifier is not None:
