@@ -69,7 +69,8 @@ class AdaptiveTTC(dspy.Module):
         else:
             found = plan.build(verifier=self.verifier, generator=self.generator, seed=self.seed,
                                budget=Budget(generations=budget - spent["generations"]))(question=question)
-            chosen = _graft_probes(graph, measurement) and graft(graph, found.graph).get(found.chosen)
+            _graft_probes(graph, measurement)
+            chosen = graft(graph, found.graph).get(found.chosen)
         total = {key: spent.get(key, 0) + found.spent.get(key, 0) for key in SUMMED}
         data = graph.nodes[chosen] if chosen is not None else {}
         return dspy.Prediction(answer=data.get("answer"), reasoning="\n\n".join(solution_steps(graph, chosen))

@@ -114,3 +114,14 @@ def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path):
     assert summary["accuracy"]["weighted"]["4"]["all"]["accuracy"] < 1.0
     with pytest.raises(ValueError, match="needs a fitted policy"):
         Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path / "x")
+
+
+def test_an_lm_rated_estimate_costs_no_generations(fitted):
+    from planners import LMRatedDifficulty
+
+    rated = ComputeOptimalPlanner(budgets=[4], estimator=LMRatedDifficulty(), bins=2)
+    rated.estimator.fit([1.0, 5.0], 2)
+    rated.policy = dict(fitted.policy)
+    pred = AdaptiveTTC(rated, verifier=verifier, lm=scripted_lm(lambda p, s: "3" if "How hard" in p else model(p, s)))(
+        question="hard question 5?", budget=4)
+    assert pred.difficulty == 3.0 and pred.spent["generations"] == 4 and pred.answer is not None
