@@ -284,6 +284,8 @@ def calibrate(
     bins: Annotated[int, typer.Option(help="Difficulty bins.")] = 5,
     probes: Annotated[int | None, typer.Option(help="Probe samples of the verifier difficulty estimate.")] = None,
     estimator: Annotated[str, typer.Option(help="verifier or lm_rated.")] = "verifier",
+    kinds: Annotated[str | None, typer.Option(help="Only these strategy kinds in the search space, e.g. "
+                                                   "best_of_n,beam_search (default: all).")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search plans.")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="Keep fitting results here (a rerun resumes).")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
@@ -305,7 +307,16 @@ def calibrate(
     examples = load_dataset(dataset, limit=limit, seed=seed)
     difficulty = VerifierDifficulty(probes=probes or min(4, min(budget_list))) if estimator == "verifier" \
         else LMRatedDifficulty()
-    planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed,
+    from planners import candidates
+    from ttc_modules.strategies import STRATEGIES
+
+    wanted = {k.strip() for k in kinds.split(",")} if kinds else None
+    unknown = sorted(wanted - set(STRATEGIES)) if wanted else []
+    if unknown:
+        raise ValueError(f"unknown strategy kind(s) {', '.join(unknown)} for --kinds; use some of "
+                         f"{', '.join(sorted(STRATEGIES))}")
+    space = (lambda budget: [p for p in candidates(budget) if p.kind in wanted]) if wanted else candidates
+    planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed, search_space=space,
                                     work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None)
     with err.status(f"calibrating on {len(examples)} questions...", spinner="dots"):
