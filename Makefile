@@ -26,9 +26,12 @@ $(STAMP): pyproject.toml
 
 DEMO_OUT ?= runs/demo
 
+# The policy is fitted on other questions (synthetic seed 1) than those evaluated (seed 0).
 demo: install
-	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beam_search --budgets 1,2,4,8 \
-		--verifier arithmetic --max-rounds 3 --out $(DEMO_OUT)
+	$(BIN)/ttc calibrate --dataset synthetic:3 --seed 1 --budgets 1,2,4,8 --bins 3 --kinds best_of_n \
+		--verifier arithmetic --out $(DEMO_OUT)/policy.json
+	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beam_search,compute_optimal \
+		--policy $(DEMO_OUT)/policy.json --budgets 1,2,4,8 --verifier arithmetic --max-rounds 3 --out $(DEMO_OUT)
 	@echo "plots: $(DEMO_OUT)/accuracy_vs_budget.png $(DEMO_OUT)/accuracy_vs_tokens.png"
 
 solve: install

@@ -325,7 +325,7 @@ def calibrate(
     fitted.save(policy_file)
     view = Table(title=f"compute-optimal policy ({len(examples)} questions)")
     for column in ("bin", "budget", "chosen", "cv accuracy", "best-of-N weighted", "n"):
-        view.add_column(column)
+        view.add_column(column, overflow="fold")
     for key, cell in sorted(fitted.report.items(), key=lambda kv: tuple(int(x) for x in kv[0].split("|"))):
         bin_, budget = key.split("|")
         baseline = "-" if cell["baseline_accuracy"] is None else f"{cell['baseline_accuracy']:.2f}"
