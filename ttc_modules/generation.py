@@ -29,7 +29,15 @@ from typing import Literal
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import collect_usage, in_context, is_base_model, resolve_lm, sample, share_tokens
+from ttc_modules.lm import (
+    collect_usage,
+    in_context,
+    is_base_model,
+    resolve_lm,
+    rollout_options,
+    sample,
+    share_tokens,
+)
 
 # Providers whose models take few-shot text prompts by default: the embedded models (too small
 # for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
@@ -167,8 +175,7 @@ class Generator(dspy.Module):
         run concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`."""
         lm = self.resolve_lm()
         base = {"max_tokens": max_tokens, **({"temperature": temperature} if temperature is not None else {})}
-        greedy = base.get("temperature", lm.kwargs.get("temperature")) == 0
-        rollout = (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})  # noqa: E731
+        rollout = rollout_options(lm, temperature)
         with dspy.context(lm=lm), collect_usage() as usages:
             if getattr(lm, "takes_n", True) or n == 1:
                 texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)

@@ -257,8 +257,7 @@ def _draw(lm: TTCLM, messages: list[dict], n: int, seed: int, kwargs: dict) -> t
     """The texts, and how many texts each call returned (in order)."""
     texts: list[str] = []
     per_call: list[int] = []
-    greedy = kwargs.get("temperature", lm.kwargs.get("temperature")) == 0
-    rollout = (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})  # noqa: E731 - greedy samples are one
+    rollout = rollout_options(lm, kwargs.get("temperature"))
     if getattr(lm, "takes_n", False):  # any dspy.LM works; only a TTCLM knows whether to batch
         texts = _texts(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
         per_call.append(len(texts))
@@ -269,6 +268,12 @@ def _draw(lm: TTCLM, messages: list[dict], n: int, seed: int, kwargs: dict) -> t
             texts += list(pool.map(in_context(one), missing))
         per_call += [1] * len(missing)
     return texts, per_call
+
+
+def rollout_options(lm, temperature: float | None = None) -> Callable[[int], dict]:
+    """``i -> {"rollout_id": i}``, or ``i -> {}`` when sampling is greedy (all greedy samples are one)."""
+    greedy = (temperature if temperature is not None else lm.kwargs.get("temperature")) == 0
+    return (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})
 
 
 def share_tokens(total: int, texts: list[str]) -> list[int]:

@@ -80,11 +80,10 @@ class SampleBank:
         """Score every sample (per step, aggregated); each sample's verifier tokens go with it."""
         from ttc_modules.aggregation import aggregate_steps
         from ttc_modules.budget import BudgetMeter
-        from ttc_modules.config import load_settings
         from ttc_modules.graph import solution_steps
         from ttc_modules.verifiers.runner import VerifierRunner
 
-        runner = VerifierRunner(self.verifier, cache_dir=load_settings().cache.dir if self.verifier.cache_id else None)
+        runner = VerifierRunner.configured(self.verifier)
         total = BudgetMeter()
         for node, sample in zip(sorted(graph.successors(0)), samples, strict=True):
             meter = BudgetMeter()

@@ -131,13 +131,11 @@ class Strategy(dspy.Module):
         return run.best(finished, "weighted" if scored and finished else "majority")
 
     def _new_run(self, inputs: dict) -> Run:
-        from ttc_modules.config import load_settings
 
         lm = self.generator.resolve_lm()
         runner = None
         if self.verifier is not None:
-            runner = VerifierRunner(self.verifier, cache_dir=load_settings().cache.dir if self.verifier.cache_id
-                                    else None, allow_oracle=self.allow_oracle)
+            runner = VerifierRunner.configured(self.verifier, allow_oracle=self.allow_oracle)
         config = self.config.model_dump()
         return Run(inputs=inputs, graph=new_graph(inputs, self.kind, config, self.config.seed),
                    meter=BudgetMeter(self.budget, params=getattr(lm, "params", None)), generator=self.generator,

@@ -56,6 +56,14 @@ class VerifierRunner:
         self._disk = _disk_cache(Path(cache_dir) / "verifier") if cache_dir and verifier.cache_id else None
         self._memory: dict[str, dict] = {}
 
+    @classmethod
+    def configured(cls, verifier: Verifier, allow_oracle: bool = False) -> VerifierRunner:
+        """A runner caching on disk in the configured ``cache.dir`` when the verifier has a ``cache_id``."""
+        from ttc_modules.config import load_settings
+
+        return cls(verifier, cache_dir=load_settings().cache.dir if verifier.cache_id else None,
+                   allow_oracle=allow_oracle)
+
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         """The verifier's scores for ``steps`` (charged one verifier call, even from the cache)."""
         meter = current_meter()
