@@ -4,10 +4,12 @@ The paper reports up to 4x less compute than best-of-N for the same accuracy. He
 model, the arithmetic checker as verifier, synthetic word problems of five levels, split with a
 fixed seed into a calibration half (the only questions the planner is fitted on) and a held-out
 half. On the held-out half the script prints, per budget B, the accuracy [95% bootstrap interval]
-of the compute-optimal policy (probes charged) and of weighted best-of-N, and the efficiency
-ratio: the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, divided by
-B (from the best-of-N curve up to ``--max-bon``; "> X" when it never does). Everything is cached
-under ``--work``, so a rerun only redoes what changed.
+of the compute-optimal policy (run end to end by ``AdaptiveTTC``, probes charged) and of weighted
+best-of-N, the mean tokens each spent, which plans the policy chose, and the efficiency ratio:
+the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, divided by B
+(from the best-of-N curve up to ``--max-bon``; "> X" when it never does). Everything is cached
+under ``--work`` (a rerun, or a run after an interruption, only redoes what is missing), and the
+figures are written to ``--work``/result.json.
 
     .venv/bin/python benchmarks/compute_optimal.py [--per-level 8] [--budgets 2,4,8] [--max-bon 32]
 """
@@ -15,8 +17,10 @@ under ``--work``, so a rerun only redoes what changed.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
 
@@ -31,12 +35,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from planners import AdaptiveTTC, ComputeOptimalPlanner, VerifierDifficulty
+    from planners import ComputeOptimalPlanner, VerifierDifficulty
     from ttc_modules.config import load_settings
-    from ttc_modules.evaluation.curves import bootstrap_interval, expected_accuracy
     from ttc_modules.evaluation.datasets import load_synthetic, split
-    from ttc_modules.evaluation.graders import is_correct
-    from ttc_modules.evaluation.sample_bank import SampleBank
     from ttc_modules.lm import build_lm
     from ttc_modules.verifiers import ArithmeticChecker
 
@@ -54,23 +55,79 @@ def main() -> None:
         print(f"  bin|budget {key}: {cell['chosen']:<55} cv {cell['cv_accuracy']:.2f}  "
               f"best-of-N weighted {cell['baseline_accuracy']:.2f}  (n={cell['n']})")
 
-    program = AdaptiveTTC(fitted, verifier=verifier, lm=lm, seed=args.seed)
-    adaptive = {b: [float(is_correct(program(question=e.question, budget=b).answer, e.answer)) for e in test]
-                for b in budgets}
-    bank = SampleBank(work / "test", lm, verifier, n_max=args.max_bon, seed=args.seed)
-    entries = [bank.draw(e)["samples"] for e in test]
-    bon = {k: [expected_accuracy(s, k, "weighted", seed=args.seed) for s in entries]
-           for k in range(1, args.max_bon + 1)}
+    adaptive = _run_adaptive(fitted, test, budgets, verifier, lm, args.seed)
+    bon = _best_of_n_curve(test, work / "test", lm, verifier, args.max_bon, args.seed)
+    rows = [_compare(budget, adaptive[budget], bon, args.max_bon) for budget in budgets]
+    _print_table(len(test), rows)
+    elapsed = time.perf_counter() - started
+    print(f"total {elapsed:.0f} s")
+    record = {"args": vars(args), "train": len(train), "test": len(test), "seconds": round(elapsed),
+              "policy": fitted.report, "rows": rows}
+    (work / "result.json").write_text(json.dumps(record, indent=1))
 
-    print(f"\nheld-out: {len(test)} questions; accuracy [95% interval]")
-    print(f"{'budget':>6}  {'compute-optimal':>22}  {'best-of-N weighted':>22}  {'efficiency':>10}")
-    for budget in budgets:
-        ours, theirs = statistics.fmean(adaptive[budget]), statistics.fmean(bon[budget])
-        needed = next((k for k in sorted(bon) if statistics.fmean(bon[k]) >= ours), None)
-        ratio = f"{needed / budget:.2f}x" if needed else f"> {args.max_bon / budget:.1f}x"
-        print(f"{budget:>6}  {_cell(ours, bootstrap_interval(adaptive[budget])):>22}  "
-              f"{_cell(theirs, bootstrap_interval(bon[budget])):>22}  {ratio:>10}")
-    print(f"total {time.perf_counter() - started:.0f} s")
+
+def _run_adaptive(fitted, test: list, budgets: list[int], verifier, lm, seed: int) -> dict[int, list[dict]]:
+    """Per budget, one record per held-out question: correct, tokens and plan of AdaptiveTTC."""
+    from planners import AdaptiveTTC
+    from ttc_modules.evaluation.graders import is_correct
+    from ttc_modules.evaluation.progress import progress_bar
+
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=lm, seed=seed)
+    results: dict[int, list[dict]] = {b: [] for b in budgets}
+    with progress_bar(len(test) * len(budgets), title="held-out, compute-optimal") as advance:
+        for budget in budgets:
+            for example in test:
+                pred = program(question=example.question, budget=budget)
+                results[budget].append({"correct": float(is_correct(pred.answer, example.answer)),
+                                        "tokens": pred.spent["tokens"], "plan": pred.plan.label,
+                                        "generations": pred.spent["generations"]})
+                advance(f"{budget} {example.id}")
+    return results
+
+
+def _best_of_n_curve(test: list, bank_dir: Path, lm, verifier, max_bon: int, seed: int) -> dict:
+    """Weighted best-of-N accuracy and tokens at every k <= max_bon, per question, from one sample bank."""
+    from ttc_modules.evaluation.curves import expected_accuracy, expected_tokens
+    from ttc_modules.evaluation.progress import progress_bar
+    from ttc_modules.evaluation.sample_bank import SampleBank
+
+    bank = SampleBank(bank_dir, lm, verifier, n_max=max_bon, seed=seed)
+    entries = []
+    with progress_bar(len(test), title=f"held-out, best-of-{max_bon} bank") as advance:
+        for example in test:
+            entries.append(bank.draw(example))
+            advance(example.id)
+    return {k: {"correct": [expected_accuracy(e["samples"], k, "weighted", seed=seed) for e in entries],
+                "tokens": [expected_tokens(e, k) for e in entries]} for k in range(1, max_bon + 1)}
+
+
+def _compare(budget: int, ours: list[dict], bon: dict, max_bon: int) -> dict:
+    from ttc_modules.evaluation.curves import bootstrap_interval
+
+    correct = [r["correct"] for r in ours]
+    accuracy, theirs = statistics.fmean(correct), statistics.fmean(bon[budget]["correct"])
+    needed = next((k for k in sorted(bon) if statistics.fmean(bon[k]["correct"]) >= accuracy), None)
+    return {"budget": budget, "compute_optimal": accuracy, "compute_optimal_ci": bootstrap_interval(correct),
+            "best_of_n": theirs, "best_of_n_ci": bootstrap_interval(bon[budget]["correct"]),
+            "efficiency": needed / budget if needed else None, "efficiency_above": max_bon / budget,
+            "tokens_compute_optimal": statistics.fmean(r["tokens"] for r in ours),
+            "tokens_best_of_n": statistics.fmean(bon[budget]["tokens"]),
+            "generations_compute_optimal": statistics.fmean(r["generations"] for r in ours),
+            "plans": dict(Counter(r["plan"] for r in ours).most_common())}
+
+
+def _print_table(questions: int, rows: list[dict]) -> None:
+    print(f"\nheld-out: {questions} questions; accuracy [95% interval], mean tokens per question")
+    print(f"{'budget':>6}  {'compute-optimal':>22}  {'tokens':>7}  {'best-of-N weighted':>22}  {'tokens':>7}  "
+          f"{'efficiency':>10}")
+    for row in rows:
+        ratio = f"{row['efficiency']:.2f}x" if row["efficiency"] else f"> {row['efficiency_above']:.1f}x"
+        print(f"{row['budget']:>6}  {_cell(row['compute_optimal'], row['compute_optimal_ci']):>22}  "
+              f"{row['tokens_compute_optimal']:>7.0f}  {_cell(row['best_of_n'], row['best_of_n_ci']):>22}  "
+              f"{row['tokens_best_of_n']:>7.0f}  {ratio:>10}")
+    for row in rows:
+        print(f"  plans chosen at budget {row['budget']}: " +
+              ", ".join(f"{label} x{count}" for label, count in row["plans"].items()))
 
 
 def _cell(mean: float, interval: tuple[float, float]) -> str:

@@ -57,10 +57,12 @@ class ComputeOptimalPlanner:
         self.metadata: dict = {}
 
     # ------------------------------------------------------------------ fitting
-    def compile(self, trainset: list, metric=None, verifier=None, lm=None) -> ComputeOptimalPlanner:
-        """A fitted copy of this planner (this one is left as it was)."""
+    def compile(self, trainset: list, metric=None, verifier=None, lm=None, progress: bool = True
+                ) -> ComputeOptimalPlanner:
+        """A fitted copy of this planner (this one is left as it was); ``progress`` shows a bar with ETA."""
         import tempfile
 
+        from ttc_modules.evaluation.progress import progress_bar
         from ttc_modules.lm import resolve_lm
         from ttc_modules.verifiers.callable import as_verifier
 
@@ -70,20 +72,26 @@ class ComputeOptimalPlanner:
         lm = resolve_lm(lm)
         work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
         bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed)
-        entries = {example.id: bank.draw(example) for example in trainset}
-        values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes) for i, e in entries.items()}
-        fitted.estimator.fit(list(values.values()), self.bins)
-        bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
-        scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), lm, verifier,
-                                          metric)
+        steps = len(trainset) * (1 + sum(len(self.candidates(b)) for b in self.budgets))
+        with progress_bar(steps, enabled=progress, title="calibrating") as advance:
+            entries = {}
+            for example in trainset:
+                entries[example.id] = bank.draw(example)
+                advance(f"bank {example.id}")
+            values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes)
+                      for i, e in entries.items()}
+            fitted.estimator.fit(list(values.values()), self.bins)
+            bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
+            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), lm, verifier,
+                                              metric, advance)
         fitted._choose(scores, bins)
         fitted.metadata = {"model": lm.model, "verifier": getattr(verifier, "cache_id", None) or
                            getattr(verifier, "name", None), "dataset_hash": dataset_hash(trainset),
                            "questions": len(trainset), "seed": self.seed}
         return fitted
 
-    def _score_candidates(self, trainset, entries, log: ResultsLog, lm, verifier, metric) -> dict:
-        """{(question id, budget, plan label): accuracy}."""
+    def _score_candidates(self, trainset, entries, log: ResultsLog, lm, verifier, metric, advance) -> dict:
+        """{(question id, plan label, budget): accuracy}."""
         scores = {}
         for budget in self.budgets:
             for plan in self.candidates(budget):
@@ -92,8 +100,8 @@ class ComputeOptimalPlanner:
                     if not log.done(key):
                         value = self._accuracy(plan, example, entries[example.id], lm, verifier, metric)
                         log.append({"id": example.id, "strategy": plan.label, "budget": budget, "correct": value})
-                    scores[key] = next(r["correct"] for r in reversed(log.rows) if
-                                       (r["id"], r["strategy"], r["budget"]) == key)
+                    scores[key] = log.get(key)["correct"]
+                    advance(f"{plan.label}@{budget} {example.id}")
         return scores
 
     def candidates(self, budget: int) -> list[Plan]:

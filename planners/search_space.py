@@ -2,8 +2,10 @@
 
 For a budget of N generations: best-of-N with majority and with weighted selection; beam search
 with M = sqrt(N) and M = 4 (where they divide N); lookahead k = 1 with N/2 beams; DVTS with
-M = 4; sequential revisions fully sequential, sqrt(N) x sqrt(N), and fully parallel. Every
-candidate spends exactly N generations. Users extend it with any registered strategy config.
+M = 4; sequential revisions fully sequential and sqrt(N) x sqrt(N). Fully parallel revisions
+(N chains of one attempt, weighted selection) are weighted best-of-N itself, so they are not run
+twice. Every candidate spends exactly N generations. Users extend it with any registered strategy
+config.
 
 Example:
     >>> [plan.label for plan in candidates(4)][:3]
@@ -33,7 +35,7 @@ def candidates(budget: int, extra: list[Plan] | None = None) -> list[Plan]:
         plans.append(Plan(kind="lookahead", options={"n": n // 2, "beam_width": 2, "k": 1}, budget=n))
     if n % 4 == 0 and n > 4:
         plans.append(Plan(kind="dvts", options={"n": n, "beam_width": 4}, budget=n))
-    for parallel in sorted({1, max(_divisors_up_to(n, root)), n}):
+    for parallel in sorted({1, max(_divisors_up_to(n, root))} - {n}):  # n x 1 is weighted best-of-N
         plans.append(Plan(kind="revisions", options={"n_parallel": parallel, "n_sequential": n // parallel,
                                                      "selection": "weighted"}, budget=n))
     unique = {plan.label: plan for plan in [*plans, *(extra or [])] if plan.budget in (None, budget)}

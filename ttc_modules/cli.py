@@ -319,9 +319,8 @@ def calibrate(
     planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed, search_space=space,
                                     work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None)
-    with err.status(f"calibrating on {len(examples)} questions...", spinner="dots"):
-        fitted = planner.compile(examples, verifier=verifier_from_name(verifier, needed=True),
-                                 lm=build_lm(settings, model))
+    fitted = planner.compile(examples, verifier=verifier_from_name(verifier, needed=True),
+                             lm=build_lm(settings, model))
     fitted.save(policy_file)
     view = Table(title=f"compute-optimal policy ({len(examples)} questions)")
     for column in ("bin", "budget", "chosen", "cv accuracy", "best-of-N weighted", "n"):

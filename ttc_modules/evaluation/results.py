@@ -8,8 +8,8 @@ Example:
     >>> import tempfile, pathlib
     >>> log = ResultsLog(pathlib.Path(tempfile.mkdtemp()) / "results.jsonl")
     >>> log.append({"id": "q1", "strategy": "majority", "budget": 4, "correct": 1.0})
-    >>> log.done(("q1", "majority", 4)), len(log.rows)
-    (True, 1)
+    >>> log.done(("q1", "majority", 4)), log.get(("q1", "majority", 4))["correct"], len(log.rows)
+    (True, 1.0, 1)
 """
 
 from __future__ import annotations
@@ -30,10 +30,14 @@ class ResultsLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.rows: list[dict] = _read(self.path)
-        self._keys = {row_key(row) for row in self.rows}
+        self._latest = {row_key(row): row for row in self.rows}
 
     def done(self, key: tuple) -> bool:
-        return key in self._keys
+        return key in self._latest
+
+    def get(self, key: tuple) -> dict:
+        """The newest row with ``key`` (KeyError if there is none)."""
+        return self._latest[key]
 
     def append(self, row: dict) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
@@ -41,7 +45,7 @@ class ResultsLog:
             handle.flush()
             os.fsync(handle.fileno())
         self.rows.append(row)
-        self._keys.add(row_key(row))
+        self._latest[row_key(row)] = row
 
 
 def _read(path: Path) -> list[dict]:
