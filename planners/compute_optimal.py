@@ -8,9 +8,10 @@
 2. score every candidate of the search space (``search_space.py``) at every budget on every
    question: best-of-N candidates from the bank, the others by running them (every LM call cached,
    rows kept in ``work_dir`` so a fit resumes);
-3. per (bin, budget), choose the candidate with the best mean accuracy, and report 2-fold
-   cross-validated accuracy inside the bin (choose on one half, score on the other, both ways)
-   next to weighted best-of-N at the same budget.
+3. per (bin, budget), choose the candidate with the best mean accuracy (on a tie, weighted
+   best-of-N, the baseline, stays), and report 2-fold cross-validated accuracy inside the bin
+   (choose on one half, score on the other, both ways) next to weighted best-of-N at the same
+   budget.
 
 The fitted policy saves as JSON with its metadata and loads back identically.
 
@@ -130,13 +131,14 @@ class ComputeOptimalPlanner:
             by_cell[(bins[question], budget)][label][question] = value
         self.policy, self.report = {}, {}
         for (bin_, budget), table in sorted(by_cell.items()):
+            table = _baseline_first(table, budget)  # so that a tie keeps weighted best-of-N
             chosen = _argmax(table, list(next(iter(table.values()))))
             self.policy[(bin_, budget)] = plans[chosen].model_copy(update={"bin": bin_, "budget": budget})
             self.report[f"{bin_}|{budget}"] = self._cell_report(table, chosen, budget)
 
     def _cell_report(self, table: dict, chosen: str, budget: int) -> dict:
         questions = sorted(next(iter(table.values())))
-        baseline = f"best_of_n(n={budget},selection=weighted)"
+        baseline = baseline_label(budget)
         return {"chosen": chosen, "n": len(questions),
                 "train_accuracy": statistics.fmean(table[chosen].values()),
                 "cv_accuracy": cross_validated(table, questions, self.seed),
@@ -183,8 +185,19 @@ class ComputeOptimalPlanner:
         return planner
 
 
+def baseline_label(budget: int) -> str:
+    """The plan every cell is compared with: weighted best-of-N at the same budget."""
+    return f"best_of_n(n={budget},selection=weighted)"
+
+
+def _baseline_first(table: dict, budget: int) -> dict:
+    """``table`` with the baseline's row first: a candidate replaces it only by doing strictly better."""
+    baseline = baseline_label(budget)
+    return {baseline: table[baseline], **table} if baseline in table else table
+
+
 def _argmax(table: dict[str, dict[str, float]], questions: list[str]) -> str:
-    """The label with the best mean accuracy over ``questions`` (ties: the earlier candidate)."""
+    """The label with the best mean accuracy over ``questions`` (ties: the earlier row)."""
     return max(table, key=lambda label: statistics.fmean(table[label][q] for q in questions))
 
 

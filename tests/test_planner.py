@@ -48,6 +48,13 @@ def test_the_planner_finds_the_best_strategy_per_bin(fitted):
     assert fitted.report["1|4"]["cv_accuracy"] > fitted.report["1|4"]["baseline_accuracy"]
 
 
+def test_a_tie_keeps_the_weighted_best_of_n_baseline():
+    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: candidates(budget)[:2])
+    scores = {(q, plan.label, 4): 0.0 for q in ("a", "b") for plan in candidates(4)[:2]}
+    planner._choose(scores, bins={"a": 1, "b": 1})
+    assert planner.policy[(1, 4)].options["selection"] == "weighted"  # majority comes first in the space
+
+
 def test_compile_returns_a_fitted_copy():
     planner = ComputeOptimalPlanner(budgets=[4])
     assert planner.policy == {}

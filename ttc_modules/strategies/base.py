@@ -12,8 +12,8 @@ Example:
     >>> from ttc_modules.testing import scripted_lm
     >>> lm = scripted_lm(lambda prompt, seed: f"{seed % 2} + 1 = {seed % 2 + 1}.\\n\\nThe answer is {seed % 2 + 1}.")
     >>> pred = BestOfN(n=5, selection="majority", lm=lm)(question="What is 0 + 1?")
-    >>> pred.answer, pred.spent["generations"]
-    ('1', 5)
+    >>> pred.answer, pred.spent["generations"]  # the run's request seeds are 4099..4103: three odd ones
+    ('2', 5)
 """
 
 from __future__ import annotations
