@@ -132,3 +132,31 @@ def test_an_lm_rated_estimate_costs_no_generations(fitted):
     pred = AdaptiveTTC(rated, verifier=verifier, lm=scripted_lm(lambda p, s: "3" if "How hard" in p else model(p, s)))(
         question="hard question 5?", budget=4)
     assert pred.difficulty == 3.0 and pred.spent["generations"] == 4 and pred.answer is not None
+
+
+def chat_reply(prompt: str, seed: int) -> str:
+    """``model``'s answers in the format of DSPy's ChatAdapter (the signature path)."""
+    answer = model(prompt, seed).removeprefix("The answer is ").rstrip(".")
+    return f"[[ ## reasoning ## ]]\nThe answer is {answer}.\n\n[[ ## answer ## ]]\n{answer}\n\n[[ ## completed ## ]]"
+
+
+def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted):
+    from ttc_modules.generation import Generator
+
+    lm = scripted_lm(chat_reply)
+
+    class Pipeline(dspy.Module):
+        def __init__(self):
+            super().__init__()
+            self.solver = AdaptiveTTC(fitted, verifier=verifier, generator=Generator(lm=lm, mode="signature"))
+
+        def forward(self, question):
+            return self.solver(question=question, budget=4)
+
+    trainset = [dspy.Example(question="easy question 1?", reasoning="One apple, kept.", answer="1")
+                .with_inputs("question")]
+    compiled = dspy.LabeledFewShot(k=1).compile(Pipeline(), trainset=trainset)
+    assert compiled.solver.generator.solve.demos  # the optimizer reached the strategy's sub-module
+    pred = compiled(question="easy question 5?")
+    assert "One apple, kept." in str(lm.history[-1]["messages"])  # and its demos reach the prompt
+    assert pred.answer == "1" and pred.spent["generations"] <= 4
