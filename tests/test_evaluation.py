@@ -246,3 +246,14 @@ def test_search_options_go_to_the_strategies_that_take_them(tmp_path):
     summary = Evaluation(examples, scripted_lm(answers_by_seed), ArithmeticChecker(), ["revisions", "dvts"], [2],
                          tmp_path, progress=False, search_options={"max_rounds": 2}).run()
     assert set(summary["accuracy"]) == {"revisions", "dvts"}
+
+
+def test_progress_without_a_terminal_prints_lines_with_eta(capsys):
+    from ttc_modules.evaluation.progress import progress_bar
+
+    with progress_bar(3, title="calibrating", every=0) as advance:
+        for label in ("q1", "q2", "q3"):
+            advance(label)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("calibrating: 1/3 (33%), 0m00s elapsed, ETA ")
+    assert lines[-1].endswith(": q3") and "3/3 (100%)" in lines[-1]
