@@ -56,6 +56,7 @@ class AdaptiveTTC(dspy.Module):
     def forward(self, question: str, budget: int, **inputs) -> dspy.Prediction:
         if budget < 1:
             raise ValueError(f"budget must be >= 1 generation, got {budget}")
+        self.planner.fitted_budget(budget)  # a budget the policy cannot serve fails before any probe
         inputs = {"question": question, **inputs}
         meter = BudgetMeter(Budget(generations=budget))
         graph = new_graph(inputs, "adaptive", {"budget": budget}, self.seed)

@@ -149,15 +149,20 @@ class ComputeOptimalPlanner:
     def plan(self, bin_: int, budget: int) -> Plan:
         """The plan for a prompt in ``bin_`` with ``budget`` generations left: the fitted cell with the
         largest budget that fits (the nearest fitted bin if ``bin_`` was never seen)."""
+        fitted = self.fitted_budget(budget)
+        cells = [key for key in self.policy if key[1] == fitted]
+        nearest = min(cells, key=lambda key: (abs(key[0] - bin_), key[0]))
+        return self.policy[nearest]
+
+    def fitted_budget(self, budget: int) -> int:
+        """The largest fitted budget within ``budget``, or a clear error (checked before any probe is drawn)."""
         if not self.policy:
             raise ValueError("this planner is not fitted; call compile(trainset, ...) or load a policy file")
         fitting = [b for b in self.budgets if b <= budget]
         if not fitting:
             raise ValueError(f"budget {budget} is below the smallest fitted budget {self.budgets[0]}; "
                              f"give at least {self.budgets[0]} generations")
-        cells = [key for key in self.policy if key[1] == max(fitting)]
-        nearest = min(cells, key=lambda key: (abs(key[0] - bin_), key[0]))
-        return self.policy[nearest]
+        return max(fitting)
 
     # ------------------------------------------------------------------ saving
     def save(self, path: str | Path) -> None:

@@ -98,6 +98,13 @@ def test_adaptive_charges_the_probes_and_reuses_them(fitted):
     assert {n for n in program.named_predictors()} and "generator.solve" in dict(program.named_predictors())
 
 
+def test_a_budget_below_the_policy_fails_before_any_call(fitted):
+    lm = scripted_lm(model)
+    with pytest.raises(ValueError, match="below the smallest fitted budget 4; give at least 4"):
+        AdaptiveTTC(fitted, verifier=verifier, lm=lm)(question="easy question 1?", budget=2)
+    assert lm.provider_fake.calls == 0
+
+
 def test_a_search_plan_runs_within_what_the_probes_left(fitted):
     beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
     beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
