@@ -11,7 +11,10 @@ the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, 
 under ``--work`` (a rerun, or a run after an interruption, only redoes what is missing), and the
 figures are written to ``--work``/result.json.
 
-    .venv/bin/python benchmarks/compute_optimal.py [--per-level 8] [--budgets 2,4,8] [--max-bon 32]
+    .venv/bin/python benchmarks/compute_optimal.py [--per-level 8] [--budgets 4,6,10] [--probes 2] [--max-bon 32]
+
+The budgets include the difficulty probes: with 2 probes, 4,6,10 leave the search plans 2, 4 and
+8 generations (``docs/planner.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-level", type=int, default=8, help="questions per level (half are held out)")
-    parser.add_argument("--budgets", default="2,4,8")
+    parser.add_argument("--budgets", default="4,6,10", help="generation budgets, probes included")
+    parser.add_argument("--probes", type=int, default=2, help="probe samples of the difficulty estimate")
     parser.add_argument("--max-bon", type=int, default=32, help="largest best-of-N budget for the ratio")
     parser.add_argument("--max-rounds", type=int, default=3, help="rounds of step-level search")
     parser.add_argument("--bins", type=int, default=3)
@@ -46,7 +50,7 @@ def main() -> None:
     lm, verifier = build_lm(load_settings()), ArithmeticChecker()
     train, test = split(load_synthetic(args.per_level, seed=args.seed), 0.5, seed=args.seed)
     started = time.perf_counter()
-    planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=min(budgets)), bins=args.bins,
+    planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=args.probes), bins=args.bins,
                                     seed=args.seed, work_dir=work / "fit", plan_options={"max_rounds": args.max_rounds})
     fitted = planner.compile(train, verifier=verifier, lm=lm)
     fitted.save(work / "policy.json")

@@ -70,8 +70,10 @@ class AdaptiveTTC(dspy.Module):
         else:
             found = plan.build(verifier=self.verifier, generator=self.generator, seed=self.seed,
                                budget=Budget(generations=budget - spent["generations"]))(question=question)
-            _graft_probes(graph, measurement)
+            probes = _graft_probes(graph, measurement)
             chosen = graft(graph, found.graph).get(found.chosen)
+            if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
+                chosen = _select(graph, probes, "weighted" if self.verifier is not None else "majority")
         total = {key: spent.get(key, 0) + found.spent.get(key, 0) for key in SUMMED}
         data = graph.nodes[chosen] if chosen is not None else {}
         return dspy.Prediction(answer=data.get("answer"), reasoning="\n\n".join(solution_steps(graph, chosen))
@@ -90,11 +92,13 @@ class AdaptiveTTC(dspy.Module):
         rest = BestOfN(n=more, selection=plan.options["selection"], verifier=self.verifier, seed=self.seed + 1,
                        generator=self.generator)(question=inputs["question"]) if more else None
         new = [graft(graph, rest.graph)[n] for n in sorted(rest.graph.successors(ROOT))] if rest else []
-        nodes = probes + new
-        index = select([graph.nodes[n]["answer"] for n in nodes], [graph.nodes[n]["score"] or 0.0 for n in nodes],
-                       plan.options["selection"])
-        empty = dspy.Prediction(spent={})
-        return (None if index is None else nodes[index]), (rest or empty)
+        return _select(graph, probes + new, plan.options["selection"]), (rest or dspy.Prediction(spent={}))
+
+
+def _select(graph, nodes: list[int], how: str) -> int | None:
+    """The chosen node among ``nodes`` by ``how`` (majority, weighted or naive selection)."""
+    index = select([graph.nodes[n]["answer"] for n in nodes], [graph.nodes[n]["score"] or 0.0 for n in nodes], how)
+    return None if index is None else nodes[index]
 
 
 def _graft_probes(graph, measurement) -> list[int]:

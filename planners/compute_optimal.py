@@ -7,7 +7,9 @@
    estimator's quantile edges and bin the questions;
 2. score every candidate of the search space (``search_space.py``) at every budget on every
    question: best-of-N candidates from the bank, the others by running them (every LM call cached,
-   rows kept in ``work_dir`` so a fit resumes);
+   rows kept in ``work_dir`` so a fit resumes). A cell's budget includes the estimator's probes, as
+   at inference: best-of-N reuses them as its first samples, any other plan is sized for the
+   generations the probes leave (so at a budget no larger than the probes, only best-of-N);
 3. per (bin, budget), choose the candidate with the best mean accuracy (on a tie, weighted
    best-of-N, the baseline, stays), and report 2-fold cross-validated accuracy inside the bin
    (choose on one half, score on the other, both ways) next to weighted best-of-N at the same
@@ -106,14 +108,20 @@ class ComputeOptimalPlanner:
         return scores
 
     def candidates(self, budget: int) -> list[Plan]:
-        """The search space at ``budget``, with ``plan_options`` given to the plans whose strategy takes them."""
+        """The plans for a cell of ``budget`` generations, probes included: best-of-N with N = ``budget``
+        (the probes are its first samples), and every other plan of the search space sized for the
+        generations the probes leave (the probes are not theirs to use), with ``plan_options`` given to
+        the plans whose strategy takes them."""
         from ttc_modules.strategies import STRATEGIES
 
+        left = budget - getattr(self.estimator, "probes", 0)
+        sized = [p for p in self.search_space(budget) if p.kind == "best_of_n"]
+        sized += [p for p in (self.search_space(left) if left >= 1 else []) if p.kind != "best_of_n"]
         plans = []
-        for plan in self.search_space(budget):
+        for plan in sized:
             accepted = STRATEGIES[plan.kind].Config.model_fields
             extra = {k: v for k, v in self.plan_options.items() if k in accepted}
-            plans.append(plan.model_copy(update={"options": {**plan.options, **extra}}))
+            plans.append(plan.model_copy(update={"options": {**plan.options, **extra}, "budget": budget}))
         return plans
 
     def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:

@@ -24,7 +24,8 @@ class Plan(BaseModel):
         kind: the strategy's registry name (``best_of_n``, ``beam_search``, ...).
         options: the strategy's options (its config without ``kind``).
         bin: the difficulty bin the plan is for (1 = easiest).
-        budget: the generation budget the plan spends.
+        budget: the generation budget of the cell, difficulty probes included (a plan other than
+            best-of-N is sized for what the probes leave).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
