@@ -112,17 +112,13 @@ class ComputeOptimalPlanner:
         (the probes are its first samples), and every other plan of the search space sized for the
         generations the probes leave (the probes are not theirs to use), with ``plan_options`` given to
         the plans whose strategy takes them."""
-        from ttc_modules.strategies import STRATEGIES
+        from ttc_modules.strategies import accepted_options
 
         left = budget - getattr(self.estimator, "probes", 0)
         sized = [p for p in self.search_space(budget) if p.kind == "best_of_n"]
         sized += [p for p in (self.search_space(left) if left >= 1 else []) if p.kind != "best_of_n"]
-        plans = []
-        for plan in sized:
-            accepted = STRATEGIES[plan.kind].Config.model_fields
-            extra = {k: v for k, v in self.plan_options.items() if k in accepted}
-            plans.append(plan.model_copy(update={"options": {**plan.options, **extra}, "budget": budget}))
-        return plans
+        return [plan.model_copy(update={"options": {**plan.options, **accepted_options(plan.kind, self.plan_options)},
+                                        "budget": budget}) for plan in sized]
 
     def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:
         if plan.kind == "best_of_n":

@@ -36,7 +36,7 @@ from ttc_modules.evaluation.graders import is_correct
 from ttc_modules.evaluation.report import summarise
 from ttc_modules.evaluation.results import ResultsLog
 from ttc_modules.evaluation.sample_bank import SampleBank
-from ttc_modules.strategies import STRATEGIES, build_strategy, options_for_budget
+from ttc_modules.strategies import STRATEGIES, accepted_options, build_strategy, options_for_budget
 
 COMPUTE_OPTIMAL = "compute_optimal"
 
@@ -152,8 +152,7 @@ class Evaluation:
 
             program = AdaptiveTTC(self.planner, verifier=self.verifier, lm=self.lm, seed=self.seed)
             return lambda question: program(question=question, budget=budget)
-        accepted = STRATEGIES[name].Config.model_fields
-        given = {key: value for key, value in self.search_options.items() if key in accepted}
+        given = accepted_options(name, self.search_options)
         if name == "revisions" and self.verifier is not None:
             given.setdefault("selection", "weighted")  # the paper's verifier route
         options = options_for_budget(name, budget, seed=self.seed, **given)

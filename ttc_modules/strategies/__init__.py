@@ -12,6 +12,7 @@ from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
 from ttc_modules.strategies.registry import (
     STRATEGIES,
     AnyStrategyConfig,
+    accepted_options,
     build_strategy,
     options_for_budget,
     register_strategy,
@@ -20,4 +21,4 @@ from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevision
 
 __all__ = ["DVTS", "STRATEGIES", "AnyStrategyConfig", "BeamSearch", "BeamSearchConfig", "BestOfN", "BestOfNConfig",
            "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "RevisionsConfig", "SequentialRevisions", "Strategy",
-           "StrategyConfig", "build_strategy", "options_for_budget", "register_strategy"]
+           "StrategyConfig", "accepted_options", "build_strategy", "options_for_budget", "register_strategy"]

@@ -32,6 +32,17 @@ AnyStrategyConfig = Annotated[
     BestOfNConfig | BeamSearchConfig | LookaheadConfig | DVTSConfig | RevisionsConfig, Field(discriminator="kind")]
 
 
+def accepted_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``options`` the ``kind`` strategy's config takes (shared extras such as max_rounds).
+
+    Example:
+        >>> accepted_options("best_of_n", {"max_rounds": 3, "selection": "weighted"})
+        {'selection': 'weighted'}
+    """
+    fields = STRATEGIES[kind].Config.model_fields
+    return {key: value for key, value in options.items() if key in fields}
+
+
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Add a user strategy (a :class:`Strategy` subclass with its own ``kind`` and ``Config``)."""
     if not cls.kind:
