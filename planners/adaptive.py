@@ -62,7 +62,8 @@ class AdaptiveTTC(dspy.Module):
         graph = new_graph(inputs, "adaptive", {"budget": budget}, self.seed)
         with meter.active():
             measurement = self.planner.estimator.measure(inputs, self.generator, self._runner(), seed=self.seed)
-        spent = dict(measurement.probe.spent) if measurement.probe is not None else meter.spent()
+        # the probes counted on their own meter; scoring them (or an LM rating) counted on this one
+        spent = _summed(measurement.probe.spent, meter.spent()) if measurement.probe is not None else meter.spent()
         bin_ = self.planner.estimator.bin(measurement.value)
         plan = self.planner.plan(bin_, budget)  # the policy is indexed by the whole budget, probes included
         if plan.kind == "best_of_n" and measurement.probe is not None:
@@ -74,7 +75,7 @@ class AdaptiveTTC(dspy.Module):
             chosen = graft(graph, found.graph).get(found.chosen)
             if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
                 chosen = _select(graph, probes, "weighted" if self.verifier is not None else "majority")
-        total = {key: spent.get(key, 0) + found.spent.get(key, 0) for key in SUMMED}
+        total = _summed(spent, found.spent)
         data = graph.nodes[chosen] if chosen is not None else {}
         return dspy.Prediction(answer=data.get("answer"), reasoning="\n\n".join(solution_steps(graph, chosen))
                                if chosen is not None else "", plan=plan.model_copy(update={"bin": bin_}),
@@ -93,6 +94,11 @@ class AdaptiveTTC(dspy.Module):
                        generator=self.generator)(question=inputs["question"]) if more else None
         new = [graft(graph, rest.graph)[n] for n in sorted(rest.graph.successors(ROOT))] if rest else []
         return _select(graph, probes + new, plan.options["selection"]), (rest or dspy.Prediction(spent={}))
+
+
+def _summed(*spents: dict) -> dict:
+    """The counts of several ``spent`` dicts added up."""
+    return {key: sum(spent.get(key, 0) for spent in spents) for key in SUMMED}
 
 
 def _select(graph, nodes: list[int], how: str) -> int | None:

@@ -60,9 +60,15 @@ class _Binned:
 
 
 def _probe(question: str, probes: int, generator, seed: int):
+    """``probes`` samples, no more than the active meter's generations allow (a strategy counts on its own
+    meter, so the limit is handed down)."""
+    from ttc_modules.budget import Budget, current_meter
     from ttc_modules.strategies import BestOfN
 
-    return BestOfN(n=probes, selection="majority", generator=generator, seed=seed)(question=question)
+    meter = current_meter()
+    left = meter.remaining("generations") if meter is not None else None
+    return BestOfN(n=probes, selection="majority", generator=generator, seed=seed,
+                   budget=Budget(generations=left))(question=question)
 
 
 class VerifierDifficulty(_Binned):

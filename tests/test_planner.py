@@ -117,6 +117,17 @@ def test_a_budget_below_the_policy_fails_before_any_call(fitted):
     assert lm.provider_fake.calls == 0
 
 
+def test_probes_stay_within_the_budget_and_their_verifier_calls_count():
+    planner = ComputeOptimalPlanner(budgets=[2], bins=1, estimator=VerifierDifficulty(probes=4))
+    planner.estimator.fit([0.5], 1)
+    planner.policy = {(1, 2): Plan(kind="best_of_n", options={"n": 2, "selection": "weighted"})}
+    calls = []
+    pred = AdaptiveTTC(planner, verifier=lambda inputs, steps: calls.append(steps) or 0.5,
+                       lm=scripted_lm(model))(question="hard question 1?", budget=2)
+    assert pred.spent["generations"] == 2  # 4 probes asked for, 2 allowed
+    assert pred.spent["verifier_calls"] == len(calls) == 2
+
+
 def test_a_search_plan_runs_within_what_the_probes_left(fitted):
     beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
     beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
