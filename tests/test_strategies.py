@@ -1,5 +1,6 @@
 """Strategies on scripted fakes: selection logic, beam arithmetic, revision context, trees, budgets."""
 
+import time
 from collections import Counter
 
 import networkx as nx
@@ -182,6 +183,29 @@ def test_every_strategy_returns_answer_reasoning_graph_spent(kind, options):
     assert set(pred.spent) >= {"generations", "lm_calls", "prompt_tokens", "completion_tokens",
                                "verifier_calls", "cache_hits", "flops"}
     assert strategy.config.kind == kind
+
+
+class SlowSteps(StepScript):
+    """A StepScript whose requests finish in an order set by ``slow_first``, not by who asked first."""
+
+    slow_first = True
+
+    def __call__(self, prompt: str, seed: int) -> str:
+        time.sleep(0.004 * (seed % 5 if self.slow_first else 5 - seed % 5))
+        return super().__call__(prompt, seed)
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("beam_search", {"n": 6, "beam_width": 2}), ("lookahead", {"n": 4, "beam_width": 2, "k": 2}),
+    ("dvts", {"n": 6, "beam_width": 2}), ("revisions", {"n_parallel": 3, "n_sequential": 3})])
+def test_concurrent_requests_get_the_same_seeds_whatever_order_they_finish_in(kind, options):
+    script = SlowSteps(length=3)
+    strategy = STRATEGIES[kind](verifier=v_score, lm=scripted_lm(script), **options)
+    first = strategy(question=Q)
+    script.slow_first = False
+    again = strategy(question=Q)  # the same seed: every request is one the first call made
+    assert again.spent["cache_hits"] == again.spent["lm_calls"] == first.spent["lm_calls"]
+    assert again.answer == first.answer
 
 
 def test_generator_predictors_are_visible_to_dspy():

@@ -131,7 +131,6 @@ class Strategy(dspy.Module):
         return run.best(finished, "weighted" if scored and finished else "majority")
 
     def _new_run(self, inputs: dict) -> Run:
-
         lm = self.generator.resolve_lm()
         runner = None
         if self.verifier is not None:

@@ -12,7 +12,10 @@ tokens are checked by the LM before every call, verifier calls by the verifier r
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -29,6 +32,36 @@ SEED_STRIDE = 4099  # seeds of different requests never overlap while n < SEED_S
 
 
 @dataclass
+class SeedStream:
+    """The requests of one line of work: a run's own, or one item of a :meth:`Run.parallel` phase.
+
+    A request's seed depends only on the run's seed, the stream's place in the fan-out (``path``)
+    and how many requests the stream made before it, never on the order in which concurrent
+    requests finish; so a repeated run asks for exactly the same (prompt, seed) pairs and is
+    answered from the cache.
+    """
+
+    owner: object  # the Run whose stream this is
+    path: tuple[int, ...] = ()
+    requests: int = 0
+
+    def next_seed(self, run_seed: int) -> int:
+        self.requests += 1
+        if not self.path:  # the run's own line: seed, seed + stride, ... as a plain loop would give
+            return (run_seed * 1_000_003 + self.requests * SEED_STRIDE) % (2**31)
+        key = f"{run_seed}:{self.path}:{self.requests}".encode()
+        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") % (2**31)
+
+    def fork(self, n: int) -> list[SeedStream]:
+        """``n`` child streams for the items of one parallel phase (the phase counts as a request)."""
+        self.requests += 1
+        return [SeedStream(self.owner, self.path + (self.requests, i)) for i in range(n)]
+
+
+_STREAM: ContextVar[SeedStream | None] = ContextVar("ttc_seed_stream", default=None)
+
+
+@dataclass
 class Run:
     """The state of one search (see the module docstring)."""
 
@@ -42,16 +75,24 @@ class Run:
     temperature: float | None = None
     max_depth: int = 40
     concurrency: int = 8
-    _requests: int = field(default=0, repr=False)
+    _stream: SeedStream | None = field(default=None, repr=False)
+    _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def question(self) -> str:
         return self.inputs["question"]
 
     def next_seed(self) -> int:
-        """A fresh seed for the next request of this run (deterministic given the run's seed)."""
-        self._requests += 1
-        return (self.seed * 1_000_003 + self._requests * SEED_STRIDE) % (2**31)
+        """A fresh seed for the next request (deterministic given the run's seed; see :class:`SeedStream`)."""
+        return self._current_stream().next_seed(self.seed)
+
+    def _current_stream(self) -> SeedStream:
+        stream = _STREAM.get()
+        if stream is not None and stream.owner is self:
+            return stream
+        if self._stream is None:
+            self._stream = SeedStream(owner=self)
+        return self._stream
 
     def affordable(self, generations: int) -> int:
         """How many of ``generations`` the budget still allows."""
@@ -59,11 +100,17 @@ class Run:
         return generations if left is None else min(generations, left)
 
     def parallel(self, fn, items: list) -> list:
-        """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings)."""
-        if len(items) <= 1:
-            return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(items))) as pool:
-            return list(pool.map(in_context(fn), items))
+        """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings).
+
+        Each item draws its seeds from its own :class:`SeedStream`, so the requests made do not
+        depend on which item finishes first.
+        """
+        jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
+        call = in_context(lambda job: _in_stream(job[0], fn, job[1]))
+        if len(jobs) <= 1:
+            return [call(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs))) as pool:
+            return list(pool.map(call, jobs))
 
     # ------------------------------------------------------------------ growing the graph
     def sample_solutions(self, n: int) -> list[int]:
@@ -90,23 +137,27 @@ class Run:
         draft = self.generator.completions(self.question, self.solution_steps(parent), 1, self.next_seed(),
                                            self.temperature)[0]
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
-        return add_child(self.graph, parent, kind="step", text=draft.text, op="extend", module="generator.extend",
-                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                         answer=normalize_answer(extract_answer(text)),
-                         steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+        return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
+                               answer=normalize_answer(extract_answer(text)),
+                               steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         answer = normalize_answer(extract_answer(draft.text))
-        return add_child(self.graph, parent, kind=kind, text=draft.text, op=op, module=module,
-                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True, answer=answer,
-                         steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+        return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True, answer=answer,
+                               steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
         terminal = not draft.text or has_final_answer(draft.text) or depth >= self.max_depth
         answer = normalize_answer(extract_answer(self.solution_text(parent) + "\n\n" + draft.text)) if terminal else None
-        return add_child(self.graph, parent, kind="step", text=draft.text, op=op, module="generator.extend",
-                         rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
+        return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
+
+    def _add_child(self, parent: int, **attributes) -> int:
+        with self._graph_lock:  # parallel items grow the same graph; node ids must stay unique
+            return add_child(self.graph, parent, **attributes)
 
     # ------------------------------------------------------------------ reading the graph
     def solution_steps(self, node: int) -> list[str]:
@@ -151,3 +202,9 @@ class Run:
                 seen.add(text)
                 first.append(node)
         return (first + [n for n in ranked if n not in first])[:k]
+
+
+def _in_stream(stream: SeedStream, fn, item):
+    """``fn(item)`` with ``stream`` as the current seed stream (called inside a copied context)."""
+    _STREAM.set(stream)
+    return fn(item)
