@@ -3,8 +3,9 @@
 Per call: the difficulty estimator draws its probes (charged to the budget), the fitted planner
 picks the strategy for the question's bin and budget, and that strategy runs within the
 generations left. Probes are not wasted: when the plan is best-of-N, the probe samples are candidates
-and only the remaining samples are drawn. The budget is never exceeded. The generator (and a
-module verifier) are sub-modules, so DSPy optimizers and save/load see them.
+and only the remaining samples are drawn. The budget is never exceeded, nor is the budget of a
+meter active around the call (meters nest). The generator (and a module verifier) are
+sub-modules, so DSPy optimizers and save/load see them.
 
 Example:
     >>> from planners.compute_optimal import ComputeOptimalPlanner
@@ -25,14 +26,11 @@ from __future__ import annotations
 import dspy
 
 from ttc_modules.aggregation import select
-from ttc_modules.budget import Budget, BudgetMeter
+from ttc_modules.budget import Budget, BudgetMeter, current_meter
 from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT, graft, new_graph, solution_steps
 from ttc_modules.verifiers.callable import as_verifier
 from ttc_modules.verifiers.runner import VerifierRunner
-
-SUMMED = ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits", "tokens",
-          "flops", "cost")
 
 
 class AdaptiveTTC(dspy.Module):
@@ -58,33 +56,33 @@ class AdaptiveTTC(dspy.Module):
             raise ValueError(f"budget must be >= 1 generation, got {budget}")
         self.planner.fitted_budget(budget)  # a budget the policy cannot serve fails before any probe
         inputs = {"question": question, **inputs}
-        meter = BudgetMeter(Budget(generations=budget))
+        meter = BudgetMeter(Budget(generations=budget), parent=current_meter())  # nested: all below counts here
         graph = new_graph(inputs, "adaptive", {"budget": budget}, self.seed)
         with meter.active():
             measurement = self.planner.estimator.measure(inputs, self.generator, self._runner(), seed=self.seed)
-        # the probes counted on their own meter; scoring them (or an LM rating) counted on this one
-        spent = _summed(measurement.probe.spent, meter.spent()) if measurement.probe is not None else meter.spent()
-        bin_ = self.planner.estimator.bin(measurement.value)
-        plan = self.planner.plan(bin_, budget)  # the policy is indexed by the whole budget, probes included
-        if plan.kind == "best_of_n" and measurement.probe is not None:
-            chosen, found = self._best_of_n_with_probes(plan, measurement, graph, inputs, budget - spent["generations"])
-        else:
-            found = plan.build(verifier=self.verifier, generator=self.generator, seed=self.seed,
-                               budget=Budget(generations=budget - spent["generations"]))(question=question)
-            probes = _graft_probes(graph, measurement)
-            chosen = graft(graph, found.graph).get(found.chosen)
-            if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
-                chosen = _select(graph, probes, "weighted" if self.verifier is not None else "majority")
-        total = _summed(spent, found.spent)
+            bin_ = self.planner.estimator.bin(measurement.value)
+            plan = self.planner.plan(bin_, budget)  # the policy is indexed by the whole budget, probes included
+            chosen = self._search(plan, measurement, graph, inputs, meter)
         data = graph.nodes[chosen] if chosen is not None else {}
         return dspy.Prediction(answer=data.get("answer"), reasoning="\n\n".join(solution_steps(graph, chosen))
                                if chosen is not None else "", plan=plan.model_copy(update={"bin": bin_}),
-                               difficulty=measurement.value, graph=graph, spent=total)
+                               difficulty=measurement.value, graph=graph, spent=meter.spent())
+
+    def _search(self, plan, measurement, graph, inputs: dict, meter: BudgetMeter) -> int | None:
+        """Run ``plan`` with what the probes left; return the chosen node of ``graph``."""
+        if plan.kind == "best_of_n" and measurement.probe is not None:
+            return self._best_of_n_with_probes(plan, measurement, graph, inputs, meter.remaining("generations"))
+        found = plan.build(verifier=self.verifier, generator=self.generator, seed=self.seed)(**inputs)
+        probes = _graft_probes(graph, measurement)
+        chosen = graft(graph, found.graph).get(found.chosen)
+        if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
+            chosen = _select(graph, probes, "weighted" if self.verifier is not None else "majority")
+        return chosen
 
     def _runner(self):
         return VerifierRunner(self.verifier, cache_dir=None) if self.verifier is not None else _NoVerifier()
 
-    def _best_of_n_with_probes(self, plan, measurement, graph, inputs, left: int):
+    def _best_of_n_with_probes(self, plan, measurement, graph, inputs, left: int) -> int | None:
         """Best-of-N whose first samples are the probes: draw the rest, then select over all of them."""
         from ttc_modules.strategies import BestOfN
 
@@ -93,12 +91,7 @@ class AdaptiveTTC(dspy.Module):
         rest = BestOfN(n=more, selection=plan.options["selection"], verifier=self.verifier, seed=self.seed + 1,
                        generator=self.generator)(question=inputs["question"]) if more else None
         new = [graft(graph, rest.graph)[n] for n in sorted(rest.graph.successors(ROOT))] if rest else []
-        return _select(graph, probes + new, plan.options["selection"]), (rest or dspy.Prediction(spent={}))
-
-
-def _summed(*spents: dict) -> dict:
-    """The counts of several ``spent`` dicts added up."""
-    return {key: sum(spent.get(key, 0) for spent in spents) for key in SUMMED}
+        return _select(graph, probes + new, plan.options["selection"])
 
 
 def _select(graph, nodes: list[int], how: str) -> int | None:

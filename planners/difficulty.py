@@ -60,15 +60,10 @@ class _Binned:
 
 
 def _probe(question: str, probes: int, generator, seed: int):
-    """``probes`` samples, no more than the active meter's generations allow (a strategy counts on its own
-    meter, so the limit is handed down)."""
-    from ttc_modules.budget import Budget, current_meter
+    """``probes`` samples, no more than the active meter allows (the probe's meter nests in it)."""
     from ttc_modules.strategies import BestOfN
 
-    meter = current_meter()
-    left = meter.remaining("generations") if meter is not None else None
-    return BestOfN(n=probes, selection="majority", generator=generator, seed=seed,
-                   budget=Budget(generations=left))(question=question)
+    return BestOfN(n=probes, selection="majority", generator=generator, seed=seed)(question=question)
 
 
 class VerifierDifficulty(_Binned):

@@ -62,6 +62,22 @@ def test_active_meter_is_visible_in_context():
     assert current_meter() is None
 
 
+def test_a_nested_meter_is_bound_by_its_parent_and_counted_in_it():
+    outer = BudgetMeter(Budget(generations=5, verifier_calls=1))
+    inner = BudgetMeter(Budget(generations=4), parent=outer)
+    inner.reserve(generations=3)
+    assert inner.remaining("generations") == 1 and outer.remaining("generations") == 2
+    sibling = BudgetMeter(parent=outer)  # no limit of its own: the outer one applies
+    with pytest.raises(BudgetExceeded, match="generations"):
+        sibling.reserve(generations=3)
+    with pytest.raises(BudgetExceeded, match="verifier_calls"):
+        inner.reserve(generations=1, verifier_calls=2)  # all or nothing, across the chain
+    assert inner.spent()["generations"] == 3 and outer.spent()["generations"] == 3
+    assert sibling.spent()["exhausted"] == "generations" and outer.spent()["exhausted"] == "verifier_calls"
+    inner.record_call(prompt_tokens=10, completion_tokens=5, cache_hit=True)
+    assert outer.spent()["tokens"] == 15 and outer.spent()["cache_hits"] == 1
+
+
 @settings(max_examples=60, deadline=None)
 @given(limit=st.integers(0, 50), asks=st.lists(st.integers(0, 12), max_size=30))
 def test_concurrent_reservations_never_exceed_the_limit(limit, asks):

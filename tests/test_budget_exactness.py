@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ttc_modules import STRATEGIES, Budget
+from ttc_modules import STRATEGIES, Budget, BudgetMeter
 from ttc_modules.testing import scripted_lm
 
 from fakes import StepScript, v_score
@@ -41,3 +41,19 @@ def test_spending_never_exceeds_the_budget(config, budget, length, seed):
                         ("verifier_calls", spent["verifier_calls"])):
         cap = getattr(budget, limit)
         assert cap is None or used <= cap, (limit, used, cap, kind, options)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=strategy_configs(), budget=budgets, calls=st.integers(1, 3))
+def test_strategies_inside_an_outer_meter_never_exceed_it_together(config, budget, calls):
+    kind, options = config
+    lm = scripted_lm(StepScript(length=2), max_tokens=16)
+    strategy = STRATEGIES[kind](verifier=v_score, lm=lm, **options)  # no budget of its own
+    outer = BudgetMeter(budget)
+    with outer.active():
+        spents = [strategy(question=f"What is the number {i}?").spent for i in range(calls)]
+    total = outer.spent()
+    for limit in ("generations", "tokens", "verifier_calls"):
+        cap = getattr(budget, limit)
+        assert cap is None or total[limit] <= cap, (limit, total[limit], cap, kind, options)
+        assert total[limit] == sum(spent[limit] for spent in spents)  # every call counted, none twice

@@ -128,6 +128,19 @@ def test_probes_stay_within_the_budget_and_their_verifier_calls_count():
     assert pred.spent["verifier_calls"] == len(calls) == 2
 
 
+def test_a_program_calling_adaptive_ttc_twice_stays_within_its_own_budget(fitted):
+    from ttc_modules import Budget, BudgetMeter
+
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    outer = BudgetMeter(Budget(generations=6))
+    with outer.active():
+        first = program(question="hard question 5?", budget=4)
+        second = program(question="hard question 6?", budget=4)  # only 2 of its 4 are left
+    assert first.spent["generations"] == 4 and second.spent["generations"] == 2
+    calls = first.spent["lm_calls"] + second.spent["lm_calls"]
+    assert outer.spent()["generations"] == 6 and outer.spent()["lm_calls"] == calls
+
+
 def test_a_search_plan_runs_within_what_the_probes_left(fitted):
     beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
     beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,

@@ -5,6 +5,10 @@ cross a limit, so a limit is never exceeded, not merely noticed afterwards. It c
 a call answered from the cache still costs the generations and tokens it stands for (DSPy empties
 ``usage`` on a cache hit, so :mod:`ttc_modules.lm` recovers the usage stored with the response).
 
+Meters nest: a meter made with ``parent=`` (strategies pass the meter active when they start)
+is limited by its parent's limits too, and everything it records is recorded in the parent, so
+a strategy called inside ``with outer.active():`` is counted and limited by ``outer``.
+
 Units: ``generations`` is the paper's unit (one sampled answer); ``tokens`` counts prompt and
 completion tokens of every call, verifier calls included; FLOPs are estimated as
 2 x parameters x tokens when the model size is known.
@@ -16,6 +20,9 @@ Example:
     False
     >>> meter.spent()["generations"]
     3
+    >>> inner = BudgetMeter(Budget(generations=10), parent=meter)  # still bound by the outer 4
+    >>> inner.remaining("generations"), inner.can_afford(generations=2)
+    (1, False)
 """
 
 from __future__ import annotations
@@ -77,12 +84,15 @@ class BudgetMeter:
 
     Token spends are reserved at their worst case before a call (prompt bound plus
     ``n x max_tokens``) and settled to the real usage after it, so concurrent calls cannot
-    together cross the token limit either.
+    together cross the token limit either. With a ``parent``, every limit of the parent (and of
+    its parents) applies here too, and every spend is recorded there as well.
     """
 
-    def __init__(self, budget: Budget | None = None, params: float | None = None):
+    def __init__(self, budget: Budget | None = None, params: float | None = None,
+                 parent: BudgetMeter | None = None):
         self.budget = budget or Budget()
         self.params = params
+        self.parent = parent
         self._lock = threading.Lock()
         self._reserved_tokens = 0
         self.exhausted: str | None = None
@@ -91,16 +101,29 @@ class BudgetMeter:
         self.flops = 0.0
         self.cost = 0.0
 
+    def chain(self) -> list[BudgetMeter]:
+        """This meter and its parents, innermost first."""
+        meters, meter = [], self
+        while meter is not None:
+            meters.append(meter)
+            meter = meter.parent
+        return meters
+
     # ------------------------------------------------------------------ limits
     def _used(self, limit: str) -> int:
         if limit == "tokens":
             return self.counts["prompt_tokens"] + self.counts["completion_tokens"] + self._reserved_tokens
         return self.counts[limit]
 
-    def remaining(self, limit: str) -> int | None:
-        """What is left of ``limit`` ("generations", "tokens" or "verifier_calls"); None if unlimited."""
+    def _own_remaining(self, limit: str) -> int | None:
         cap = getattr(self.budget, limit)
         return None if cap is None else max(0, cap - self._used(limit))
+
+    def remaining(self, limit: str) -> int | None:
+        """What is left of ``limit`` ("generations", "tokens" or "verifier_calls") here and in every
+        parent; None if none of them limits it."""
+        lefts = [left for meter in self.chain() if (left := meter._own_remaining(limit)) is not None]
+        return min(lefts) if lefts else None
 
     def can_afford(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0) -> bool:
         """True when all of these could be spent now without crossing a limit."""
@@ -113,44 +136,52 @@ class BudgetMeter:
         All or nothing: when any limit would be crossed, nothing is spent.
         """
         asked = {"generations": generations, "tokens": tokens, "verifier_calls": verifier_calls}
-        with self._lock:
-            for limit in _LIMITED:
-                left = self.remaining(limit)
-                if left is not None and asked[limit] > left:
-                    self.exhausted = limit
-                    raise BudgetExceeded(limit, asked[limit], left)
-            self.counts["generations"] += generations
-            self.counts["verifier_calls"] += verifier_calls
-            self._reserved_tokens += tokens
+        meters = self.chain()
+        with contextlib.ExitStack() as locks:
+            for meter in meters:  # always innermost first, so two threads never wait on each other
+                locks.enter_context(meter._lock)
+            for meter in meters:
+                for limit in _LIMITED:
+                    left = meter._own_remaining(limit)
+                    if left is not None and asked[limit] > left:
+                        self.exhausted = meter.exhausted = limit
+                        raise BudgetExceeded(limit, asked[limit], left)
+            for meter in meters:
+                meter.counts["generations"] += generations
+                meter.counts["verifier_calls"] += verifier_calls
+                meter._reserved_tokens += tokens
 
     def release_tokens(self, tokens: int) -> None:
         """Give back a token reservation whose call never happened."""
-        with self._lock:
-            self._reserved_tokens = max(0, self._reserved_tokens - tokens)
+        for meter in self.chain():
+            with meter._lock:
+                meter._reserved_tokens = max(0, meter._reserved_tokens - tokens)
 
     # ------------------------------------------------------------------ recording
     def record_call(self, prompt_tokens: int, completion_tokens: int, cache_hit: bool = False,
                     cost: float | None = None, reserved_tokens: int = 0, params: float | None = None) -> None:
-        """Record one finished backend call (settling its token reservation)."""
-        with self._lock:
-            self._reserved_tokens = max(0, self._reserved_tokens - reserved_tokens)
-            self.counts["lm_calls"] += 1
-            self.counts["cache_hits"] += int(cache_hit)
-            self.counts["prompt_tokens"] += prompt_tokens
-            self.counts["completion_tokens"] += completion_tokens
-            size = params if params is not None else self.params
-            if size:
-                self.flops += 2.0 * size * (prompt_tokens + completion_tokens)
-            if cost:
-                self.cost += cost
+        """Record one finished backend call (settling its token reservation), here and in every parent."""
+        for meter in self.chain():
+            with meter._lock:
+                meter._reserved_tokens = max(0, meter._reserved_tokens - reserved_tokens)
+                meter.counts["lm_calls"] += 1
+                meter.counts["cache_hits"] += int(cache_hit)
+                meter.counts["prompt_tokens"] += prompt_tokens
+                meter.counts["completion_tokens"] += completion_tokens
+                size = params if params is not None else meter.params
+                if size:
+                    meter.flops += 2.0 * size * (prompt_tokens + completion_tokens)
+                if cost:
+                    meter.cost += cost
 
     def add(self, other: BudgetMeter) -> None:
-        """Count what ``other`` spent here too (limits are not checked: it was spent already)."""
-        with self._lock:
-            for key, value in other.counts.items():
-                self.counts[key] += value
-            self.flops += other.flops
-            self.cost += other.cost
+        """Count what ``other`` spent here (and in every parent) too; limits are not checked: it was spent."""
+        for meter in self.chain():
+            with meter._lock:
+                for key, value in other.counts.items():
+                    meter.counts[key] += value
+                meter.flops += other.flops
+                meter.cost += other.cost
 
     def spent(self) -> dict:
         """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""

@@ -126,7 +126,7 @@ def _token_bound(call) -> int:
 
 def _reserve_tokens(call) -> tuple:
     meter = current_meter()
-    if meter is None or meter.budget.tokens is None:
+    if meter is None or meter.remaining("tokens") is None:  # no limit here nor in an outer meter
         return (meter, 0)
     bound = _token_bound(call)
     meter.reserve(tokens=bound)

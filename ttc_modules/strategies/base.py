@@ -4,8 +4,9 @@
 strategy search, selects, and returns a ``dspy.Prediction`` with ``answer`` (normalised),
 ``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what the call
 cost). When the budget runs out mid-search the best answer found so far is returned and
-``spent["exhausted"]`` names the limit. Options are validated by the strategy's pydantic config,
-whose ``kind`` is the strategy's registry name.
+``spent["exhausted"]`` names the limit. Called inside ``with meter.active():``, a strategy is
+also limited by that meter's budget and counted in it (meters nest). Options are validated by
+the strategy's pydantic config, whose ``kind`` is the strategy's registry name.
 
 Example:
     >>> from ttc_modules import BestOfN
@@ -24,7 +25,7 @@ import dspy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ttc_modules.aggregation import StepAggregation
-from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter
+from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.generation import Generator
 from ttc_modules.graph import new_graph
 from ttc_modules.strategies.run import Run
@@ -137,8 +138,8 @@ class Strategy(dspy.Module):
             runner = VerifierRunner.configured(self.verifier, allow_oracle=self.allow_oracle)
         config = self.config.model_dump()
         return Run(inputs=inputs, graph=new_graph(inputs, self.kind, config, self.config.seed),
-                   meter=BudgetMeter(self.budget, params=getattr(lm, "params", None)), generator=self.generator,
-                   runner=runner, seed=self.config.seed, aggregation=self.config.aggregation,
+                   meter=BudgetMeter(self.budget, params=getattr(lm, "params", None), parent=current_meter()),
+                   generator=self.generator, runner=runner, seed=self.config.seed, aggregation=self.config.aggregation,
                    temperature=self.config.temperature, max_depth=self.config.max_depth,
                    concurrency=self.config.concurrency)
 
