@@ -38,8 +38,8 @@ from planners.plan import Plan
 from planners.search_space import candidates
 from ttc_modules.evaluation.curves import expected_accuracy
 from ttc_modules.evaluation.graders import is_correct
-from ttc_modules.evaluation.results import ResultsLog
-from ttc_modules.evaluation.sample_bank import SampleBank
+from ttc_modules.evaluation.results import ResultsLog, fingerprint
+from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
 
 POLICY_VERSION = 1
 
@@ -85,25 +85,29 @@ class ComputeOptimalPlanner:
                       for i, e in entries.items()}
             fitted.estimator.fit(list(values.values()), self.bins)
             bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
-            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), lm, verifier,
+            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), bank, verifier,
                                               metric, advance)
         fitted._choose(scores, bins)
-        fitted.metadata = {"model": lm.model, "verifier": getattr(verifier, "cache_id", None) or
-                           getattr(verifier, "name", None), "dataset_hash": dataset_hash(trainset),
+        fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
                            "questions": len(trainset), "seed": self.seed}
         return fitted
 
-    def _score_candidates(self, trainset, entries, log: ResultsLog, lm, verifier, metric, advance) -> dict:
-        """{(question id, plan label, budget): accuracy}."""
+    def _score_candidates(self, trainset, entries, log: ResultsLog, bank: SampleBank, verifier, metric,
+                          advance) -> dict:
+        """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
+        with the same model, verifier, seed and metric."""
         scores = {}
+        metric_name = getattr(metric, "__qualname__", None) or (repr(metric) if metric is not None else None)
         for budget in self.budgets:
             for plan in self.candidates(budget):
+                config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
                 for example in trainset:
-                    key = (example.id, plan.label, budget)
+                    key = (example.id, plan.label, budget, config)
                     if not log.done(key):
-                        value = self._accuracy(plan, example, entries[example.id], lm, verifier, metric)
-                        log.append({"id": example.id, "strategy": plan.label, "budget": budget, "correct": value})
-                    scores[key] = log.get(key)["correct"]
+                        value = self._accuracy(plan, example, entries[example.id], bank.lm, verifier, metric)
+                        log.append({"id": example.id, "strategy": plan.label, "budget": budget, "config": config,
+                                    "correct": value})
+                    scores[key[:3]] = log.get(key)["correct"]
                     advance(f"{plan.label}@{budget} {example.id}")
         return scores
 
@@ -169,13 +173,16 @@ class ComputeOptimalPlanner:
         return max(fitting)
 
     # ------------------------------------------------------------------ saving
-    def save(self, path: str | Path) -> None:
-        """Write the fitted policy and its metadata as JSON."""
-        data = {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
+    def state(self) -> dict:
+        """The fitted policy and its metadata, JSON-ready (what :meth:`save` writes)."""
+        return {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
                 "plan_options": self.plan_options,
                 "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
                 "policy": {f"{b}|{n}": plan.model_dump() for (b, n), plan in self.policy.items()}}
-        Path(path).write_text(json.dumps(data, indent=1, sort_keys=True))
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted policy and its metadata as JSON."""
+        Path(path).write_text(json.dumps(self.state(), indent=1, sort_keys=True))
 
     @classmethod
     def load(cls, path: str | Path) -> ComputeOptimalPlanner:

@@ -127,7 +127,7 @@ def test_a_torn_last_line_is_dropped_and_redone(tmp_path):
     path = tmp_path / "results.jsonl"
     path.write_text(json.dumps({"id": "a", "strategy": "s", "budget": 1}) + "\n" + '{"id": "b", "strat')
     log = ResultsLog(path)
-    assert log.done(("a", "s", 1)) and not log.done(("b", "s", 1))
+    assert log.done(("a", "s", 1, "")) and not log.done(("b", "s", 1, ""))
     log.append({"id": "b", "strategy": "s", "budget": 1})
     assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == ["a", "b"]
 
@@ -239,6 +239,28 @@ def _rows(out) -> int:
 
 def _calls(path) -> list[tuple]:
     return [tuple(json.loads(line)) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_rows_made_with_other_settings_are_not_reused(tmp_path):
+    examples = load_synthetic(2, levels=[1])
+    for example in examples:
+        example.answer = "3"
+    run = lambda lm, rounds: Evaluation(examples, lm, ArithmeticChecker(), ["majority", "beam_search"], [2],  # noqa: E731
+                                        tmp_path, progress=False, search_options={"max_rounds": rounds}).run()
+    right = scripted_lm(lambda p, s: "1 + 2 = 3.\n\nThe answer is 3.", name="right")
+    assert run(right, 2)["accuracy"]["majority"]["2"]["all"]["accuracy"] == 1.0
+    wrong = scripted_lm(lambda p, s: "1 + 2 = 4.\n\nThe answer is 4.", name="wrong")
+    other_model = run(wrong, 2)  # same output directory: the first model's rows must not answer for this one
+    assert other_model["accuracy"]["majority"]["2"]["all"]["accuracy"] == 0.0
+    assert other_model["accuracy"]["beam_search"]["2"]["all"]["accuracy"] == 0.0
+    assert other_model["questions"] == 2 and other_model["accuracy"]["beam_search"]["2"]["all"]["n"] == 2
+    rows = lambda: [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]  # noqa: E731
+    before = rows()
+    run(wrong, 3)  # other search options: beam search runs again (from the LM cache), the bank rows stay
+    added = rows()[len(before):]
+    assert [r["strategy"] for r in added] == ["beam_search"] * 2
+    calls = wrong.provider_fake.calls
+    assert run(wrong, 3)["backend_calls"] == 0 and wrong.provider_fake.calls == calls and len(rows()) == len(before) + 2
 
 
 def test_search_options_go_to_the_strategies_that_take_them(tmp_path):

@@ -48,6 +48,16 @@ def test_the_planner_finds_the_best_strategy_per_bin(fitted):
     assert fitted.report["1|4"]["cv_accuracy"] > fitted.report["1|4"]["baseline_accuracy"]
 
 
+def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path):
+    planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
+                                    search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
+    planner.compile(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)
+    always_one = scripted_lm(lambda prompt, seed: "The answer is 1.", name="always-one")
+    refitted = planner.compile(examples(), verifier=verifier, lm=always_one, progress=False)
+    assert refitted.report["2|4"]["baseline_accuracy"] == 0.0  # hard questions (7) scored anew: never right
+    assert refitted.metadata["model"] == "fake/always-one"
+
+
 def test_a_tie_keeps_the_weighted_best_of_n_baseline():
     planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: candidates(budget)[:2])
     scores = {(q, plan.label, 4): 0.0 for q in ("a", "b") for plan in candidates(4)[:2]}

@@ -68,14 +68,16 @@ def _register(provider: ScriptedProvider, name: str) -> None:
     litellm.utils.custom_llm_setup()
 
 
-def scripted_lm(responder: Responder, provider: str = "fake", base: bool = False, **kwargs) -> TTCLM:
-    """A :class:`TTCLM` on a freshly registered :class:`ScriptedProvider` (``lm.provider_fake`` holds it).
+def scripted_lm(responder: Responder, provider: str = "fake", base: bool = False, name: str = "scripted",
+                **kwargs) -> TTCLM:
+    """A :class:`TTCLM` named ``provider/name`` on a freshly registered :class:`ScriptedProvider`
+    (``lm.provider_fake`` holds it; the newest registration answers for every LM of ``provider``).
 
     ``base=True`` makes it behave as a base model: prompted with plain few-shot text.
     """
     fake = ScriptedProvider(responder)
     _register(fake, provider)
     kwargs.setdefault("batch_samples", True)
-    lm = TTCLM(f"{provider}/scripted", base_model=base, **kwargs)
+    lm = TTCLM(f"{provider}/{name}", base_model=base, **kwargs)
     lm.provider_fake = fake
     return lm

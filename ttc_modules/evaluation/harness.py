@@ -11,7 +11,9 @@ Outputs in the output directory: ``results.jsonl`` (one row per question x strat
 tokens and FLOPs; plus ``backend_calls``, ``cache_hits``, ``tokens`` and ``wall_seconds`` of this
 invocation) and plots (``plots.py``). Rerunning the same command resumes: finished rows are kept,
 banked questions are read from disk, and LM calls come from the cache; a rerun of a finished
-evaluation makes no backend call.
+evaluation makes no backend call. Rows are reused only when made the same way (model, sampling
+settings, verifier, seed, strategy options, policy: ``results.py``), and the summary covers
+exactly this invocation's questions, strategies and budgets.
 
 Example:
     >>> from ttc_modules.evaluation.datasets import load_synthetic
@@ -34,7 +36,7 @@ from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
 from ttc_modules.evaluation.graders import is_correct
 from ttc_modules.evaluation.report import summarise
-from ttc_modules.evaluation.results import ResultsLog
+from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank
 from ttc_modules.strategies import STRATEGIES, accepted_options, build_strategy, options_for_budget
 
@@ -88,6 +90,7 @@ class Evaluation:
         self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
         self.progress, self.search_options = progress, dict(search_options or {})
         self.log = ResultsLog(self.out_dir / "results.jsonl")
+        self.rows: list[dict] = []  # this invocation's rows, reused or new
         self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
         self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "bank_hits": 0}
 
@@ -103,7 +106,7 @@ class Evaluation:
             self._bank_rows(entries, bank_names, bins)
             self._search_rows(search_names, bins, advance)
         self.spent["wall_seconds"] = round(time.perf_counter() - started, 2)
-        return summarise(self.log.rows, self.strategies, self.budgets, self.spent, self.out_dir,
+        return summarise(self.rows, self.strategies, self.budgets, self.spent, self.out_dir,
                          bins_from="level" if self._has_levels() else f"oracle ({self.bins} pass@1 quantiles)")
 
     def _has_levels(self) -> bool:
@@ -126,43 +129,51 @@ class Evaluation:
 
     def _bank_rows(self, entries: dict, names: list[str], bins: dict) -> None:
         params = getattr(self.lm, "params", None) or 0
+        config = fingerprint(self.bank.identity())
         for example in self.examples if names else []:
             entry = entries[example.id]
             for budget in self.budgets:
                 tokens = expected_tokens(entry, budget)
                 for name in names:
-                    if self.log.done((example.id, name, budget)):
-                        continue
-                    self.log.append({"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget,
-                                     "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed),
-                                     "tokens": tokens, "flops": 2 * params * tokens, "source": "bank"})
+                    key = (example.id, name, budget, config)
+                    if not self.log.done(key):
+                        self.log.append({"id": example.id, "bin": bins[example.id], "strategy": name,
+                                         "budget": budget, "config": config,
+                                         "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed),
+                                         "tokens": tokens, "flops": 2 * params * tokens, "source": "bank"})
+                    self.rows.append(self.log.get(key))
 
     def _search_rows(self, names: list[str], bins: dict, advance) -> None:
         for name in names:
             for budget in self.budgets:
-                strategy = self._strategy(name, budget)
+                strategy, made_with = self._strategy(name, budget)
+                config = fingerprint({**self.bank.identity(samples=False), **made_with})
                 for example in self.examples:
-                    if not self.log.done((example.id, name, budget)):
-                        self.log.append(self._search_row(strategy, example, name, budget, bins))
+                    key = (example.id, name, budget, config)
+                    if not self.log.done(key):
+                        self.log.append(self._search_row(strategy, example, name, budget, bins, config))
+                    self.rows.append(self.log.get(key))
                     advance(f"{name}@{budget} {example.id}")
 
-    def _strategy(self, name: str, budget: int):
+    def _strategy(self, name: str, budget: int) -> tuple:
+        """The callable for ``name`` at ``budget``, and what its rows depend on (its options or the policy)."""
         if name == COMPUTE_OPTIMAL:
             from planners import AdaptiveTTC
 
             program = AdaptiveTTC(self.planner, verifier=self.verifier, lm=self.lm, seed=self.seed)
-            return lambda question: program(question=question, budget=budget)
+            return (lambda question: program(question=question, budget=budget)), {"policy": self.planner.state()}
         given = accepted_options(name, self.search_options)
         if name == "revisions" and self.verifier is not None:
             given.setdefault("selection", "weighted")  # the paper's verifier route
-        options = options_for_budget(name, budget, seed=self.seed, **given)
-        return build_strategy(options, lm=self.lm, verifier=self.verifier)
+        strategy = build_strategy(options_for_budget(name, budget, seed=self.seed, **given), lm=self.lm,
+                                  verifier=self.verifier)
+        return strategy, {"options": strategy.config.model_dump()}
 
-    def _search_row(self, strategy, example, name: str, budget: int, bins: dict) -> dict:
+    def _search_row(self, strategy, example, name: str, budget: int, bins: dict, config: str) -> dict:
         prediction = strategy(question=example.question)
         spent = prediction.spent
         self._count({**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]})
-        return {"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget,
+        return {"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget, "config": config,
                 "correct": float(is_correct(prediction.answer, example.answer)), "answer": prediction.answer,
                 "tokens": spent["tokens"], "flops": spent["flops"], "generations": spent["generations"],
                 "source": "search"}

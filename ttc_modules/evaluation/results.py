@@ -1,5 +1,9 @@
 """The results file: one JSON line per question x strategy x budget, appended and synced row by row.
 
+A row carries ``config``, a fingerprint of what made it (model, sampling settings, verifier,
+seed, the strategy's options or the policy), so a rerun into the same file reuses only rows made
+the same way: another model, other options or another policy get rows of their own.
+
 Written so that an evaluation killed at any moment (even ``kill -9``) loses no finished row: each
 row is flushed and fsynced before the next piece of work starts, and a torn last line (the row
 being written when the process died) is ignored on reading, so that row is simply redone.
@@ -7,20 +11,30 @@ being written when the process died) is ignored on reading, so that row is simpl
 Example:
     >>> import tempfile, pathlib
     >>> log = ResultsLog(pathlib.Path(tempfile.mkdtemp()) / "results.jsonl")
-    >>> log.append({"id": "q1", "strategy": "majority", "budget": 4, "correct": 1.0})
-    >>> log.done(("q1", "majority", 4)), log.get(("q1", "majority", 4))["correct"], len(log.rows)
-    (True, 1.0, 1)
+    >>> config = fingerprint({"model": "local/smollm2-135m-instruct", "seed": 0})
+    >>> log.append({"id": "q1", "strategy": "majority", "budget": 4, "config": config, "correct": 1.0})
+    >>> log.done(("q1", "majority", 4, config)), log.get(("q1", "majority", 4, config))["correct"]
+    (True, 1.0)
+    >>> log.done(("q1", "majority", 4, fingerprint({"model": "another", "seed": 0})))
+    False
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 
+def fingerprint(identity: dict) -> str:
+    """A short stable hash of ``identity`` (JSON-able: what a row was made with)."""
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def row_key(row: dict) -> tuple:
-    return (row["id"], row["strategy"], row["budget"])
+    """(question id, strategy, budget, config); rows written before configs were recorded have config ""."""
+    return (row["id"], row["strategy"], row["budget"], row.get("config", ""))
 
 
 class ResultsLog:

@@ -48,12 +48,18 @@ class SampleBank:
         self.verifier = as_verifier(verifier) if verifier is not None else None
         self.store = diskcache.Cache(str(Path(directory) / "bank"))
 
-    def key(self, example) -> str:
-        """What identifies an entry: the question, the model, the verifier and the sampling settings."""
-        identity = {"question": example.question, "model": self.lm.model, "n_max": self.n_max, "seed": self.seed,
-                    "verifier": getattr(self.verifier, "cache_id", None) or getattr(self.verifier, "name", None),
+    def identity(self, samples: bool = True) -> dict:
+        """What an entry depends on besides its question: the model, its sampling settings, the verifier
+        and the seed, and (with ``samples``) how many samples are drawn. Without ``samples`` it is
+        what any run on this model and verifier depends on, which the harness uses for search rows."""
+        identity = {"model": self.lm.model, "seed": self.seed, "verifier": verifier_id(self.verifier),
                     "aggregation": self.aggregation, "max_tokens": self.lm.kwargs.get("max_tokens"),
                     "temperature": self.lm.kwargs.get("temperature")}
+        return {**identity, "n_max": self.n_max} if samples else identity
+
+    def key(self, example) -> str:
+        """What identifies an entry: the question and :meth:`identity`."""
+        identity = {"question": example.question, **self.identity()}
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     def has(self, example) -> bool:
@@ -93,6 +99,11 @@ class SampleBank:
             sample["verifier_tokens"] = meter.spent()["tokens"]
             total.add(meter)
         return total.spent()
+
+
+def verifier_id(verifier) -> str | None:
+    """How a verifier is named in fingerprints: its cache id (which includes its settings) or its name."""
+    return getattr(verifier, "cache_id", None) or getattr(verifier, "name", None)
 
 
 def _add(spent: dict, more: dict) -> dict:
