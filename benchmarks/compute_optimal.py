@@ -9,9 +9,11 @@ best-of-N, the mean tokens each spent, which plans the policy chose, and the eff
 the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, divided by B
 (from the best-of-N curve up to ``--max-bon``; "> X" when it never does). Everything is cached
 under ``--work`` (a rerun, or a run after an interruption, only redoes what is missing), and the
-figures are written to ``--work``/result.json.
+figures are written to ``--work``/result.json. Each planner rule of ``--rules`` (``argmax``, the
+paper's, and ``guarded``: ``docs/planner.md``) gets its own policy, fitted on the same rows.
 
     .venv/bin/python benchmarks/compute_optimal.py [--per-level 8] [--budgets 4,6,10] [--probes 2] [--max-bon 32]
+        [--rules argmax,guarded]
 
 The budgets include the difficulty probes: with 2 probes, 4,6,10 leave the search plans 2, 4 and
 8 generations (``docs/planner.md``).
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--bins", type=int, default=3)
     parser.add_argument("--work", default="runs/compute_optimal")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rules", default="argmax,guarded", help="planner rules to compare")
     args = parser.parse_args()
 
     from planners import ComputeOptimalPlanner, VerifierDifficulty
@@ -50,23 +53,28 @@ def main() -> None:
     lm, verifier = build_lm(load_settings()), ArithmeticChecker()
     train, test = split(load_synthetic(args.per_level, seed=args.seed), 0.5, seed=args.seed)
     started = time.perf_counter()
-    planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=args.probes), bins=args.bins,
-                                    seed=args.seed, work_dir=work / "fit", plan_options={"max_rounds": args.max_rounds})
-    fitted = planner.compile(train, verifier=verifier, lm=lm)
-    fitted.save(work / "policy.json")
-    print(f"fitted on {len(train)} questions in {time.perf_counter() - started:.0f} s; policy in {work / 'policy.json'}")
-    for key, cell in sorted(fitted.report.items()):
-        print(f"  bin|budget {key}: {cell['chosen']:<55} cv {cell['cv_accuracy']:.2f}  "
-              f"best-of-N weighted {cell['baseline_accuracy']:.2f}  (n={cell['n']})")
-
-    adaptive = _run_adaptive(fitted, test, budgets, verifier, lm, args.seed)
+    policies, rows = {}, {}
     bon = _best_of_n_curve(test, work / "test", lm, verifier, args.max_bon, args.seed)
-    rows = [_compare(budget, adaptive[budget], bon, args.max_bon) for budget in budgets]
-    _print_table(len(test), rows)
+    for rule in args.rules.split(","):  # every rule after the first refits from the same rows, without LM calls
+        planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=args.probes), bins=args.bins,
+                                        seed=args.seed, work_dir=work / "fit", rule=rule,
+                                        plan_options={"max_rounds": args.max_rounds})
+        fitted = planner.compile(train, verifier=verifier, lm=lm)
+        fitted.save(work / f"policy-{rule}.json")
+        print(f"{rule}: fitted on {len(train)} questions ({time.perf_counter() - started:.0f} s so far); "
+              f"policy in {work / f'policy-{rule}.json'}")
+        for key, cell in sorted(fitted.report.items()):
+            print(f"  bin|budget {key}: {cell['chosen']:<55} cv {cell['cv_accuracy']:.2f}  "
+                  f"best-of-N weighted {cell['baseline_accuracy']:.2f}  (n={cell['n']})")
+        adaptive = _run_adaptive(fitted, test, budgets, verifier, lm, args.seed)
+        policies[rule] = fitted.report
+        rows[rule] = [_compare(budget, adaptive[budget], bon, args.max_bon) for budget in budgets]
+    for rule, rule_rows in rows.items():
+        _print_table(f"compute-optimal ({rule})", len(test), rule_rows)
     elapsed = time.perf_counter() - started
     print(f"total {elapsed:.0f} s")
     record = {"args": vars(args), "train": len(train), "test": len(test), "seconds": round(elapsed),
-              "policy": fitted.report, "rows": rows}
+              "policies": policies, "rows": rows}
     (work / "result.json").write_text(json.dumps(record, indent=1))
 
 
@@ -120,13 +128,13 @@ def _compare(budget: int, ours: list[dict], bon: dict, max_bon: int) -> dict:
             "plans": dict(Counter(r["plan"] for r in ours).most_common())}
 
 
-def _print_table(questions: int, rows: list[dict]) -> None:
+def _print_table(name: str, questions: int, rows: list[dict]) -> None:
     print(f"\nheld-out: {questions} questions; accuracy [95% interval], mean tokens per question")
-    print(f"{'budget':>6}  {'compute-optimal':>22}  {'tokens':>7}  {'best-of-N weighted':>22}  {'tokens':>7}  "
+    print(f"{'budget':>6}  {name:>26}  {'tokens':>7}  {'best-of-N weighted':>22}  {'tokens':>7}  "
           f"{'efficiency':>10}")
     for row in rows:
         ratio = f"{row['efficiency']:.2f}x" if row["efficiency"] else f"> {row['efficiency_above']:.1f}x"
-        print(f"{row['budget']:>6}  {_cell(row['compute_optimal'], row['compute_optimal_ci']):>22}  "
+        print(f"{row['budget']:>6}  {_cell(row['compute_optimal'], row['compute_optimal_ci']):>26}  "
               f"{row['tokens_compute_optimal']:>7.0f}  {_cell(row['best_of_n'], row['best_of_n_ci']):>22}  "
               f"{row['tokens_best_of_n']:>7.0f}  {ratio:>10}")
     for row in rows:

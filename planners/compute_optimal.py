@@ -13,7 +13,10 @@
 3. per (bin, budget), choose the candidate with the best mean accuracy (on a tie, weighted
    best-of-N, the baseline, stays), and report 2-fold cross-validated accuracy inside the bin
    (choose on one half, score on the other, both ways) next to weighted best-of-N at the same
-   budget.
+   budget. With ``rule="guarded"`` the argmax replaces the baseline only when that
+   cross-validated accuracy beats the baseline's: with few questions per bin the argmax is often
+   a lucky draw (the winner's curse), and the guard keeps best-of-N where choosing does not
+   pay out of sample.
 
 The fitted policy saves as JSON with its metadata and loads back identically.
 
@@ -42,15 +45,20 @@ from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
 
 POLICY_VERSION = 1
+RULES = ("argmax", "guarded")
 
 
 class ComputeOptimalPlanner:
     """Fits and holds a (bin, budget) -> :class:`Plan` policy (see the module docstring)."""
 
     def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
-                 work_dir: str | Path | None = None, plan_options: dict | None = None):
+                 work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax"):
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; use argmax (the paper's) or guarded (argmax only where it "
+                             "beats weighted best-of-N under cross-validation)")
+        self.rule = rule
         self.budgets, self.bins, self.seed = sorted(set(budgets)), bins, seed
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
         self.search_space, self.work_dir = search_space, work_dir
@@ -140,17 +148,22 @@ class ComputeOptimalPlanner:
         self.policy, self.report = {}, {}
         for (bin_, budget), table in sorted(by_cell.items()):
             table = _baseline_first(table, budget)  # so that a tie keeps weighted best-of-N
-            chosen = _argmax(table, list(next(iter(table.values()))))
-            self.policy[(bin_, budget)] = plans[chosen].model_copy(update={"bin": bin_, "budget": budget})
-            self.report[f"{bin_}|{budget}"] = self._cell_report(table, chosen, budget)
+            report = self._cell_report(table, budget)
+            self.policy[(bin_, budget)] = plans[report["chosen"]].model_copy(update={"bin": bin_, "budget": budget})
+            self.report[f"{bin_}|{budget}"] = report
 
-    def _cell_report(self, table: dict, chosen: str, budget: int) -> dict:
+    def _cell_report(self, table: dict, budget: int) -> dict:
+        """The cell's choice under the planner's rule, with what it was chosen on."""
         questions = sorted(next(iter(table.values())))
         baseline = baseline_label(budget)
-        return {"chosen": chosen, "n": len(questions),
-                "train_accuracy": statistics.fmean(table[chosen].values()),
-                "cv_accuracy": cross_validated(table, questions, self.seed),
-                "baseline_accuracy": statistics.fmean(table[baseline].values()) if baseline in table else None,
+        best = _argmax(table, questions)
+        cv_accuracy = cross_validated(table, questions, self.seed)
+        baseline_accuracy = statistics.fmean(table[baseline].values()) if baseline in table else None
+        guarded = self.rule == "guarded" and baseline_accuracy is not None and not cv_accuracy > baseline_accuracy
+        chosen = baseline if guarded else best
+        return {"chosen": chosen, "argmax": best, "rule": self.rule, "n": len(questions),
+                "train_accuracy": statistics.fmean(table[chosen].values()), "cv_accuracy": cv_accuracy,
+                "baseline_accuracy": baseline_accuracy,
                 "accuracies": {label: statistics.fmean(values.values()) for label, values in table.items()}}
 
     # ------------------------------------------------------------------ using the policy
@@ -176,7 +189,7 @@ class ComputeOptimalPlanner:
     def state(self) -> dict:
         """The fitted policy and its metadata, JSON-ready (what :meth:`save` writes)."""
         return {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
-                "plan_options": self.plan_options,
+                "plan_options": self.plan_options, "rule": self.rule,
                 "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
                 "policy": {f"{b}|{n}": plan.model_dump() for (b, n), plan in self.policy.items()}}
 
@@ -190,7 +203,8 @@ class ComputeOptimalPlanner:
         try:
             data = json.loads(Path(path).read_text())
             planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]),
-                          bins=data["bins"], seed=data["seed"], plan_options=data.get("plan_options"))
+                          bins=data["bins"], seed=data["seed"], plan_options=data.get("plan_options"),
+                          rule=data.get("rule", "argmax"))
             planner.policy = {tuple(int(x) for x in key.split("|")): Plan(**plan)
                               for key, plan in data["policy"].items()}
         except FileNotFoundError:

@@ -178,12 +178,14 @@ def test_eval_on_the_embedded_model_then_resume(tmp_path):
 def test_calibrate_then_solve_with_the_policy(tmp_path):
     policy = tmp_path / "policy.json"
     fitted = run("calibrate", "--dataset", "synthetic:1", "--limit", "4", "--budgets", "1,2", "--bins", "2",
-                 "--max-rounds", "2", "--out", str(policy), env={"TTC_BACKEND__MAX_TOKENS": "48"})
+                 "--max-rounds", "2", "--rule", "guarded", "--out", str(policy), env={"TTC_BACKEND__MAX_TOKENS": "48"})
     assert fitted.exit_code == 0, fitted.output
-    assert json.loads(policy.read_text())["policy"]
+    assert json.loads(policy.read_text())["policy"] and json.loads(policy.read_text())["rule"] == "guarded"
     solved = run("solve", "Tom has 3 apples and buys 4 more. How many apples does he have?", "--policy",
                  str(policy), "--budget", "2", "--json", env={"TTC_BACKEND__MAX_TOKENS": "48"})
     assert solved.exit_code == 0, solved.output
     payload = json.loads(solved.stdout[solved.stdout.index("{"):])
     assert payload["plan"]["kind"] and payload["spent"]["generations"] <= 2
     one_line_error(run("solve", "What is 2 + 2?", "--policy", str(tmp_path / "missing.json")), "ttc calibrate")
+    one_line_error(run("calibrate", "--dataset", "synthetic:1", "--out", str(policy), "--rule", "best"),
+                   "unknown rule 'best'; use argmax")

@@ -65,6 +65,29 @@ def test_a_tie_keeps_the_weighted_best_of_n_baseline():
     assert planner.policy[(1, 4)].options["selection"] == "weighted"  # majority comes first in the space
 
 
+@pytest.mark.parametrize("rule, lucky_bin_plan", [("argmax", "majority"), ("guarded", "weighted")])
+def test_the_guarded_rule_keeps_the_baseline_where_choosing_does_not_pay_out_of_sample(rule, lucky_bin_plan):
+    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: candidates(budget)[:2], rule=rule)
+    majority, weighted = (plan.label for plan in candidates(4)[:2])
+    scores = {}
+    for bin_, majority_scores in (("lucky", [1, 1, 1, 0]), ("real", [1, 1, 0.5, 0.5])):
+        for question, value in zip("abcd", majority_scores, strict=True):
+            scores[(bin_ + question, majority, 4)] = value
+            scores[(bin_ + question, weighted, 4)] = 0.6
+    planner._choose(scores, bins={f"{b}{q}": 1 if b == "lucky" else 2 for b in ("lucky", "real") for q in "abcd"})
+    lucky, real = planner.report["1|4"], planner.report["2|4"]
+    assert real["cv_accuracy"] > real["baseline_accuracy"]
+    assert lucky["argmax"] == majority and lucky["cv_accuracy"] < lucky["baseline_accuracy"]  # the winner's curse
+    assert planner.policy[(1, 4)].options["selection"] == lucky_bin_plan
+    assert planner.policy[(2, 4)].options["selection"] == "majority"  # it pays under cross-validation too
+    assert ComputeOptimalPlanner(budgets=[4], rule=rule).rule == rule
+
+
+def test_an_unknown_rule_is_named():
+    with pytest.raises(ValueError, match="unknown rule 'best'; use argmax"):
+        ComputeOptimalPlanner(budgets=[4], rule="best")
+
+
 def test_plans_other_than_best_of_n_are_sized_for_what_the_probes_leave():
     from ttc_modules.strategies import STRATEGIES
 
@@ -101,6 +124,7 @@ def test_the_policy_round_trips_through_json(fitted, tmp_path):
     path = tmp_path / "policy.json"
     fitted.save(path)
     loaded = ComputeOptimalPlanner.load(path)
+    assert loaded.state() == fitted.state()
     assert loaded.policy == fitted.policy and loaded.estimator.edges == fitted.estimator.edges
     assert loaded.metadata["dataset_hash"] == fitted.metadata["dataset_hash"] and loaded.report == fitted.report
     assert loaded.plan(2, 4) == fitted.plan(2, 4)

@@ -288,6 +288,9 @@ def calibrate(
                                                    "best_of_n,beam_search (default: all).")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search plans.")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="Keep fitting results here (a rerun resumes).")] = None,
+    rule: Annotated[str, typer.Option(help="argmax (the paper's: the best plan per cell) or guarded (the best plan "
+                                           "only where it beats weighted best-of-N under cross-validation).")
+                    ] = "argmax",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
     config: ConfigOption = None,
@@ -318,7 +321,7 @@ def calibrate(
     space = (lambda budget: [p for p in candidates(budget) if p.kind in wanted]) if wanted else candidates
     planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed, search_space=space,
                                     work_dir=work_dir or policy_file.with_suffix(".work"),
-                                    plan_options={"max_rounds": max_rounds} if max_rounds else None)
+                                    plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule)
     fitted = planner.compile(examples, verifier=verifier_from_name(verifier, needed=True),
                              lm=build_lm(settings, model))
     fitted.save(policy_file)
