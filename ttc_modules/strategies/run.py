@@ -7,15 +7,14 @@ a partial solution), :meth:`Run.revise` (a chain's next attempt), :meth:`Run.sco
 scores along a node's path) and :meth:`Run.best` (weighted, majority or naive selection).
 
 Generations are charged by the strategies themselves (the paper's unit differs between them);
-tokens are checked by the LM before every call, verifier calls by the verifier runner.
+tokens are checked by the LM before every call, verifier calls by the verifier runner. Request
+seeds come from :mod:`ttc_modules.strategies.seeds`, so they do not depend on thread timing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -26,39 +25,8 @@ from ttc_modules.generation import Draft, Generator
 from ttc_modules.graph import ROOT, add_child, solution_steps
 from ttc_modules.lm import in_context
 from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
+from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
 from ttc_modules.verifiers.runner import VerifierRunner
-
-SEED_STRIDE = 4099  # seeds of different requests never overlap while n < SEED_STRIDE
-
-
-@dataclass
-class SeedStream:
-    """The requests of one line of work: a run's own, or one item of a :meth:`Run.parallel` phase.
-
-    A request's seed depends only on the run's seed, the stream's place in the fan-out (``path``)
-    and how many requests the stream made before it, never on the order in which concurrent
-    requests finish; so a repeated run asks for exactly the same (prompt, seed) pairs and is
-    answered from the cache.
-    """
-
-    owner: object  # the Run whose stream this is
-    path: tuple[int, ...] = ()
-    requests: int = 0
-
-    def next_seed(self, run_seed: int) -> int:
-        self.requests += 1
-        if not self.path:  # the run's own line: seed, seed + stride, ... as a plain loop would give
-            return (run_seed * 1_000_003 + self.requests * SEED_STRIDE) % (2**31)
-        key = f"{run_seed}:{self.path}:{self.requests}".encode()
-        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") % (2**31)
-
-    def fork(self, n: int) -> list[SeedStream]:
-        """``n`` child streams for the items of one parallel phase (the phase counts as a request)."""
-        self.requests += 1
-        return [SeedStream(self.owner, self.path + (self.requests, i)) for i in range(n)]
-
-
-_STREAM: ContextVar[SeedStream | None] = ContextVar("ttc_seed_stream", default=None)
 
 
 @dataclass
@@ -87,12 +55,9 @@ class Run:
         return self._current_stream().next_seed(self.seed)
 
     def _current_stream(self) -> SeedStream:
-        stream = _STREAM.get()
-        if stream is not None and stream.owner is self:
-            return stream
         if self._stream is None:
             self._stream = SeedStream(owner=self)
-        return self._stream
+        return active_stream(self) or self._stream
 
     def affordable(self, generations: int) -> int:
         """How many of ``generations`` the budget still allows."""
@@ -106,7 +71,7 @@ class Run:
         depend on which item finishes first.
         """
         jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
-        call = in_context(lambda job: _in_stream(job[0], fn, job[1]))
+        call = in_context(lambda job: in_stream(job[0], fn, job[1]))
         if len(jobs) <= 1:
             return [call(job) for job in jobs]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs))) as pool:
@@ -203,8 +168,3 @@ class Run:
                 first.append(node)
         return (first + [n for n in ranked if n not in first])[:k]
 
-
-def _in_stream(stream: SeedStream, fn, item):
-    """``fn(item)`` with ``stream`` as the current seed stream (called inside a copied context)."""
-    _STREAM.set(stream)
-    return fn(item)
