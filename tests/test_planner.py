@@ -1,5 +1,7 @@
 """The compute-optimal planner on a fake whose best strategy per difficulty is known in advance."""
 
+import copy
+
 import dspy
 import pytest
 
@@ -196,6 +198,12 @@ def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path):
                          progress=False, planner=fitted).run()
     assert summary["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] == 1.0
     assert summary["accuracy"]["weighted"]["4"]["all"]["accuracy"] < 1.0
+    always_weighted = copy.deepcopy(fitted)
+    always_weighted.policy = {key: Plan(kind="best_of_n", options={"n": 4, "selection": "weighted"})
+                              for key in fitted.policy}
+    other = Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path, progress=False,
+                       planner=always_weighted).run()  # the same directory: the first policy's rows are not reused
+    assert other["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] < 1.0
     with pytest.raises(ValueError, match="needs a fitted policy"):
         Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path / "x")
 
