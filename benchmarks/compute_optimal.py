@@ -7,7 +7,11 @@ half. On the held-out half the script prints, per budget B, the accuracy [95% bo
 of the compute-optimal policy (run end to end by ``AdaptiveTTC``, probes charged) and of weighted
 best-of-N, the mean tokens each spent, which plans the policy chose, and the efficiency ratio:
 the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, divided by B
-(from the best-of-N curve up to ``--max-bon``; "> X" when it never does). Everything is cached
+(from the best-of-N curve up to ``--max-bon``; "> X" when it never does). That curve is an
+expectation over subsets of a sample bank while the policy's row is one run per question, so the
+script also runs the policy's own pipeline with weighted best-of-N in every cell (the same probes,
+one run: the paired baseline) and prints the per-question difference with its interval: the
+figure that isolates what the choice of plans did. Everything is cached
 under ``--work`` (a rerun, or a run after an interruption, only redoes what is missing), and the
 figures are written to ``--work``/result.json. Each planner rule of ``--rules`` (``argmax``, the
 paper's, and ``guarded``: ``docs/planner.md``) gets its own policy, fitted on the same rows.
@@ -53,7 +57,7 @@ def main() -> None:
     lm, verifier = build_lm(load_settings()), ArithmeticChecker()
     train, test = split(load_synthetic(args.per_level, seed=args.seed), 0.5, seed=args.seed)
     started = time.perf_counter()
-    policies, rows = {}, {}
+    policies, rows, paired = {}, {}, None
     bon = _best_of_n_curve(test, work / "test", lm, verifier, args.max_bon, args.seed)
     for rule in args.rules.split(","):  # every rule after the first refits from the same rows, without LM calls
         planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=args.probes), bins=args.bins,
@@ -66,9 +70,11 @@ def main() -> None:
         for key, cell in sorted(fitted.report.items()):
             print(f"  bin|budget {key}: {cell['chosen']:<55} cv {cell['cv_accuracy']:.2f}  "
                   f"best-of-N weighted {cell['baseline_accuracy']:.2f}  (n={cell['n']})")
+        if paired is None:
+            paired = _run_adaptive(_always_best_of_n(fitted), test, budgets, verifier, lm, args.seed)
         adaptive = _run_adaptive(fitted, test, budgets, verifier, lm, args.seed)
         policies[rule] = fitted.report
-        rows[rule] = [_compare(budget, adaptive[budget], bon, args.max_bon) for budget in budgets]
+        rows[rule] = [_compare(budget, adaptive[budget], bon, args.max_bon, paired[budget]) for budget in budgets]
     for rule, rule_rows in rows.items():
         _print_table(f"compute-optimal ({rule})", len(test), rule_rows)
     elapsed = time.perf_counter() - started
@@ -97,6 +103,18 @@ def _run_adaptive(fitted, test: list, budgets: list[int], verifier, lm, seed: in
     return results
 
 
+def _always_best_of_n(fitted):
+    """The fitted planner (same estimator, bins, probes) with weighted best-of-N in every cell."""
+    import copy
+
+    from planners import Plan
+
+    baseline = copy.deepcopy(fitted)
+    baseline.policy = {(bin_, budget): Plan(kind="best_of_n", options={"n": budget, "selection": "weighted"},
+                                            bin=bin_, budget=budget) for bin_, budget in fitted.policy}
+    return baseline
+
+
 def _best_of_n_curve(test: list, bank_dir: Path, lm, verifier, max_bon: int, seed: int) -> dict:
     """Weighted best-of-N accuracy and tokens at every k <= max_bon, per question, from one sample bank."""
     from ttc_modules.evaluation.curves import expected_accuracy, expected_tokens
@@ -113,10 +131,11 @@ def _best_of_n_curve(test: list, bank_dir: Path, lm, verifier, max_bon: int, see
                 "tokens": [expected_tokens(e, k) for e in entries]} for k in range(1, max_bon + 1)}
 
 
-def _compare(budget: int, ours: list[dict], bon: dict, max_bon: int) -> dict:
+def _compare(budget: int, ours: list[dict], bon: dict, max_bon: int, paired: list[dict]) -> dict:
     from ttc_modules.evaluation.curves import bootstrap_interval
 
     correct = [r["correct"] for r in ours]
+    differences = [r["correct"] - p["correct"] for r, p in zip(ours, paired, strict=True)]
     accuracy, theirs = statistics.fmean(correct), statistics.fmean(bon[budget]["correct"])
     needed = next((k for k in sorted(bon) if statistics.fmean(bon[k]["correct"]) >= accuracy), None)
     return {"budget": budget, "compute_optimal": accuracy, "compute_optimal_ci": bootstrap_interval(correct),
@@ -125,18 +144,21 @@ def _compare(budget: int, ours: list[dict], bon: dict, max_bon: int) -> dict:
             "tokens_compute_optimal": statistics.fmean(r["tokens"] for r in ours),
             "tokens_best_of_n": statistics.fmean(bon[budget]["tokens"]),
             "generations_compute_optimal": statistics.fmean(r["generations"] for r in ours),
+            "paired_best_of_n": statistics.fmean(p["correct"] for p in paired),
+            "paired_difference": statistics.fmean(differences), "paired_difference_ci": bootstrap_interval(differences),
             "plans": dict(Counter(r["plan"] for r in ours).most_common())}
 
 
 def _print_table(name: str, questions: int, rows: list[dict]) -> None:
     print(f"\nheld-out: {questions} questions; accuracy [95% interval], mean tokens per question")
     print(f"{'budget':>6}  {name:>26}  {'tokens':>7}  {'best-of-N weighted':>22}  {'tokens':>7}  "
-          f"{'efficiency':>10}")
+          f"{'efficiency':>10}  {'paired best-of-N':>16}  {'difference':>22}")
     for row in rows:
         ratio = f"{row['efficiency']:.2f}x" if row["efficiency"] else f"> {row['efficiency_above']:.1f}x"
         print(f"{row['budget']:>6}  {_cell(row['compute_optimal'], row['compute_optimal_ci']):>26}  "
               f"{row['tokens_compute_optimal']:>7.0f}  {_cell(row['best_of_n'], row['best_of_n_ci']):>22}  "
-              f"{row['tokens_best_of_n']:>7.0f}  {ratio:>10}")
+              f"{row['tokens_best_of_n']:>7.0f}  {ratio:>10}  {row['paired_best_of_n']:>16.2f}  "
+              f"{_cell(row['paired_difference'], row['paired_difference_ci']):>22}")
     for row in rows:
         print(f"  plans chosen at budget {row['budget']}: " +
               ", ".join(f"{label} x{count}" for label, count in row["plans"].items()))
