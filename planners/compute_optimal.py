@@ -105,7 +105,7 @@ class ComputeOptimalPlanner:
         """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
         with the same model, verifier, seed and metric."""
         scores = {}
-        metric_name = getattr(metric, "__qualname__", None) or (repr(metric) if metric is not None else None)
+        metric_name = _qualified_name(metric) if metric is not None else None
         for budget in self.budgets:
             for plan in self.candidates(budget):
                 config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
@@ -243,6 +243,12 @@ def cross_validated(table: dict[str, dict[str, float]], questions: list[str], se
         chosen = _argmax(table, choose_on)
         scored += [table[chosen][q] for q in score_on]
     return statistics.fmean(scored)
+
+
+def _qualified_name(fn) -> str:
+    """``module.qualname`` of a function or of a callable object's class (stable across processes)."""
+    named = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{named.__module__}.{named.__qualname__}"
 
 
 def dataset_hash(examples: list) -> str:
