@@ -174,15 +174,6 @@ class BudgetMeter:
                 if cost:
                     meter.cost += cost
 
-    def add(self, other: BudgetMeter) -> None:
-        """Count what ``other`` spent here (and in every parent) too; limits are not checked: it was spent."""
-        for meter in self.chain():
-            with meter._lock:
-                for key, value in other.counts.items():
-                    meter.counts[key] += value
-                meter.flops += other.flops
-                meter.cost += other.cost
-
     def spent(self) -> dict:
         """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""
         with self._lock:

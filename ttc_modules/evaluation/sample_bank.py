@@ -92,12 +92,11 @@ class SampleBank:
         runner = VerifierRunner.configured(self.verifier)
         total = BudgetMeter()
         for node, sample in zip(sorted(graph.successors(0)), samples, strict=True):
-            meter = BudgetMeter()
+            meter = BudgetMeter(parent=total)  # each sample's own count; the total gets it too
             with meter.active():
                 step_scores = runner.score({"question": example.question}, solution_steps(graph, node) or [""])
             sample["score"] = aggregate_steps(step_scores, self.aggregation)
             sample["verifier_tokens"] = meter.spent()["tokens"]
-            total.add(meter)
         return total.spent()
 
 
