@@ -107,11 +107,11 @@ def _always_best_of_n(fitted):
     """The fitted planner (same estimator, bins, probes) with weighted best-of-N in every cell."""
     import copy
 
-    from planners import Plan
+    from planners.compute_optimal import baseline_plan
 
     baseline = copy.deepcopy(fitted)
-    baseline.policy = {(bin_, budget): Plan(kind="best_of_n", options={"n": budget, "selection": "weighted"},
-                                            bin=bin_, budget=budget) for bin_, budget in fitted.policy}
+    baseline.policy = {(bin_, budget): baseline_plan(budget).model_copy(update={"bin": bin_})
+                       for bin_, budget in fitted.policy}
     return baseline
 
 

@@ -215,9 +215,14 @@ class ComputeOptimalPlanner:
         return planner
 
 
-def baseline_label(budget: int) -> str:
+def baseline_plan(budget: int) -> Plan:
     """The plan every cell is compared with: weighted best-of-N at the same budget."""
-    return f"best_of_n(n={budget},selection=weighted)"
+    return Plan(kind="best_of_n", options={"n": budget, "selection": "weighted"}, budget=budget)
+
+
+def baseline_label(budget: int) -> str:
+    """The baseline's label in a cell's table."""
+    return baseline_plan(budget).label
 
 
 def _baseline_first(table: dict, budget: int) -> dict:
