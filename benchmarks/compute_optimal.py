@@ -49,12 +49,14 @@ def main() -> None:
     from planners import ComputeOptimalPlanner, VerifierDifficulty
     from ttc_modules.config import load_settings
     from ttc_modules.evaluation.datasets import load_synthetic, split
-    from ttc_modules.lm import build_lm
+    from ttc_modules.lm import build_lm, configure_cache
     from ttc_modules.verifiers import ArithmeticChecker
 
     budgets = [int(b) for b in args.budgets.split(",")]
     work = Path(args.work)
-    lm, verifier = build_lm(load_settings()), ArithmeticChecker()
+    settings = load_settings()
+    configure_cache(settings)
+    lm, verifier = build_lm(settings), ArithmeticChecker()
     train, test = split(load_synthetic(args.per_level, seed=args.seed), 0.5, seed=args.seed)
     started = time.perf_counter()
     policies, rows, paired = {}, {}, None
@@ -82,6 +84,10 @@ def main() -> None:
     record = {"args": vars(args), "train": len(train), "test": len(test), "seconds": round(elapsed),
               "policies": policies, "rows": rows}
     (work / "result.json").write_text(json.dumps(record, indent=1))
+    print(json.dumps({rule: {row["budget"]: {"compute_optimal": round(row["compute_optimal"], 3),
+                                              "paired_best_of_n": round(row["paired_best_of_n"], 3),
+                                              "efficiency": row["efficiency"]} for row in rule_rows}
+                      for rule, rule_rows in rows.items()}))
 
 
 def _run_adaptive(fitted, test: list, budgets: list[int], verifier, lm, seed: int) -> dict[int, list[dict]]:

@@ -1,8 +1,8 @@
 """Which embedded model answers simple arithmetic word problems better? (chooses the default)
 
 For each model and level: P problems, N samples each at temperature 0.8 through the same path as
-``ttc solve`` (few-shot prompt, answer extraction, majority vote). Prints pass@1, majority@N and
-pass@N per level, and the wall time.
+``ttc solve`` (best-of-N: few-shot prompt, answer extraction, majority vote). Prints pass@1,
+majority@N and pass@N per level and the wall time, then one JSON line of those figures.
 
     .venv/bin/python benchmarks/embedded_accuracy.py [--problems 20] [--samples 8] [--levels 1,2,3]
 """
@@ -10,6 +10,7 @@ pass@N per level, and the wall time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -17,17 +18,19 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def evaluate(model: str, problems: list[dict], samples: int) -> dict:
+    from ttc_modules import BestOfN
     from ttc_modules.config import load_settings
-    from ttc_modules.lm import build_lm
-    from ttc_modules.solve import solve
+    from ttc_modules.lm import build_lm, configure_cache
 
-    lm = build_lm(load_settings(overrides={"backend.model": model, "backend.max_tokens": 160}))
+    settings = load_settings(overrides={"backend.model": model, "backend.max_tokens": 160})
+    configure_cache(settings)
+    lm = build_lm(settings)
     pass1 = majority = pass_n = 0.0
     for i, problem in enumerate(problems):
-        result = solve(problem["question"], lm, n=samples, seed=i * 1000)
-        answers = [c["answer"] for c in result["candidates"]]
+        prediction = BestOfN(n=samples, selection="majority", lm=lm, seed=i * 1000)(question=problem["question"])
+        answers = [prediction.graph.nodes[node]["answer"] for node in prediction.graph.successors(0)]
         pass1 += answers.count(problem["answer"]) / samples
-        majority += result["answer"] == problem["answer"]
+        majority += prediction.answer == problem["answer"]
         pass_n += problem["answer"] in answers
     return {k: v / len(problems) for k, v in (("pass@1", pass1), ("maj@n", majority), ("pass@n", pass_n))}
 
@@ -43,12 +46,15 @@ def main() -> None:
     from ttc_modules.evaluation.synthetic import make_problems
 
     print(f"{'model':<32} {'level':>5} {'pass@1':>7} {'maj@n':>7} {'pass@n':>7} {'seconds':>8}")
+    figures = {}
     for model in args.models.split(","):
         for level in [int(x) for x in args.levels.split(",")]:
             start = time.perf_counter()
             scores = evaluate(model, make_problems(args.problems, level, seed=7), args.samples)
             print(f"{model:<32} {level:>5} {scores['pass@1']:>7.2f} {scores['maj@n']:>7.2f} "
                   f"{scores['pass@n']:>7.2f} {time.perf_counter() - start:>8.1f}")
+            figures[f"{model} level {level}"] = {key: round(value, 3) for key, value in scores.items()}
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def server_process(delay: float, concurrency: int):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "ttc_modules.openai_server", "--port", str(port), "--delay", str(delay),
+    command = [sys.executable, "-m", "ttc_modules.testing.openai_stub_server", "--port", str(port), "--delay", str(delay),
                "--concurrency", str(concurrency), "--reply", REPLY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -88,15 +89,18 @@ def main() -> None:
     print(f"{'engine':<30} {'wall s':>8} {'calls':>6} {'ideal s':>8} {'overhead':>9} {'samples/s':>10}")
     engines = (("dspy-ttc (n in one request)", run_ours), ("dspy-ttc (one sample/request)", run_ours_unbatched),
                ("dspy.BestOfN", run_dspy))
-    walls = {}
+    walls, ratios = {}, {}
     for name, runner in engines:
         with server_process(args.delay, args.concurrency) as base_url:
             wall, calls = runner(base_url, prompts, args.n, args.concurrency)
         ideal = calls * args.delay / args.concurrency
-        walls[name] = wall
+        walls[name], ratios[name] = wall, wall / ideal
         print(f"{name:<30} {wall:>8.2f} {calls:>6} {ideal:>8.2f} {wall / ideal:>8.2f}x "
               f"{len(prompts) * args.n / wall:>10.0f}")
     print(f"same work, wall time of dspy.BestOfN / dspy-ttc: {walls['dspy.BestOfN'] / walls[engines[0][0]]:.1f}x")
+    print(json.dumps({"wall_seconds": {name: round(wall, 2) for name, wall in walls.items()},
+                      "over_ideal": {name: round(ratio, 2) for name, ratio in ratios.items()},
+                      "dspy_best_of_n_vs_ours": round(walls["dspy.BestOfN"] / walls[engines[0][0]], 1)}))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the n=1 figure. Nothing is cached: every row is generated afresh.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -36,10 +37,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,8,32")
     args = parser.parse_args()
 
-    from ttc_modules import local
+    from ttc_modules.lm.embedded import register
+    from ttc_modules.lm.embedded.provider import engine_for
 
-    local.register()
-    local.engine_for(args.model)  # load outside the timed region
+    register()
+    engine_for(args.model)  # load outside the timed region
     measure(args.model, 1, 8, seed=0)  # warm up
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
@@ -50,6 +52,8 @@ def main() -> None:
     print(f"{'n':>4} {'seconds':>8} {'tokens':>7} {'tok/s':>8} {'vs n=1':>7}")
     for n, seconds, tokens, rate in rows:
         print(f"{n:>4} {seconds:>8.2f} {tokens:>7} {rate:>8.1f} {rate / base:>6.2f}x")
+    print(json.dumps({"model": args.model, "tokens_per_second": {n: round(rate, 1) for n, _, _, rate in rows},
+                      "speedup_vs_n1": {n: round(rate / base, 2) for n, _, _, rate in rows}}))
 
 
 if __name__ == "__main__":

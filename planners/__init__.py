@@ -1,17 +1,21 @@
 """Choosing test-time compute per prompt: difficulty estimation and the compute-optimal planner.
 
 - :class:`Plan` (``plan.py``): a strategy choice, serialisable.
-- :class:`VerifierDifficulty`, :class:`OracleDifficulty`, :class:`LMRatedDifficulty` (``difficulty.py``).
-- :func:`candidates` (``search_space.py``): the strategies compared at each budget.
+- :class:`VerifierDifficulty`, :class:`OracleDifficulty`, :class:`LMRatedDifficulty`,
+  :func:`estimator_named` (``difficulty.py``).
+- :func:`candidates`, :func:`of_kinds`, :func:`cell_candidates` (``search_space.py``): the plans
+  compared at each budget.
 - :class:`ComputeOptimalPlanner` (``compute_optimal.py``): fitted per (bin, budget) with cross-validation.
-- :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs.
+- :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs, and
+  :func:`compute_optimal_program` for the evaluation harness.
 """
 
-from planners.adaptive import AdaptiveTTC
+from planners.adaptive import AdaptiveTTC, compute_optimal_program
 from planners.compute_optimal import ComputeOptimalPlanner
-from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty
+from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty, estimator_named
 from planners.plan import Plan
-from planners.search_space import candidates
+from planners.search_space import candidates, cell_candidates, of_kinds
 
 __all__ = ["AdaptiveTTC", "ComputeOptimalPlanner", "LMRatedDifficulty", "OracleDifficulty", "Plan",
-           "VerifierDifficulty", "candidates"]
+           "VerifierDifficulty", "candidates", "cell_candidates", "compute_optimal_program", "estimator_named",
+           "of_kinds"]

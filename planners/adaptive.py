@@ -1,11 +1,16 @@
-"""AdaptiveTTC: the module users put in their programs. Estimate difficulty, plan, search.
+"""AdaptiveTTC: the module users put in their programs. Estimate difficulty, plan, search, on one run.
 
-Per call: the difficulty estimator draws its probes (charged to the budget), the fitted planner
-picks the strategy for the question's bin and budget, and that strategy runs within the
-generations left. Probes are not wasted: when the plan is best-of-N, the probe samples are candidates
-and only the remaining samples are drawn. The budget is never exceeded, nor is the budget of a
+Per call, everything happens on one :class:`~ttc_modules.strategies.run.Run` (one graph, one
+budget meter, one verifier with one cache): the difficulty estimator draws and scores its probes
+there (charged to the budget), the fitted planner picks the strategy for the question's bin and
+budget, and that strategy searches on the same run within the generations left. Probes are not
+wasted: a best-of-N plan takes them as its first samples and draws only the rest. If a plan finds
+no answer, the probes' best is the answer. The budget is never exceeded, nor is the budget of a
 meter active around the call (meters nest). The generator (and a module verifier) are
 sub-modules, so DSPy optimizers and save/load see them.
+
+:func:`compute_optimal_program` hands AdaptiveTTC to the evaluation harness as a program of its
+own (``ttc eval --strategies compute_optimal --policy policy.json``).
 
 Example:
     >>> from planners.compute_optimal import ComputeOptimalPlanner
@@ -23,94 +28,88 @@ Example:
 
 from __future__ import annotations
 
+import functools
+from typing import Literal
+
 import dspy
+from pydantic import Field
 
-from ttc_modules.aggregation import select
-from ttc_modules.budget import Budget, BudgetMeter, current_meter
+from planners.compute_optimal import ComputeOptimalPlanner
+from planners.plan import Plan
+from ttc_modules.budget import Budget, as_budget
+from ttc_modules.evaluation.harness import Program
 from ttc_modules.generation import Generator
-from ttc_modules.graph import ROOT, graft, new_graph, solution_steps
-from ttc_modules.verifiers.callable import as_verifier
-from ttc_modules.verifiers.runner import VerifierRunner
+from ttc_modules.strategies.base import SearchModule
+from ttc_modules.strategies.config import StrategyConfig
+from ttc_modules.strategies.run import Run
 
 
-class AdaptiveTTC(dspy.Module):
+class AdaptiveConfig(StrategyConfig):
+    """The settings of an AdaptiveTTC call's run: its seed, and the generations of the call."""
+
+    kind: Literal["adaptive"] = "adaptive"
+    budget: int = Field(ge=1)
+
+    def generations(self) -> int:
+        return self.budget
+
+
+class AdaptiveTTC(SearchModule):
     """Difficulty-adaptive test-time compute (see the module docstring).
 
     Args:
         planner: a fitted :class:`~planners.compute_optimal.ComputeOptimalPlanner`.
-        verifier: the verifier for the probes and the strategies.
+        verifier: the verifier for the probes and the strategies (needed when the policy's difficulty
+            estimate or one of its plans needs one).
         lm, generator: what to sample from (as for any strategy).
         seed: the seed of the probes and of the chosen strategy.
+        budget: the default budget of a call: a number of generations or a :class:`Budget` with
+            ``generations`` set (its other limits apply too); a call's ``budget`` replaces it.
     """
 
-    def __init__(self, planner, verifier=None, lm=None, generator: Generator | None = None, seed: int = 0):
-        super().__init__()
+    def __init__(self, planner: ComputeOptimalPlanner, verifier=None, lm=None, generator: Generator | None = None,
+                 seed: int = 0, budget: Budget | int | None = None):
+        super().__init__(verifier=verifier, budget=budget, lm=lm, generator=generator)
+        if self.verifier is None and planner.policy and planner.needs_verifier():
+            raise ValueError("this policy needs a verifier (its difficulty estimate or one of its plans scores "
+                             "solutions); pass verifier=ArithmeticChecker() or the one it was fitted with")
         self.planner, self.seed = planner, seed
-        self.generator = generator or Generator(lm=lm)
-        self.verifier = as_verifier(verifier) if verifier is not None else None
-        if isinstance(verifier, dspy.Module):
-            self.verifier_module = verifier
 
-    def forward(self, question: str, budget: int, **inputs) -> dspy.Prediction:
-        if budget < 1:
-            raise ValueError(f"budget must be >= 1 generation, got {budget}")
-        self.planner.fitted_budget(budget)  # a budget the policy cannot serve fails before any probe
-        inputs = {"question": question, **inputs}
-        meter = BudgetMeter(Budget(generations=budget), parent=current_meter())  # nested: all below counts here
-        graph = new_graph(inputs, "adaptive", {"budget": budget}, self.seed)
-        with meter.active():
-            measurement = self.planner.estimator.measure(inputs, self.generator, self._runner(), seed=self.seed)
+    def forward(self, question: str, budget: Budget | int | None = None, **inputs) -> dspy.Prediction:
+        limits = self._limits(budget)
+        self.planner.fitted_budget(limits.generations)  # a budget the policy cannot serve fails before any probe
+        run = self.start_run(question, inputs, AdaptiveConfig(seed=self.seed, budget=limits.generations), limits)
+        with run.meter.active():
+            measurement = self.planner.estimator.measure(run)
             bin_ = self.planner.estimator.bin(measurement.value)
-            plan = self.planner.plan(bin_, budget)  # the policy is indexed by the whole budget, probes included
-            chosen = self._search(plan, measurement, graph, inputs, meter)
-        data = graph.nodes[chosen] if chosen is not None else {}
-        return dspy.Prediction(answer=data.get("answer"), reasoning="\n\n".join(solution_steps(graph, chosen))
-                               if chosen is not None else "", plan=plan.model_copy(update={"bin": bin_}),
-                               difficulty=measurement.value, graph=graph, spent=meter.spent())
+            plan = self.planner.plan(bin_, limits.generations)  # indexed by the whole budget, probes included
+            chosen = self._follow(plan, run, measurement.probes)
+        return run.prediction(chosen, plan=plan.model_copy(update={"bin": bin_}), difficulty=measurement.value)
 
-    def _search(self, plan, measurement, graph, inputs: dict, meter: BudgetMeter) -> int | None:
-        """Run ``plan`` with what the probes left; return the chosen node of ``graph``."""
-        if plan.kind == "best_of_n" and measurement.probe is not None:
-            return self._best_of_n_with_probes(plan, measurement, graph, inputs, meter.remaining("generations"))
-        found = plan.build(verifier=self.verifier, generator=self.generator, seed=self.seed)(**inputs)
-        probes = _graft_probes(graph, measurement)
-        chosen = graft(graph, found.graph).get(found.chosen)
+    def _limits(self, budget: Budget | int | None) -> Budget:
+        limits = as_budget(budget) or self.budget
+        if limits is None or limits.generations is None or limits.generations < 1:
+            raise ValueError(f"AdaptiveTTC needs a budget of at least 1 generation to choose a plan, got {budget!r}; "
+                             "pass budget=16 or Budget(generations=16, ...)")
+        return limits
+
+    def _follow(self, plan: Plan, run: Run, probes: list[int]) -> int | None:
+        """Search on ``run`` as ``plan`` says, within what the probes left; the chosen node."""
+        strategy = plan.build(verifier=self.verifier, generator=self.generator, seed=self._plan_seed(plan, probes))
+        chosen = strategy.search_on(run)
         if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
-            chosen = _select(graph, probes, "weighted" if self.verifier is not None else "majority")
+            chosen = run.best(probes, "weighted" if run.runner is not None else "majority")
         return chosen
 
-    def _runner(self):
-        return VerifierRunner(self.verifier, cache_dir=None) if self.verifier is not None else _NoVerifier()
-
-    def _best_of_n_with_probes(self, plan, measurement, graph, inputs, left: int) -> int | None:
-        """Best-of-N whose first samples are the probes: draw the rest, then select over all of them."""
-        from ttc_modules.strategies import BestOfN
-
-        probes = _graft_probes(graph, measurement)
-        more = max(0, min(left, plan.options["n"] - len(probes)))
-        rest = BestOfN(n=more, selection=plan.options["selection"], verifier=self.verifier, seed=self.seed + 1,
-                       generator=self.generator)(question=inputs["question"]) if more else None
-        new = [graft(graph, rest.graph)[n] for n in sorted(rest.graph.successors(ROOT))] if rest else []
-        return _select(graph, probes + new, plan.options["selection"])
+    def _plan_seed(self, plan: Plan, probes: list[int]) -> int:
+        """The plan searches with the call's seed, as it was scored in calibration; a best-of-N that goes
+        on from the probes draws its other samples with the next seed (with the probes' own seed it
+        would draw the probes again)."""
+        return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
 
 
-def _select(graph, nodes: list[int], how: str) -> int | None:
-    """The chosen node among ``nodes`` by ``how`` (majority, weighted or naive selection)."""
-    index = select([graph.nodes[n]["answer"] for n in nodes], [graph.nodes[n]["score"] or 0.0 for n in nodes], how)
-    return None if index is None else nodes[index]
-
-
-def _graft_probes(graph, measurement) -> list[int]:
-    """Put the probe samples (with their scores) under the root; return their node ids."""
-    if measurement.probe is None:
-        return []
-    mapping = graft(graph, measurement.probe.graph, op="sample")
-    nodes = [mapping[n] for n in sorted(measurement.probe.graph.successors(ROOT))]
-    for node, score in zip(nodes, measurement.scores or [None] * len(nodes), strict=True):
-        graph.nodes[node]["score"] = score
-    return nodes
-
-
-class _NoVerifier:
-    def score(self, inputs, steps):
-        return [0.0]
+def compute_optimal_program(planner: ComputeOptimalPlanner, verifier=None, lm=None, seed: int = 0) -> Program:
+    """AdaptiveTTC with ``planner`` as an evaluation program: run at each budget, its rows made with the policy."""
+    adaptive = AdaptiveTTC(planner, verifier=verifier, lm=lm, seed=seed)
+    return Program(at_budget=lambda budget: functools.partial(adaptive, budget=budget),
+                   identity={"policy": planner.state()})

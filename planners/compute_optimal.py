@@ -33,16 +33,21 @@ import hashlib
 import json
 import random
 import statistics
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from planners.difficulty import VerifierDifficulty, estimator_from_state
 from planners.plan import Plan
-from planners.search_space import candidates
+from planners.search_space import candidates, cell_candidates
 from ttc_modules.evaluation.curves import expected_accuracy
 from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
+from ttc_modules.lm.build import resolve_lm
+from ttc_modules.strategies.registry import needs_verifier
+from ttc_modules.verifiers.callable import as_verifier
 
 POLICY_VERSION = 1
 RULES = ("argmax", "guarded")
@@ -71,12 +76,6 @@ class ComputeOptimalPlanner:
     def compile(self, trainset: list, metric=None, verifier=None, lm=None, progress: bool = True
                 ) -> ComputeOptimalPlanner:
         """A fitted copy of this planner (this one is left as it was); ``progress`` shows a bar with ETA."""
-        import tempfile
-
-        from ttc_modules.evaluation.progress import progress_bar
-        from ttc_modules.lm import resolve_lm
-        from ttc_modules.verifiers.callable import as_verifier
-
         verifier = as_verifier(verifier) if verifier is not None else None
         fitted = copy.copy(self)
         fitted.estimator = copy.deepcopy(self.estimator)
@@ -120,17 +119,9 @@ class ComputeOptimalPlanner:
         return scores
 
     def candidates(self, budget: int) -> list[Plan]:
-        """The plans for a cell of ``budget`` generations, probes included: best-of-N with N = ``budget``
-        (the probes are its first samples), and every other plan of the search space sized for the
-        generations the probes leave (the probes are not theirs to use), with ``plan_options`` given to
-        the plans whose strategy takes them."""
-        from ttc_modules.strategies import accepted_options
-
-        left = budget - getattr(self.estimator, "probes", 0)
-        sized = [p for p in self.search_space(budget) if p.kind == "best_of_n"]
-        sized += [p for p in (self.search_space(left) if left >= 1 else []) if p.kind != "best_of_n"]
-        return [plan.model_copy(update={"options": {**plan.options, **accepted_options(plan.kind, self.plan_options)},
-                                        "budget": budget}) for plan in sized]
+        """The plans compared in a cell of ``budget`` generations, the estimator's probes included
+        (:func:`~planners.search_space.cell_candidates`)."""
+        return cell_candidates(self.search_space, budget, self.estimator.probes, self.plan_options)
 
     def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:
         if plan.kind == "best_of_n":
@@ -150,7 +141,7 @@ class ComputeOptimalPlanner:
             table = _baseline_first(table, budget)  # so that a tie keeps weighted best-of-N
             report = self._cell_report(table, budget)
             self.policy[(bin_, budget)] = plans[report["chosen"]].model_copy(update={"bin": bin_, "budget": budget})
-            self.report[f"{bin_}|{budget}"] = report
+            self.report[_cell_name(bin_, budget)] = report
 
     def _cell_report(self, table: dict, budget: int) -> dict:
         """The cell's choice under the planner's rule, with what it was chosen on."""
@@ -167,6 +158,15 @@ class ComputeOptimalPlanner:
                 "accuracies": {label: statistics.fmean(values.values()) for label, values in table.items()}}
 
     # ------------------------------------------------------------------ using the policy
+    def needs_verifier(self) -> bool:
+        """Whether following this policy needs a verifier: for the difficulty estimate or for a plan."""
+        return self.estimator.needs_verifier or any(
+            needs_verifier({"kind": plan.kind, **plan.options}) for plan in self.policy.values())
+
+    def cells(self) -> list[tuple[int, int, dict]]:
+        """The fitted cells in order, as ``(bin, budget, report)``: what was chosen and on what evidence."""
+        return [(*_cell_key(name), cell) for name, cell in sorted(self.report.items(), key=lambda kv: _cell_key(kv[0]))]
+
     def plan(self, bin_: int, budget: int) -> Plan:
         """The plan for a prompt in ``bin_`` with ``budget`` generations left: the fitted cell with the
         largest budget that fits (the nearest fitted bin if ``bin_`` was never seen)."""
@@ -191,7 +191,7 @@ class ComputeOptimalPlanner:
         return {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
                 "plan_options": self.plan_options, "rule": self.rule,
                 "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
-                "policy": {f"{b}|{n}": plan.model_dump() for (b, n), plan in self.policy.items()}}
+                "policy": {_cell_name(b, n): plan.model_dump() for (b, n), plan in self.policy.items()}}
 
     def save(self, path: str | Path) -> None:
         """Write the fitted policy and its metadata as JSON."""
@@ -205,14 +205,23 @@ class ComputeOptimalPlanner:
             planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]),
                           bins=data["bins"], seed=data["seed"], plan_options=data.get("plan_options"),
                           rule=data.get("rule", "argmax"))
-            planner.policy = {tuple(int(x) for x in key.split("|")): Plan(**plan)
-                              for key, plan in data["policy"].items()}
+            planner.policy = {_cell_key(key): Plan(**plan) for key, plan in data["policy"].items()}
         except FileNotFoundError:
             raise FileNotFoundError(f"policy file not found: {path}; make one with ttc calibrate") from None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path} is not a policy file ({exc}); make one with ttc calibrate") from None
         planner.report, planner.metadata = data.get("report", {}), data.get("metadata", {})
         return planner
+
+
+def _cell_name(bin_: int, budget: int) -> str:
+    """How a (bin, budget) cell is named in a policy file: ``"bin|budget"``."""
+    return f"{bin_}|{budget}"
+
+
+def _cell_key(name: str) -> tuple[int, int]:
+    bin_, budget = name.split("|")
+    return int(bin_), int(budget)
 
 
 def baseline_plan(budget: int) -> Plan:

@@ -3,11 +3,14 @@
 - :class:`OracleDifficulty`: pass@1 of probe samples graded against the reference (calibration
   only: it needs the answer).
 - :class:`VerifierDifficulty`: the mean verifier score of a few probe samples, the paper's
-  "predicted difficulty" (§3.2). Its probes are charged to the prompt's budget and handed back, so
-  a best-of-N plan can use them as candidates.
+  "predicted difficulty" (§3.2).
 - :class:`LMRatedDifficulty`: one cheap LM call rating the question from 1 (easy) to 5 (hard).
 
-Bins come from quantile edges of the raw values on the calibration set (:meth:`fit`).
+An estimator measures on the call's :class:`~ttc_modules.strategies.run.Run` (``measure(run)``):
+its probes are whole solutions sampled and scored there, charged to the call's budget, and stay in
+the graph, where the plan that follows finds them (a best-of-N plan takes them as its first
+samples). Bins come from quantile edges of the raw values on the calibration set (:meth:`fit`);
+:func:`estimator_named` makes an estimator from its name, as ``ttc calibrate --estimator`` does.
 
 Example:
     >>> estimator = VerifierDifficulty(probes=4)
@@ -21,25 +24,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ttc_modules.aggregation import aggregate_steps
 from ttc_modules.evaluation.bins import bin_of, quantile_edges
 from ttc_modules.evaluation.graders import is_correct
-from ttc_modules.graph import ROOT, solution_steps
+from ttc_modules.strategies.run import Run
 
 
 @dataclass
 class Measurement:
-    """What an estimator found: the raw value, the probe prediction (if it drew samples) and their scores."""
+    """What an estimator found: the raw value (higher = easier) and the probe nodes it drew on the run."""
 
     value: float
-    probe: object = None          # the BestOfN prediction of the probe samples
-    scores: list[float] = field(default_factory=list)
+    probes: list[int] = field(default_factory=list)
 
 
 class _Binned:
     """Quantile edges fitted on calibration values; higher value = easier = lower bin."""
 
     kind = ""
+    probes = 0
+    needs_verifier = False
     edges: list[float]
 
     def fit(self, values: list[float], bins: int) -> None:
@@ -59,17 +62,16 @@ class _Binned:
         return {}
 
 
-def _probe(question: str, probes: int, generator, seed: int):
-    """``probes`` samples, no more than the active meter allows (the probe's meter nests in it)."""
-    from ttc_modules.strategies import BestOfN
-
-    return BestOfN(n=probes, selection="majority", generator=generator, seed=seed)(question=question)
+def _draw_probes(run: Run, probes: int) -> list[int]:
+    """Up to ``probes`` whole solutions on ``run``, as many as its budget allows (none when it is spent)."""
+    return run.sample_solutions(run.reserve_up_to(probes))
 
 
 class VerifierDifficulty(_Binned):
     """Mean aggregated verifier score of ``probes`` samples (no reference needed)."""
 
     kind = "verifier"
+    needs_verifier = True
 
     def __init__(self, probes: int = 4):
         if probes < 1:
@@ -79,12 +81,11 @@ class VerifierDifficulty(_Binned):
     def _options(self) -> dict:
         return {"probes": self.probes}
 
-    def measure(self, inputs: dict, generator, runner, seed: int = 0) -> Measurement:
-        """Draw the probes (charged to the active budget) and score them with ``runner``."""
-        probe = _probe(inputs["question"], self.probes, generator, seed)
-        nodes = sorted(probe.graph.successors(ROOT))
-        scores = [aggregate_steps(runner.score(inputs, solution_steps(probe.graph, n) or [""])) for n in nodes]
-        return Measurement(value=sum(scores) / max(1, len(scores)), probe=probe, scores=scores)
+    def measure(self, run: Run) -> Measurement:
+        """Draw the probes on ``run`` (charged to its budget) and score them with its verifier."""
+        probes = _draw_probes(run, self.probes)
+        scores = run.score(probes)
+        return Measurement(value=sum(scores) / max(1, len(scores)), probes=probes)
 
     @staticmethod
     def value_from_bank(samples: list[dict], probes: int) -> float:
@@ -104,13 +105,13 @@ class OracleDifficulty(_Binned):
     def _options(self) -> dict:
         return {"probes": self.probes}
 
-    def measure(self, inputs: dict, generator, runner=None, seed: int = 0) -> Measurement:
-        if "answer" not in inputs:
+    def measure(self, run: Run) -> Measurement:
+        if "answer" not in run.inputs:
             raise ValueError("OracleDifficulty needs the reference answer; it is for calibration, not inference "
                              "(use VerifierDifficulty or LMRatedDifficulty there)")
-        probe = _probe(inputs["question"], self.probes, generator, seed)
-        answers = [probe.graph.nodes[n]["answer"] for n in probe.graph.successors(ROOT)]
-        return Measurement(value=sum(is_correct(a, inputs["answer"]) for a in answers) / len(answers), probe=probe)
+        probes = _draw_probes(run, self.probes)
+        correct = [is_correct(run.graph.nodes[n]["answer"], run.inputs["answer"]) for n in probes]
+        return Measurement(value=sum(correct) / max(1, len(correct)), probes=probes)
 
     @staticmethod
     def value_from_bank(samples: list[dict], probes: int) -> float:
@@ -125,11 +126,10 @@ class LMRatedDifficulty(_Binned):
     """One LM call rating the question 1-5; the value is 6 - rating (higher = easier)."""
 
     kind = "lm_rated"
-    probes = 0
 
-    def measure(self, inputs: dict, generator, runner=None, seed: int = 0) -> Measurement:
-        lm = generator.resolve_lm()
-        output = lm(messages=[{"role": "user", "content": RATE.format(question=inputs["question"])}],
+    def measure(self, run: Run) -> Measurement:
+        lm = run.generator.resolve_lm()
+        output = lm(messages=[{"role": "user", "content": RATE.format(question=run.question)}],
                     max_tokens=4, temperature=0.0)[0]
         text = output["text"] if isinstance(output, dict) else str(output)
         match = re.search(r"[1-5]", text or "")
@@ -137,6 +137,21 @@ class LMRatedDifficulty(_Binned):
 
 
 ESTIMATORS = {cls.kind: cls for cls in (VerifierDifficulty, OracleDifficulty, LMRatedDifficulty)}
+
+
+def estimator_named(name: str, probes: int | None = None, budgets: list[int] | None = None) -> _Binned:
+    """An unfitted estimator by name: ``verifier`` (with ``probes`` probes; by default 4, or the smallest
+    budget if that is less) or ``lm_rated``. The oracle is for analysis, not for a policy.
+
+    Example:
+        >>> estimator_named("verifier", budgets=[2, 8]).probes, estimator_named("lm_rated").kind
+        (2, 'lm_rated')
+    """
+    if name == "verifier":
+        return VerifierDifficulty(probes=probes or min(4, *(budgets or [4])))
+    if name == "lm_rated":
+        return LMRatedDifficulty()
+    raise ValueError(f"unknown estimator '{name}'; use verifier or lm_rated")
 
 
 def estimator_from_state(state: dict) -> _Binned:

@@ -16,6 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ttc_modules.strategies.base import Strategy
+from ttc_modules.strategies.registry import build_strategy
+
 
 class Plan(BaseModel):
     """A strategy choice.
@@ -41,8 +44,6 @@ class Plan(BaseModel):
         inside = ",".join(f"{k}={v}" for k, v in sorted(self.options.items()) if k != "seed")
         return f"{self.kind}({inside})"
 
-    def build(self, **runtime: Any):
-        """The strategy module this plan describes (``runtime``: verifier, lm, budget, generator...)."""
-        from ttc_modules.strategies import build_strategy
-
+    def build(self, **runtime: Any) -> Strategy:
+        """The strategy module this plan describes (``runtime``: verifier, lm, budget, generator, seed...)."""
         return build_strategy({"kind": self.kind, **self.options}, **runtime)

@@ -50,9 +50,6 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TTC_CACHE__DIR", str(tmp_path / "cache"))
     import dspy
 
-    from ttc_modules import lm
-
     dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True,
                          disk_cache_dir=str(tmp_path / "cache" / "lm"))
-    lm._cache_dir = None
     yield

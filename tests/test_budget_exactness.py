@@ -4,9 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ttc_modules import STRATEGIES, Budget, BudgetMeter
-from ttc_modules.testing import scripted_lm
-
-from fakes import StepScript, v_score
+from ttc_modules.testing import StepScript, scripted_lm, v_score
 
 WIDTHS = st.sampled_from([1, 2, 4])
 

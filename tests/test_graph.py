@@ -6,9 +6,7 @@ import pytest
 from ttc_modules import BeamSearch
 from ttc_modules.graph import load_json, save_graphml, save_json, solution_steps
 from ttc_modules.graph_html import render_html
-from ttc_modules.testing import scripted_lm
-
-from fakes import StepScript, v_score
+from ttc_modules.testing import StepScript, scripted_lm, v_score
 
 
 @pytest.fixture(scope="module")

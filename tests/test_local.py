@@ -6,9 +6,10 @@ import dspy
 import litellm
 import pytest
 
-from ttc_modules import local
 from ttc_modules.budget import BudgetMeter
 from ttc_modules.lm import TTCLM, sample
+from ttc_modules.lm import embedded as local
+from ttc_modules.lm.embedded.provider import engine_for
 
 pytestmark = pytest.mark.integration
 
@@ -92,8 +93,8 @@ def test_safe_from_several_threads():
 
 
 def test_model_loads_once_per_process():
-    first = local.engine_for(MODEL)[1]
-    assert local.engine_for(MODEL)[1] is first
+    first = engine_for(MODEL)[1]
+    assert engine_for(MODEL)[1] is first
 
 
 def test_base_model_plain_text_completion():

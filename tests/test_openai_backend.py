@@ -4,7 +4,7 @@ import pytest
 
 from ttc_modules.budget import BudgetMeter
 from ttc_modules.lm import TTCLM, BackendError, sample
-from ttc_modules.openai_server import OpenAIStubServer
+from ttc_modules.testing import OpenAIStubServer
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ttc_modules.openai_server import OpenAIStubServer
+from ttc_modules.testing import OpenAIStubServer
 
 
 def post(server, path, body, key=None):

@@ -189,23 +189,25 @@ def test_a_search_plan_runs_within_what_the_probes_left(fitted):
 
 
 def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path):
+    from planners import compute_optimal_program
     from ttc_modules.evaluation.harness import Evaluation
 
     held_out = [dspy.Example(id=f"{kind}-x{i}", question=f"{kind} question x{i}?", answer=answer,
                              level=1 if kind == "easy" else 2).with_inputs("question")
                 for kind, answer in (("easy", "1"), ("hard", "7")) for i in range(3)]
-    summary = Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal", "weighted"], [4], tmp_path,
-                         progress=False, planner=fitted).run()
+    lm = scripted_lm(model)
+    summary = Evaluation(held_out, lm, verifier, ["compute_optimal", "weighted"], [4], tmp_path, progress=False,
+                         programs={"compute_optimal": compute_optimal_program(fitted, verifier, lm)}).run()
     assert summary["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] == 1.0
     assert summary["accuracy"]["weighted"]["4"]["all"]["accuracy"] < 1.0
     always_weighted = copy.deepcopy(fitted)
     always_weighted.policy = {key: Plan(kind="best_of_n", options={"n": 4, "selection": "weighted"})
                               for key in fitted.policy}
-    other = Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path, progress=False,
-                       planner=always_weighted).run()  # the same directory: the first policy's rows are not reused
-    assert other["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] < 1.0
-    with pytest.raises(ValueError, match="needs a fitted policy"):
-        Evaluation(held_out, scripted_lm(model), verifier, ["compute_optimal"], [4], tmp_path / "x")
+    other = Evaluation(held_out, lm, verifier, ["compute_optimal"], [4], tmp_path, progress=False,
+                       programs={"compute_optimal": compute_optimal_program(always_weighted, verifier, lm)}).run()
+    assert other["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] < 1.0  # the first policy's rows not reused
+    with pytest.raises(ValueError, match="unknown strategy 'compute_optimal'"):
+        Evaluation(held_out, lm, verifier, ["compute_optimal"], [4], tmp_path / "x")
 
 
 def test_an_lm_rated_estimate_costs_no_generations(fitted):

@@ -8,10 +8,8 @@ import pytest
 
 from ttc_modules import DVTS, STRATEGIES, BeamSearch, BestOfN, Budget, LookaheadSearch, SequentialRevisions
 from ttc_modules.graph import ROOT
-from ttc_modules.testing import scripted_lm
+from ttc_modules.testing import StepScript, scripted_lm, v_score
 from ttc_modules.verifiers import as_verifier
-
-from fakes import StepScript, v_score
 
 Q = "What is the number?"
 NODE_KEYS = {"kind", "text", "step_scores", "score", "depth", "rollout_id", "terminal", "answer", "tokens"}

@@ -1,14 +1,9 @@
 """Verifiers: the arithmetic checker, the runner (cache, budget), the LLM judge and a remote PRM over HTTP."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter
-from ttc_modules.openai_server import OpenAIStubServer
-from ttc_modules.testing import scripted_lm
+from ttc_modules.testing import OpenAIStubServer, PRMStubServer, scripted_lm
 from ttc_modules.verifiers import (
     ArithmeticChecker,
     LLMJudge,
@@ -69,7 +64,7 @@ def test_scores_are_cached_on_disk_and_still_charged(tmp_path):
         assert VerifierRunner(verifier, cache_dir=tmp_path).score(QUESTION, ["a", "b"]) == [0.5, 0.5]
     assert verifier.calls == 1  # the second runner read the disk cache
     assert first.spent()["verifier_calls"] == second.spent()["verifier_calls"] == 1
-    assert (tmp_path / "verifier").is_dir()
+    assert (tmp_path / "cache.db").is_file()
 
 
 def test_verifier_calls_are_checked_before_the_call(tmp_path):
@@ -124,50 +119,10 @@ def test_judge_falls_back_to_a_rating_without_logprobs():
 
 
 # ---------------------------------------------------------------------------- remote PRM over HTTP
-class PRMServer:
-    """A real reward model server on 127.0.0.1 speaking our contract (/score) and vLLM pooling (/pooling)."""
-
-    def __init__(self, failures=()):
-        self.failures, self.bodies = list(failures), []
-        checker = ArithmeticChecker()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.bodies.append(body)
-                if outer.failures:
-                    return self._send(outer.failures.pop(0), {"error": "injected"})
-                if self.path == "/score":
-                    return self._send(200, {"step_scores": checker.score(body, body["steps"])})
-                steps = [s for s in body["messages"][2]["content"].split("<extra_0>") if s]
-                scores = checker.score({"question": body["messages"][1]["content"]}, steps)
-                self._send(200, {"data": [{"data": [[1 - s, s] for s in scores]}]})
-
-            def _send(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-
-    def close(self):
-        self.http.shutdown()
-        self.http.server_close()
-
-
 @pytest.fixture
 def prm_server():
-    server = PRMServer(failures=[503])
-    yield server
-    server.close()
+    with PRMStubServer(failures=[503]) as server:
+        yield server
 
 
 STEPS = ["She spent 7 + 5 = 12 dollars.", "20 - 12 = 8.", "The answer is 8."]
@@ -190,12 +145,9 @@ def test_remote_prm_vllm_pooling_format(prm_server):
 
 @pytest.mark.integration
 def test_remote_prm_gives_up_with_the_url():
-    server = PRMServer(failures=[500] * 10)
-    try:
-        with pytest.raises(RemotePRMError, match="kept failing after 2 attempts"):
-            RemotePRM(server.url + "/score", attempts=2, max_wait=0.01).score(QUESTION, STEPS)
-    finally:
-        server.close()
+    with PRMStubServer(failures=[500] * 10) as server, \
+            pytest.raises(RemotePRMError, match="kept failing after 2 attempts"):
+        RemotePRM(server.url + "/score", attempts=2, max_wait=0.01).score(QUESTION, STEPS)
 
 
 def test_remote_prm_cache_identity_has_no_key():

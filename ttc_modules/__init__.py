@@ -4,9 +4,8 @@ The public API, as a table of contents (each name is imported on first use, so i
 submodule such as ``ttc_modules.budget`` does not pull in DSPy and LiteLLM):
 
 - :class:`Budget`, :class:`BudgetMeter`, :class:`BudgetExceeded` (``budget.py``): limits and what was spent.
-- :class:`TTCLM`, :func:`build_lm`, :func:`sample`, :class:`BackendError` (``lm.py``): the LM boundary.
+- :class:`TTCLM`, :func:`build_lm`, :func:`sample`, :class:`BackendError` (``lm/``): the LM boundary.
 - :class:`Settings`, :func:`load_settings`, :class:`ConfigError` (``config.py``): configuration.
-- :func:`solve` (``solve.py``): best-of-N with a majority vote, the simplest job of ``ttc solve``.
 - :class:`BestOfN`, :class:`BeamSearch`, :class:`LookaheadSearch`, :class:`DVTS`,
   :class:`SequentialRevisions`, :data:`STRATEGIES`, :func:`build_strategy` (``strategies/``).
 - :func:`as_verifier`, :class:`ArithmeticChecker`, :class:`LLMJudge`, :class:`RemotePRM`,
@@ -28,7 +27,6 @@ _EXPORTS = {
     "Budget": "budget", "BudgetExceeded": "budget", "BudgetMeter": "budget",
     "ConfigError": "config", "Settings": "config", "load_settings": "config",
     "BackendError": "lm", "TTCLM": "lm", "build_lm": "lm", "sample": "lm",
-    "solve": "solve",
     "BestOfN": "strategies", "BeamSearch": "strategies", "LookaheadSearch": "strategies", "DVTS": "strategies",
     "SequentialRevisions": "strategies", "STRATEGIES": "strategies", "Strategy": "strategies",
     "build_strategy": "strategies",

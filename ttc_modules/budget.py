@@ -68,6 +68,21 @@ class Budget(BaseModel):
         return value
 
 
+def as_budget(value: Budget | int | None) -> Budget | None:
+    """A :class:`Budget` from a budget, a number of generations (the paper's unit), or None (no limit).
+
+    Example:
+        >>> as_budget(8), as_budget(None)
+        (Budget(generations=8, tokens=None, verifier_calls=None), None)
+    """
+    if value is None or isinstance(value, Budget):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"a budget is a Budget or a number of generations, got {value!r}; "
+                         "pass e.g. 16 or Budget(generations=16, tokens=20_000)")
+    return Budget(generations=value)
+
+
 class BudgetExceeded(RuntimeError):
     """A spend was refused because it would cross a limit (nothing was spent)."""
 

@@ -31,6 +31,7 @@ app.add_typer(cache_app, name="cache")
 out = Console()
 err = Console(stderr=True)
 
+COMPUTE_OPTIMAL = "compute_optimal"  # the name ttc eval gives a fitted policy (--policy) among the strategies
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (see examples/configs).")]
 
 
@@ -69,6 +70,15 @@ def _settings(config: Path | None, **overrides):
     return load_settings(config, overrides=overrides)
 
 
+def _settings_with_cache(config: Path | None, **overrides):
+    """The settings, with DSPy's LM cache pointed at their ``cache.dir`` (for the commands that call models)."""
+    from ttc_modules.lm import configure_cache
+
+    settings = _settings(config, **overrides)
+    configure_cache(settings)
+    return settings
+
+
 @app.command()
 @friendly_errors
 def solve(
@@ -98,8 +108,7 @@ def solve(
     the strategy a compute-optimal policy picks for its difficulty (--policy)."""
     from ttc_modules.budget import Budget
     from ttc_modules.lm import build_lm
-    from ttc_modules.solve import check_question, report
-    from ttc_modules.strategies import build_strategy, options_for_budget
+    from ttc_modules.strategies import build_strategy, check_question, needs_verifier, options_for_budget
     from ttc_modules.verifiers.named import verifier_from_name
 
     check_question(question)
@@ -107,20 +116,19 @@ def solve(
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
                                  n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
-    settings = _settings(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
     if policy is not None:
         prediction = _solve_with_policy(question, policy, lm, verifier, budget or n, options["seed"])
-        result = {**report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
+        result = {**_report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
                   "difficulty": prediction.difficulty}
     else:
-        needed = options.get("selection", "weighted") != "majority"
-        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needed),
+        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options)),
                                 budget=Budget(tokens=token_budget))
         with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
             prediction = runner(question=question)
-        result = {**report(prediction), "model": lm.model}
+        result = {**_report(prediction), "model": lm.model}
     if save_graph:
         from ttc_modules.graph import save_json
 
@@ -137,11 +145,23 @@ def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget: i
     from ttc_modules.verifiers.named import verifier_from_name
 
     planner = ComputeOptimalPlanner.load(policy)
-    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, needed=True), lm=lm, seed=seed)
+    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier()), lm=lm, seed=seed)
     with err.status(f"compute-optimal ({budget} generations) on {lm.model}...", spinner="dots"):
         prediction = program(question=question, budget=budget)
     err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
     return prediction
+
+
+def _report(prediction) -> dict:
+    """The answer, every finished candidate (solution text, answer, score) and what was spent."""
+    from ttc_modules.graph import solution_steps, terminal_nodes
+
+    graph = prediction.graph
+    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)), "answer": graph.nodes[node]["answer"],
+                   "score": graph.nodes[node]["score"]} for node in terminal_nodes(graph)]
+    return {"question": graph.graph["inputs"]["question"], "strategy": graph.graph["strategy"],
+            "answer": prediction.answer, "reasoning": prediction.reasoning, "candidates": candidates,
+            "spent": prediction.spent}
 
 
 def _print_solution(result: dict) -> None:
@@ -168,11 +188,11 @@ def _print_solution(result: dict) -> None:
 @friendly_errors
 def models(config: ConfigOption = None, as_json: Annotated[bool, typer.Option("--json")] = False):
     """List the embedded models and the configured backends."""
-    settings = _settings(config)
-    from ttc_modules import local
+    from ttc_modules.lm import embedded as embedded_models
 
-    local.register(settings.local_models)
-    embedded = [_embedded_row(m, settings) for m in local.known_models().values()]
+    settings = _settings(config)
+    embedded_models.register(settings.local_models)
+    embedded = [_embedded_row(m, settings) for m in embedded_models.known_models().values()]
     backends = {"backend": settings.backend.model_dump(mode="json"),
                 **{name: b.model_dump(mode="json") for name, b in settings.backends.items()}}
     if as_json:
@@ -223,26 +243,28 @@ def evaluate(
 ):
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
     OUT/summary.json and plots. Killed and rerun, it resumes where it stopped."""
+    from planners import ComputeOptimalPlanner, compute_optimal_program
     from ttc_modules.evaluation.datasets import load_dataset
-    from ttc_modules.evaluation.harness import Evaluation
+    from ttc_modules.evaluation.harness import Evaluation, strategy_needs_verifier
     from ttc_modules.evaluation.report import table
     from ttc_modules.lm import build_lm
     from ttc_modules.verifiers.named import verifier_from_name
 
     names = [s.strip() for s in strategies.split(",") if s.strip()]
     budget_list = _int_list(budgets, "--budgets")
-    settings = _settings(config, **{"backend.max_tokens": max_tokens})
+    if COMPUTE_OPTIMAL in names and policy is None:
+        raise ValueError(f"{COMPUTE_OPTIMAL} needs a fitted policy; pass --policy policy.json (ttc calibrate)")
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens})
     seed = settings.seed if seed is None else seed
     examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
-    needed = any(n not in ("majority", "pass", "revisions") for n in names)
-    planner = None
-    if policy is not None:
-        from planners import ComputeOptimalPlanner
-
-        planner = ComputeOptimalPlanner.load(policy)
-    evaluation = Evaluation(examples, build_lm(settings, model), verifier_from_name(verifier, needed), names,
-                            budget_list, out, seed=seed, bins=bins, progress=sys.stderr.isatty(),
-                            search_options={"max_rounds": max_rounds} if max_rounds else None, planner=planner)
+    planner = ComputeOptimalPlanner.load(policy) if policy is not None else None
+    needed = any(strategy_needs_verifier(n) for n in names if n != COMPUTE_OPTIMAL) or \
+        (COMPUTE_OPTIMAL in names and planner.needs_verifier())
+    lm, chosen_verifier = build_lm(settings, model), verifier_from_name(verifier, needed)
+    programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed)} if planner else {}
+    evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
+                            progress=sys.stderr.isatty(), programs=programs,
+                            search_options={"max_rounds": max_rounds} if max_rounds else None)
     summary = evaluation.run()
     _print_table(summary)
     out.joinpath("table.txt").write_text("\n".join("\t".join(row) for row in table(summary)) + "\n")
@@ -297,43 +319,33 @@ def calibrate(
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
     on DATASET (reported with 2-fold cross-validation); write it for ttc solve --policy."""
-    from planners import ComputeOptimalPlanner, LMRatedDifficulty, VerifierDifficulty
+    from planners import ComputeOptimalPlanner, candidates, estimator_named, of_kinds
     from ttc_modules.evaluation.datasets import load_dataset
     from ttc_modules.lm import build_lm
     from ttc_modules.verifiers.named import verifier_from_name
 
     budget_list = _int_list(budgets, "--budgets")
-    if estimator not in ("verifier", "lm_rated"):
-        raise ValueError(f"unknown estimator '{estimator}'; use verifier or lm_rated")
-    settings = _settings(config)
+    space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else candidates
+    settings = _settings_with_cache(config)
     seed = settings.seed if seed is None else seed
-    examples = load_dataset(dataset, limit=limit, seed=seed)
-    difficulty = VerifierDifficulty(probes=probes or min(4, min(budget_list))) if estimator == "verifier" \
-        else LMRatedDifficulty()
-    from planners import candidates
-    from ttc_modules.strategies import STRATEGIES
-
-    wanted = {k.strip() for k in kinds.split(",")} if kinds else None
-    unknown = sorted(wanted - set(STRATEGIES)) if wanted else []
-    if unknown:
-        raise ValueError(f"unknown strategy kind(s) {', '.join(unknown)} for --kinds; use some of "
-                         f"{', '.join(sorted(STRATEGIES))}")
-    space = (lambda budget: [p for p in candidates(budget) if p.kind in wanted]) if wanted else candidates
-    planner = ComputeOptimalPlanner(budget_list, estimator=difficulty, bins=bins, seed=seed, search_space=space,
-                                    work_dir=work_dir or policy_file.with_suffix(".work"),
+    planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
+                                    seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule)
-    fitted = planner.compile(examples, verifier=verifier_from_name(verifier, needed=True),
-                             lm=build_lm(settings, model))
+    fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=build_lm(settings, model),
+                             verifier=verifier_from_name(verifier, needed=True))
     fitted.save(policy_file)
-    view = Table(title=f"compute-optimal policy ({len(examples)} questions)")
+    _print_policy(fitted)
+    err.print(f"policy written to {policy_file}")
+
+
+def _print_policy(planner) -> None:
+    view = Table(title=f"compute-optimal policy ({planner.metadata['questions']} questions)")
     for column in ("bin", "budget", "chosen", "cv accuracy", "best-of-N weighted", "n"):
         view.add_column(column, overflow="fold")
-    for key, cell in sorted(fitted.report.items(), key=lambda kv: tuple(int(x) for x in kv[0].split("|"))):
-        bin_, budget = key.split("|")
+    for bin_, budget, cell in planner.cells():
         baseline = "-" if cell["baseline_accuracy"] is None else f"{cell['baseline_accuracy']:.2f}"
-        view.add_row(bin_, budget, cell["chosen"], f"{cell['cv_accuracy']:.2f}", baseline, str(cell["n"]))
+        view.add_row(str(bin_), str(budget), cell["chosen"], f"{cell['cv_accuracy']:.2f}", baseline, str(cell["n"]))
     out.print(view)
-    err.print(f"policy written to {policy_file}")
 
 
 @app.command()

@@ -1,14 +1,15 @@
 """The generator: the DSPy module that proposes solutions, next steps and revisions.
 
-Two paths, chosen per LM (``mode="auto"``):
+Two paths, chosen by the LM's prompt style (``mode="auto"``; ``ttc_modules.lm.PromptStyle``):
 
-- **signature** (chat models behind an API): DSPy predictors over signatures
+- **signature** (``signature``: chat models behind an API): DSPy predictors over signatures
   (``question -> reasoning, answer``; ``question, partial_solution -> next_step``;
   ``question, previous_attempts -> reasoning, answer``). They are ordinary ``dspy.Predict``
   sub-modules, so DSPy optimizers can tune their instructions and demos, and save/load sees them.
-- **text** (the embedded models and base models): few-shot prompts (``prompts.py``) sampled with
-  stop sequences. A chat model continues a partial solution as a prefilled assistant turn; a base
-  model continues plain text. Tiny models follow this format far more reliably than an adapter's.
+- **text** (``few_shot_chat``: the embedded chat models; ``few_shot_text``: base models): few-shot
+  prompts (``prompts.py``) sampled with stop sequences. A chat model continues a partial solution
+  as a prefilled assistant turn; a base model continues plain text. Tiny models follow this format
+  far more reliably than an adapter's.
 
 Sample ``i`` of a request with seed ``s`` uses rollout id ``i`` and seed ``s + i`` (``lm.sample``),
 so reruns come from the cache and samples differ.
@@ -22,26 +23,17 @@ Example:
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.lm import (
-    collect_usage,
-    in_context,
-    is_base_model,
-    resolve_lm,
-    rollout_options,
-    sample,
-    share_tokens,
-)
-
-# Providers whose models take few-shot text prompts by default: the embedded models (too small
-# for DSPy's adapters) and the scripted fakes of ``ttc_modules.testing``.
-TEXT_PATH_PROVIDERS = ("local", "fake")
+from ttc_modules.concurrency import map_in_context
+from ttc_modules.lm.build import resolve_lm
+from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.sampling import rollout_options, sample, share_tokens
+from ttc_modules.lm.usage import collect_usage, total
 
 
 class SolveQuestion(dspy.Signature):
@@ -105,61 +97,57 @@ class Generator(dspy.Module):
         """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
         return resolve_lm(self.lm)
 
-    def path(self) -> str:
-        """``text`` or ``signature`` for the current LM."""
+    def path(self, lm=None) -> str:
+        """``text`` or ``signature``: the mode, or for ``auto`` what the LM's prompt style implies."""
         if self.mode != "auto":
             return self.mode
-        lm = self.resolve_lm()
-        text = lm.model.split("/", 1)[0] in TEXT_PATH_PROVIDERS or lm.model_type == "text"
-        return "text" if text else "signature"
-
-    def _is_base(self) -> bool:
-        return is_base_model(self.resolve_lm())
+        return "signature" if prompt_style(lm or self.resolve_lm()) == "signature" else "text"
 
     # ------------------------------------------------------------------ the three operations
     def solutions(self, question: str, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
         """``n`` whole solutions."""
-        if self.path() == "signature":
-            return self._predict(self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
-        return self._sample_text(question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
+        lm = self.resolve_lm()
+        if self.path(lm) == "signature":
+            return self._predict(lm, self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
+        return self._sample_text(lm, question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
 
     def next_steps(self, question: str, steps: list[str], n: int, seed: int,
                    temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` candidate next steps after the partial solution ``steps``."""
-        partial = self.step_delimiter.join(steps)
-        if self.path() == "signature":
-            return self._predict(self.extend, n, seed, temperature, max_tokens or self.max_step_tokens,
-                                 question=question, partial_solution=partial)
-        prefix = partial + self.step_delimiter if partial else ""
-        return self._sample_text(question, prefix, n, seed, temperature, max_tokens or self.max_step_tokens,
-                                 stop=[self.step_delimiter])
+        return self._continue(question, steps, n, seed, temperature, max_tokens or self.max_step_tokens,
+                              stop=[self.step_delimiter])
 
     def completions(self, question: str, steps: list[str], n: int, seed: int,
                     temperature: float | None = None) -> list[Draft]:
         """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
         last round does for prefixes that have not finished (search-and-learn does the same)."""
-        partial = self.step_delimiter.join(steps)
-        if self.path() == "signature":
-            return self._predict(self.extend, n, seed, temperature, self.max_solution_tokens,
-                                 question=question, partial_solution=partial)
-        prefix = partial + self.step_delimiter if partial else ""
-        return self._sample_text(question, prefix, n, seed, temperature, self.max_solution_tokens, stop=[])
+        return self._continue(question, steps, n, seed, temperature, self.max_solution_tokens, stop=[])
 
     def revisions(self, question: str, attempts: list[str], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
         """``n`` new attempts, each seeing the previous ``attempts`` (oldest first)."""
-        shown = prompts.attempts_block(attempts)
-        if self.path() == "signature":
-            return self._predict(self.revise, n, seed, temperature, self.max_solution_tokens,
-                                 question=question, previous_attempts=shown)
-        return self._sample_text(prompts.revision_question(question, attempts), "", n, seed, temperature,
+        lm = self.resolve_lm()
+        if self.path(lm) == "signature":
+            return self._predict(lm, self.revise, n, seed, temperature, self.max_solution_tokens,
+                                 question=question, previous_attempts=prompts.attempts_block(attempts))
+        return self._sample_text(lm, prompts.revision_question(question, attempts), "", n, seed, temperature,
                                  self.max_solution_tokens, stop=[])
 
-    # ------------------------------------------------------------------ the two paths
-    def _sample_text(self, question: str, prefix: str, n: int, seed: int, temperature: float | None,
-                     max_tokens: int, stop: list[str]) -> list[Draft]:
+    def _continue(self, question: str, steps: list[str], n: int, seed: int, temperature: float | None,
+                  max_tokens: int, stop: list[str]) -> list[Draft]:
+        """``n`` continuations of the partial solution ``steps``: up to ``stop`` (one step) or to the end."""
         lm = self.resolve_lm()
-        if self._is_base():
+        partial = self.step_delimiter.join(steps)
+        if self.path(lm) == "signature":
+            return self._predict(lm, self.extend, n, seed, temperature, max_tokens, question=question,
+                                 partial_solution=partial)
+        prefix = partial + self.step_delimiter if partial else ""
+        return self._sample_text(lm, question, prefix, n, seed, temperature, max_tokens, stop=stop)
+
+    # ------------------------------------------------------------------ the two paths
+    def _sample_text(self, lm, question: str, prefix: str, n: int, seed: int, temperature: float | None,
+                     max_tokens: int, stop: list[str]) -> list[Draft]:
+        if prompt_style(lm) == "few_shot_text":
             messages = [{"role": "user", "content": prompts.text_prompt(question) + (" " + prefix if prefix else "")}]
             stop = stop + prompts.TEXT_STOP
         else:
@@ -169,11 +157,10 @@ class Generator(dspy.Module):
         texts = sample(lm, messages, n=n, seed=seed, **options)
         return [Draft(t.strip(), texts.tokens[i], i) for i, t in enumerate(texts)]
 
-    def _predict(self, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
+    def _predict(self, lm, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
                  **inputs) -> list[Draft]:
         """``n`` completions of a predictor: one call with ``n`` where the LM takes it, else ``n`` calls
         run concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`."""
-        lm = self.resolve_lm()
         base = {"max_tokens": max_tokens, **({"temperature": temperature} if temperature is not None else {})}
         rollout = rollout_options(lm, temperature)
         with dspy.context(lm=lm), collect_usage() as usages:
@@ -181,9 +168,9 @@ class Generator(dspy.Module):
                 texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)
             else:
                 one = lambda i: self._completions(predictor, {**base, "seed": seed + i, **rollout(i)}, inputs)  # noqa: E731
-                with ThreadPoolExecutor(max_workers=min(getattr(lm, "concurrency", 8), n)) as pool:
-                    texts = [t for group in pool.map(in_context(one), range(n)) for t in group]
-        shares = share_tokens(sum(int(u.get("completion_tokens") or 0) for u in usages), texts)
+                groups = map_in_context(one, range(n), max_workers=getattr(lm, "concurrency", 8))
+                texts = [t for group in groups for t in group]
+        shares = share_tokens(total(usages)["completion_tokens"], texts)
         return [Draft(text, tokens, i) for i, (text, tokens) in enumerate(zip(texts, shares, strict=True))]
 
     @staticmethod

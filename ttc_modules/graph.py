@@ -8,7 +8,7 @@ Schema (written once, here):
   step of the path to this node, from the verifier), ``score`` (their aggregate), ``depth`` (steps
   from the root), ``rollout_id`` (the sample index that produced it), ``terminal`` (bool: the
   solution ends here), ``answer`` (normalised final answer or None), ``tokens`` (completion tokens
-  spent producing it).
+  spent producing it), ``verifier_tokens`` (tokens the verifier spent scoring it, cache hits included).
 - edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
   (the name of the module that produced the child).
 
@@ -38,7 +38,7 @@ def new_graph(inputs: dict, strategy: str, config: dict, seed: int) -> nx.DiGrap
     """A graph holding only the root, which carries the inputs."""
     graph = nx.DiGraph(inputs=dict(inputs), strategy=strategy, config=dict(config), seed=seed)
     graph.add_node(ROOT, kind="root", text=str(inputs.get("question", "")), step_scores=[], score=None,
-                   depth=0, rollout_id=None, terminal=False, answer=None, tokens=0)
+                   depth=0, rollout_id=None, terminal=False, answer=None, tokens=0, verifier_tokens=0)
     return graph
 
 
@@ -49,7 +49,7 @@ def add_child(graph: nx.DiGraph, parent: int, *, kind: str, text: str, op: str, 
     node = graph.number_of_nodes()
     graph.add_node(node, kind=kind, text=text, step_scores=[], score=None,
                    depth=graph.nodes[parent]["depth"] + steps, rollout_id=rollout_id, terminal=terminal,
-                   answer=answer, tokens=tokens)
+                   answer=answer, tokens=tokens, verifier_tokens=0)
     graph.add_edge(parent, node, op=op, module=module)
     return node
 
@@ -84,20 +84,6 @@ def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> lis
         elif data["text"]:
             steps.append(data["text"])
     return steps
-
-
-def graft(graph: nx.DiGraph, other: nx.DiGraph, under: int = ROOT, op: str | None = None) -> dict[int, int]:
-    """Copy ``other``'s nodes below its root into ``graph`` under ``under``; return old -> new ids.
-
-    Used to put a sub-search (e.g. a planner's probes, then the chosen strategy) in one tree.
-    """
-    mapping = {ROOT: under}
-    for node in sorted(n for n in other.nodes if n != ROOT):
-        mapping[node] = graph.number_of_nodes()
-        graph.add_node(mapping[node], **dict(other.nodes[node]))
-    for parent, child, data in other.edges(data=True):
-        graph.add_edge(mapping[parent], mapping[child], **{**data, **({"op": op} if op and parent == ROOT else {})})
-    return mapping
 
 
 def terminal_nodes(graph: nx.DiGraph) -> list[int]:

@@ -27,6 +27,7 @@ from pathlib import Path
 import dspy
 
 from ttc_modules.evaluation.synthetic import make_problems
+from ttc_modules.steps import normalize_answer
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def _example(id_: str, question, answer, level=None) -> dspy.Example:
 
 
 def _gsm8k_answer(raw: str) -> str | None:
-    from ttc_modules.steps import normalize_answer
-
     return normalize_answer(raw.split("####")[-1]) if "####" in raw else None
 
 

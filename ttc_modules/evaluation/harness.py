@@ -4,7 +4,9 @@ Parallel strategies come from the sample bank (drawn once at N_max = the largest
 subsampled for every budget): ``majority``, ``weighted``, ``naive`` and ``pass`` (pass@k, the
 oracle upper bound); ``best_of_n`` means ``weighted`` with a verifier and ``majority`` without.
 Search strategies (``beam_search``, ``lookahead``, ``dvts``, ``revisions``, and any registered kind)
-cannot be replayed and run once per question and budget, every LM call cached.
+cannot be replayed and run once per question and budget, every LM call cached. So do
+:class:`Program` objects given by name (``programs=``): whole programs built for each budget, such
+as the planner's compute-optimal policy (``planners.adaptive.compute_optimal_program``).
 
 Outputs in the output directory: ``results.jsonl`` (one row per question x strategy x budget),
 ``summary.json`` (accuracy with a 95% bootstrap interval per strategy, budget and bin, with
@@ -30,30 +32,65 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+import dspy
 
 from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
 from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.report import summarise
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank
-from ttc_modules.strategies import STRATEGIES, accepted_options, build_strategy, options_for_budget
+from ttc_modules.strategies.registry import (
+    STRATEGIES,
+    accepted_options,
+    build_strategy,
+    needs_verifier,
+    options_for_budget,
+)
 
-COMPUTE_OPTIMAL = "compute_optimal"
+
+@dataclass(frozen=True)
+class Program:
+    """A program evaluated under a name of its own, beside the strategies.
+
+    Attributes:
+        at_budget: ``budget -> callable(question=...) -> dspy.Prediction``: the program at a budget.
+        identity: what its rows depend on besides the model and verifier (e.g. its policy), so that
+            another program under the same name does not reuse them.
+    """
+
+    at_budget: Callable[[int], Callable[..., dspy.Prediction]]
+    identity: dict
 
 
-def check_strategies(names: list[str], verifier, planner=None) -> list[str]:
+def strategy_needs_verifier(name: str) -> bool:
+    """Whether the strategy ``name`` (as :func:`check_strategies` takes it) needs a verifier in its
+    default form: weighted and naive selection and step-level search do, majority, pass@k and
+    majority-voted revisions do not; ``best_of_n`` is weighted best-of-N when there is a verifier.
+
+    Example:
+        >>> [strategy_needs_verifier(name) for name in ("majority", "best_of_n", "beam_search", "revisions")]
+        [False, True, True, False]
+    """
+    if name in (*BANK_SELECTIONS, "best_of_n"):
+        return name in ("weighted", "naive", "best_of_n")
+    return needs_verifier(options_for_budget(name, 1))
+
+
+def check_strategies(names: list[str], verifier, programs: Mapping[str, Program] | None = None) -> list[str]:
     """The strategy names, with ``best_of_n`` resolved, or a clear error for an unknown one."""
     resolved = []
     for name in names:
         if name == "best_of_n":
             name = "weighted" if verifier is not None else "majority"
-        if name == COMPUTE_OPTIMAL and planner is None:
-            raise ValueError("compute_optimal needs a fitted policy; pass --policy policy.json (ttc calibrate)")
-        if name not in BANK_SELECTIONS and name not in STRATEGIES and name != COMPUTE_OPTIMAL:
+        if name not in BANK_SELECTIONS and name not in STRATEGIES and name not in (programs or {}):
             known = ", ".join([*BANK_SELECTIONS, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n"),
-                               COMPUTE_OPTIMAL])
+                               *(programs or {})])
             raise ValueError(f"unknown strategy '{name}'; use some of: {known}")
         if name in ("weighted", "naive") and verifier is None:
             raise ValueError(f"'{name}' needs a verifier; pass --verifier arithmetic (or another), or use majority")
@@ -74,19 +111,19 @@ class Evaluation:
         bins: number of oracle bins when the data has no ``level``.
         search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``); each strategy
             takes those its config has and ignores the rest.
-        planner: a fitted compute-optimal planner, for the ``compute_optimal`` strategy.
+        programs: more :class:`Program` objects to evaluate, by the name ``strategies`` gives them.
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
                  seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None,
-                 planner=None):
+                 programs: Mapping[str, Program] | None = None):
         if not examples:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         self.examples, self.lm, self.verifier = examples, lm, verifier
-        self.planner = planner
-        self.strategies = check_strategies(strategies, verifier, planner)
+        self.programs = dict(programs or {})
+        self.strategies = check_strategies(strategies, verifier, self.programs)
         self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
         self.progress, self.search_options = progress, dict(search_options or {})
         self.log = ResultsLog(self.out_dir / "results.jsonl")
@@ -156,12 +193,9 @@ class Evaluation:
                     advance(f"{name}@{budget} {example.id}")
 
     def _strategy(self, name: str, budget: int) -> tuple:
-        """The callable for ``name`` at ``budget``, and what its rows depend on (its options or the policy)."""
-        if name == COMPUTE_OPTIMAL:
-            from planners import AdaptiveTTC
-
-            program = AdaptiveTTC(self.planner, verifier=self.verifier, lm=self.lm, seed=self.seed)
-            return (lambda question: program(question=question, budget=budget)), {"policy": self.planner.state()}
+        """The callable for ``name`` at ``budget``, and what its rows depend on (its options, or a program's identity)."""
+        if name in self.programs:
+            return self.programs[name].at_budget(budget), self.programs[name].identity
         given = accepted_options(name, self.search_options)
         if name == "revisions" and self.verifier is not None:
             given.setdefault("selection", "weighted")  # the paper's verifier route
@@ -187,7 +221,5 @@ class Evaluation:
         self.spent["tokens"] += spent["tokens"]
 
     def _progress_bar(self, needs_bank: bool, search_names: list[str]):
-        from ttc_modules.evaluation.progress import progress_bar
-
         total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))
         return progress_bar(total, enabled=self.progress)

@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ttc_modules.evaluation.curves import bootstrap_interval
+from ttc_modules.evaluation.plots import plot_summary
 
 
 def _cell(rows: list[dict]) -> dict:
@@ -53,8 +54,6 @@ def summarise(rows: list[dict], strategies: list[str], budgets: list[int], spent
                "questions": len({r["id"] for r in wanted}), **spent,
                "accuracy": aggregate(wanted, strategies, budgets)}
     Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
-    from ttc_modules.evaluation.plots import plot_summary
-
     summary["plots"] = plot_summary(summary, Path(out_dir))
     return summary
 

@@ -23,8 +23,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import diskcache
+
 from ttc_modules.evaluation.graders import is_correct
-from ttc_modules.strategies import BestOfN
+from ttc_modules.strategies.best_of_n import BestOfN
+from ttc_modules.verifiers.callable import as_verifier
 
 
 class SampleBank:
@@ -40,10 +43,6 @@ class SampleBank:
 
     def __init__(self, directory: str | Path, lm, verifier=None, n_max: int = 16, seed: int = 0,
                  aggregation: str = "last"):
-        import diskcache
-
-        from ttc_modules.verifiers.callable import as_verifier
-
         self.lm, self.n_max, self.seed, self.aggregation = lm, n_max, seed, aggregation
         self.verifier = as_verifier(verifier) if verifier is not None else None
         self.store = diskcache.Cache(str(Path(directory) / "bank"))
@@ -71,33 +70,20 @@ class SampleBank:
         entry = self.store.get(key)
         if entry is not None:
             return {**entry, "spent": {**entry["spent"], "backend_calls": 0}}
-        sampler = BestOfN(n=self.n_max, selection="majority", lm=self.lm, seed=self.seed)
-        prediction = sampler(question=example.question)
+        prediction = self._sampler()(question=example.question)
         samples = _samples(prediction.graph, example.answer)
-        spent = dict(prediction.spent)
-        if self.verifier is not None:
-            spent = _add(spent, self._score(example, prediction.graph, samples))
-        entry = {"id": example.id, "samples": samples, "prompt_tokens": prediction.spent["prompt_tokens"],
+        spent = prediction.spent
+        # the sampler's prompt tokens: what the call spent, less what the samples and their scoring took
+        prompt_tokens = spent["tokens"] - sum(s["tokens"] + s["verifier_tokens"] for s in samples)
+        entry = {"id": example.id, "samples": samples, "prompt_tokens": prompt_tokens,
                  "spent": {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}}
         self.store[key] = entry
         return entry
 
-    def _score(self, example, graph, samples: list[dict]) -> dict:
-        """Score every sample (per step, aggregated); each sample's verifier tokens go with it."""
-        from ttc_modules.aggregation import aggregate_steps
-        from ttc_modules.budget import BudgetMeter
-        from ttc_modules.graph import solution_steps
-        from ttc_modules.verifiers.runner import VerifierRunner
-
-        runner = VerifierRunner.configured(self.verifier)
-        total = BudgetMeter()
-        for node, sample in zip(sorted(graph.successors(0)), samples, strict=True):
-            meter = BudgetMeter(parent=total)  # each sample's own count; the total gets it too
-            with meter.active():
-                step_scores = runner.score({"question": example.question}, solution_steps(graph, node) or [""])
-            sample["score"] = aggregate_steps(step_scores, self.aggregation)
-            sample["verifier_tokens"] = meter.spent()["tokens"]
-        return total.spent()
+    def _sampler(self) -> BestOfN:
+        """Best-of-N at N_max: its run draws the samples and scores each with the verifier, if any."""
+        return BestOfN(n=self.n_max, selection="weighted" if self.verifier else "majority", verifier=self.verifier,
+                       lm=self.lm, seed=self.seed, aggregation=self.aggregation)
 
 
 def verifier_id(verifier) -> str | None:
@@ -105,15 +91,11 @@ def verifier_id(verifier) -> str | None:
     return getattr(verifier, "cache_id", None) or getattr(verifier, "name", None)
 
 
-def _add(spent: dict, more: dict) -> dict:
-    counted = ("lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits", "tokens", "flops")
-    return {**spent, **{key: spent[key] + more[key] for key in counted}}
-
-
 def _samples(graph, reference: str) -> list[dict]:
     samples = []
     for node in sorted(graph.successors(0)):
         data = graph.nodes[node]
         samples.append({"answer": data["answer"], "correct": is_correct(data["answer"], reference),
-                        "score": 0.0, "verifier_tokens": 0, "tokens": data["tokens"], "text": data["text"]})
+                        "score": data["score"] or 0.0, "verifier_tokens": data["verifier_tokens"],
+                        "tokens": data["tokens"], "text": data["text"]})
     return samples

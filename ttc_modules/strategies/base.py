@@ -1,12 +1,16 @@
 """The base of every strategy: a ``dspy.Module`` that grows a search graph within a budget.
 
-``forward(question=...)`` makes a fresh graph, meter and verifier runner (:class:`Run`), lets the
-strategy search, selects, and returns a ``dspy.Prediction`` with ``answer`` (normalised),
-``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what the call
-cost). When the budget runs out mid-search the best answer found so far is returned and
+``forward(question=...)`` starts a fresh :class:`Run` (graph, meter, verifier), lets the strategy
+search on it (:meth:`Strategy.search_on`), and returns a ``dspy.Prediction`` with ``answer``
+(normalised), ``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what
+the call cost). When the budget runs out mid-search the best answer found so far is returned and
 ``spent["exhausted"]`` names the limit. Called inside ``with meter.active():``, a strategy is
 also limited by that meter's budget and counted in it (meters nest). Options are validated by
 the strategy's pydantic config, whose ``kind`` is the strategy's registry name.
+
+:class:`SearchModule` is what strategies share with modules that search with them on one run (such
+as the planner's ``AdaptiveTTC``): the generator and the verifier as sub-modules, a budget per call
+(a :class:`~ttc_modules.budget.Budget` or a number of generations) and how a call's run starts.
 
 Example:
     >>> from ttc_modules import BestOfN
@@ -22,94 +26,85 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import dspy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ttc_modules.aggregation import StepAggregation
-from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
+from ttc_modules.budget import Budget, BudgetExceeded, as_budget
 from ttc_modules.generation import Generator
-from ttc_modules.graph import new_graph
+from ttc_modules.strategies.config import StrategyConfig, parse_config
 from ttc_modules.strategies.run import Run
 from ttc_modules.verifiers.callable import as_verifier
-from ttc_modules.verifiers.runner import VerifierRunner
 
 
-class StrategyConfig(BaseModel):
-    """Options every strategy takes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str
-    seed: int = 0
-    aggregation: StepAggregation = "last"
-    temperature: float | None = Field(None, ge=0)
-    max_depth: int = Field(40, ge=1)
-    concurrency: int = Field(8, ge=1)
-
-    def generations(self) -> int:
-        """The cost in the paper's unit (sampled answers)."""
-        raise NotImplementedError
+def check_question(question: str) -> str:
+    """The question stripped, or a clear error when it is empty."""
+    if not question or not question.strip():
+        raise ValueError("the question is empty; pass the question text, e.g. ttc solve \"What is 12 + 7?\"")
+    return question.strip()
 
 
-def parse_config(config_class: type[StrategyConfig], options: dict) -> StrategyConfig:
-    """Validate strategy options, turning pydantic's report into one line naming the value and the fix."""
-    try:
-        return config_class(**options)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(map(str, error["loc"])) or config_class.__name__
-        fields = ", ".join(sorted(f for f in config_class.model_fields if f != "kind"))
-        if error["type"] == "extra_forbidden":
-            raise ValueError(f"{config_class.model_fields['kind'].default} has no option '{where}'; "
-                             f"its options are: {fields}") from None
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise ValueError(f"{config_class.model_fields['kind'].default} option {where}: {message}, got "
-                         f"{error.get('input')!r}") from None
-
-
-class Strategy(dspy.Module):
-    """A test-time compute strategy (see the module docstring).
+class SearchModule(dspy.Module):
+    """A module that answers by searching on a :class:`Run` (see the module docstring).
 
     Args:
         verifier: a Verifier, a function, a DSPy reward function or a dspy.Module (``as_verifier``).
-        budget: limits for each call; None means only the strategy's own size limits it.
+        budget: limits for each call: a :class:`Budget`, a number of generations, or None.
         lm: the LM to sample from; None uses ``dspy.settings.lm``, then the configured default.
         generator: a :class:`Generator` to use instead of a fresh one (e.g. an optimised one).
         allow_oracle: let an oracle verifier in (evaluation only).
-        **options: the strategy's config (see its ``Config``).
     """
 
-    kind: ClassVar[str] = ""
-    Config: ClassVar[type[StrategyConfig]] = StrategyConfig
-    needs_verifier: ClassVar[bool] = True
-
-    def __init__(self, verifier=None, budget: Budget | None = None, lm=None, generator: Generator | None = None,
-                 allow_oracle: bool = False, **options: Any):
+    def __init__(self, verifier=None, budget: Budget | int | None = None, lm=None,
+                 generator: Generator | None = None, allow_oracle: bool = False):
         super().__init__()
-        self.config = parse_config(self.Config, {"kind": self.kind, **options})
         self.generator = generator or Generator(lm=lm)
         self.verifier = as_verifier(verifier) if verifier is not None else None
         if isinstance(verifier, dspy.Module):
             self.verifier_module = verifier  # visible to DSPy optimizers and save/load
-        self.budget = budget
+        self.budget = as_budget(budget)
         self.allow_oracle = allow_oracle
-        if self.verifier is None and self._requires_verifier():
+
+    def start_run(self, question: str, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
+        """A fresh run for one call on ``question`` (checked) and the other ``inputs``."""
+        return Run.start({"question": check_question(question), **inputs}, settings, self.generator,
+                         verifier=self.verifier, budget=budget, allow_oracle=self.allow_oracle)
+
+
+class Strategy(SearchModule):
+    """A test-time compute strategy (see the module docstring).
+
+    Takes :class:`SearchModule`'s arguments and ``**options``, the strategy's config (see its ``Config``).
+    """
+
+    kind: ClassVar[str] = ""
+    Config: ClassVar[type[StrategyConfig]] = StrategyConfig
+
+    def __init__(self, verifier=None, budget: Budget | int | None = None, lm=None, generator: Generator | None = None,
+                 allow_oracle: bool = False, **options: Any):
+        super().__init__(verifier=verifier, budget=budget, lm=lm, generator=generator, allow_oracle=allow_oracle)
+        self.config = parse_config(self.Config, {"kind": self.kind, **options})
+        if self.verifier is None and self.requires_verifier(self.config):
             raise ValueError(f"{self.kind} needs a verifier; pass verifier=ArithmeticChecker(), an LLMJudge, "
                              "a RemotePRM or a function")
 
-    def _requires_verifier(self) -> bool:
-        return self.needs_verifier
+    @classmethod
+    def requires_verifier(cls, config: StrategyConfig) -> bool:
+        """Whether this strategy, configured so, needs a verifier (most do)."""
+        return True
 
     # ------------------------------------------------------------------ the call
     def forward(self, question: str, **inputs: Any) -> dspy.Prediction:
-        from ttc_modules.solve import check_question
-
-        run = self._new_run({"question": check_question(question), **inputs})
+        run = self.start_run(question, inputs, self.config, self.budget)
         with run.meter.active():
+            chosen = self.search_on(run)
+        return run.prediction(chosen)
+
+    def search_on(self, run: Run) -> int | None:
+        """Search on ``run`` with this strategy's settings and return the chosen node (None when nothing
+        was found); when the budget runs out, the best answer so far."""
+        with run.stage(self.config):
             try:
-                chosen = self.search(run)
+                return self.search(run)
             except BudgetExceeded:
-                chosen = self._best_so_far(run)
-        return self._prediction(run, chosen)
+                return self._best_so_far(run)
 
     def search(self, run: Run) -> int | None:
         """Grow ``run.graph`` and return the chosen node (None when nothing was found)."""
@@ -120,32 +115,9 @@ class Strategy(dspy.Module):
         try:
             return self.fallback(run)
         except BudgetExceeded:
-            return Strategy.fallback(self, run)
+            return run.best_finished()
 
     def fallback(self, run: Run) -> int | None:
-        """The best answer so far after the budget ran out: weighted (or majority) over finished nodes.
-
-        Uses the scores already computed and spends nothing.
-        """
-        finished = [n for n, d in run.graph.nodes(data=True) if d["terminal"] and d["answer"] is not None]
-        scored = all(run.graph.nodes[n]["score"] is not None for n in finished)
-        return run.best(finished, "weighted" if scored and finished else "majority")
-
-    def _new_run(self, inputs: dict) -> Run:
-        lm = self.generator.resolve_lm()
-        runner = None
-        if self.verifier is not None:
-            runner = VerifierRunner.configured(self.verifier, allow_oracle=self.allow_oracle)
-        config = self.config.model_dump()
-        return Run(inputs=inputs, graph=new_graph(inputs, self.kind, config, self.config.seed),
-                   meter=BudgetMeter(self.budget, params=getattr(lm, "params", None), parent=current_meter()),
-                   generator=self.generator, runner=runner, seed=self.config.seed, aggregation=self.config.aggregation,
-                   temperature=self.config.temperature, max_depth=self.config.max_depth,
-                   concurrency=self.config.concurrency)
-
-    def _prediction(self, run: Run, chosen: int | None) -> dspy.Prediction:
-        data = run.graph.nodes[chosen] if chosen is not None else {}
-        run.graph.graph["chosen"] = chosen
-        return dspy.Prediction(answer=data.get("answer"),
-                               reasoning=run.solution_text(chosen) if chosen is not None else "",
-                               graph=run.graph, spent=run.meter.spent(), chosen=chosen)
+        """The best answer so far after the budget ran out: weighted (or majority) over finished nodes,
+        from the scores already computed, spending nothing."""
+        return run.best_finished()

@@ -29,7 +29,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.base import Strategy
+from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
 
 

@@ -9,6 +9,8 @@
 
 Cost: N generations. The samples go out in one request where the backend takes ``n`` (the
 embedded model decodes them as one batch). The graph is a star: the root and N answer nodes.
+Whole solutions already sampled on the run (a planner's difficulty probes) count as the first
+samples, keeping their scores: only the rest are drawn and scored.
 
 Example:
     >>> from ttc_modules.testing import scripted_lm
@@ -24,7 +26,8 @@ from typing import Literal
 from pydantic import Field
 
 from ttc_modules.aggregation import Selection
-from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.base import Strategy
+from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
 
 
@@ -45,15 +48,15 @@ class BestOfN(Strategy):
     kind = "best_of_n"
     Config = BestOfNConfig
 
-    def _requires_verifier(self) -> bool:
-        return self.config.selection != "majority"
+    @classmethod
+    def requires_verifier(cls, config: BestOfNConfig) -> bool:
+        return config.selection != "majority"
 
     def search(self, run: Run) -> int | None:
-        n = run.affordable(self.config.n)
-        if n < 1:
+        nodes = run.solutions()[: self.config.n]
+        nodes += run.sample_solutions(run.reserve_up_to(self.config.n - len(nodes)))
+        if not nodes:
             run.meter.reserve(generations=1)  # raises: nothing left to spend
-        run.meter.reserve(generations=n)
-        nodes = run.sample_solutions(n)
         if run.runner is not None:
             run.score(nodes)
         return run.best(nodes, self.config.selection)

@@ -8,6 +8,8 @@ Example:
     ['beam_search', 'best_of_n', 'dvts', 'lookahead', 'revisions']
     >>> type(build_strategy({"kind": "best_of_n", "n": 4, "selection": "majority"})).__name__
     'BestOfN'
+    >>> needs_verifier({"kind": "best_of_n", "selection": "majority"}), needs_verifier({"kind": "beam_search"})
+    (False, True)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pydantic import Field
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
 from ttc_modules.strategies.best_of_n import BestOfN, BestOfNConfig
+from ttc_modules.strategies.config import parse_config
 from ttc_modules.strategies.dvts import DVTS, DVTSConfig
 from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
 from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevisions
@@ -43,6 +46,19 @@ def accepted_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in options.items() if key in fields}
 
 
+def needs_verifier(options: dict[str, Any]) -> bool:
+    """Whether the strategy these options describe (a dict with ``kind``) needs a verifier: best-of-N
+    and revisions with majority voting do not, step-level search always does."""
+    kind = _known_kind(options.get("kind"))
+    return STRATEGIES[kind].requires_verifier(parse_config(STRATEGIES[kind].Config, options))
+
+
+def _known_kind(kind) -> str:
+    if kind not in STRATEGIES:
+        raise ValueError(f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}")
+    return kind
+
+
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Add a user strategy (a :class:`Strategy` subclass with its own ``kind`` and ``Config``)."""
     if not cls.kind:
@@ -64,9 +80,7 @@ def options_for_budget(kind: str, n: int, **given: Any) -> dict:
         >>> options_for_budget("revisions", 16)
         {'kind': 'revisions', 'n_parallel': 4, 'n_sequential': 4, 'selection': 'majority'}
     """
-    if kind not in STRATEGIES:
-        raise ValueError(f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}")
-    options = {"kind": kind, **{key: value for key, value in given.items() if value is not None}}
+    options = {"kind": _known_kind(kind), **{key: value for key, value in given.items() if value is not None}}
     if kind == "revisions":
         options.setdefault("n_parallel", max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0))
         options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
@@ -84,7 +98,4 @@ def build_strategy(config: dict | Any, **runtime: Any) -> Strategy:
     """A strategy from a config (a dict with ``kind``, or a config model) plus runtime objects
     (``verifier``, ``budget``, ``lm``, ``generator``)."""
     options = dict(config) if isinstance(config, dict) else config.model_dump()
-    kind = options.pop("kind", None)
-    if kind not in STRATEGIES:
-        raise ValueError(f"unknown strategy kind {kind!r}; known: {', '.join(sorted(STRATEGIES))}")
-    return STRATEGIES[kind](**runtime, **options)
+    return STRATEGIES[_known_kind(options.pop("kind", None))](**runtime, **options)

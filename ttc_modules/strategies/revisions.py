@@ -29,7 +29,8 @@ from typing import Literal
 from pydantic import Field
 
 from ttc_modules.graph import ROOT
-from ttc_modules.strategies.base import Strategy, StrategyConfig
+from ttc_modules.strategies.base import Strategy
+from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
 
 
@@ -52,24 +53,25 @@ class SequentialRevisions(Strategy):
     kind = "revisions"
     Config = RevisionsConfig
 
-    def _requires_verifier(self) -> bool:
-        return self.config.selection == "weighted"
+    @classmethod
+    def requires_verifier(cls, config: RevisionsConfig) -> bool:
+        return config.selection == "weighted"
 
     def search(self, run: Run) -> int | None:
         chains: list[list[int]] = [[] for _ in range(self.config.n_parallel)]
         for _ in range(self.config.n_sequential):
-            active = chains[: run.affordable(len(chains))]
+            active = chains[: run.reserve_up_to(len(chains))]
             if not active:
                 run.meter.reserve(generations=1)  # raises: the budget is spent
-            run.meter.reserve(generations=len(active))
             attempts = run.parallel(lambda chain: self._next_attempt(run, chain), active)
             for chain, node in zip(active, attempts, strict=True):
                 chain.append(node)
         return self.select(run, chains)
 
     def fallback(self, run: Run) -> int | None:
-        chains = [self._chain_from(run, child) for child in run.graph.successors(ROOT)]
-        return self.select(run, [c for c in chains if c])
+        chains = [self._chain_from(run, child) for child in run.graph.successors(ROOT)
+                  if run.graph.nodes[child]["kind"] == "revision"]
+        return self.select(run, chains)
 
     def _next_attempt(self, run: Run, chain: list[int]) -> int:
         shown = chain[-self.config.context:] if self.config.context else []

@@ -1,58 +1,104 @@
-"""One strategy call's state: its graph, budget meter and verifier, and the moves every strategy makes.
+"""One call's search: its graph, budget meter and verifier, and the moves every strategy makes.
 
-A :class:`Run` is made fresh by ``Strategy.forward`` and thrown away after it, so no state
-survives between calls. The moves are shared by all strategies (none copies another's code):
+A :class:`Run` is started fresh for each call of a strategy (or of ``AdaptiveTTC``) and thrown
+away after it, so no state survives between calls. Everything the call does happens on it: a
+planner's difficulty probes and the strategy it then picks grow the same graph, are charged to the
+same meter and scored by the same verifier with one cache.
+
+The moves are shared by all strategies (none copies another's code):
 :meth:`Run.sample_solutions` (whole solutions under the root), :meth:`Run.expand` (next steps under
-a partial solution), :meth:`Run.revise` (a chain's next attempt), :meth:`Run.score` (verifier
-scores along a node's path) and :meth:`Run.best` (weighted, majority or naive selection).
+a partial solution), :meth:`Run.complete`, :meth:`Run.revise` (a chain's next attempt),
+:meth:`Run.score` (verifier scores along a node's path, each node scored once) and
+:meth:`Run.best` (weighted, majority or naive selection).
+
+A run proceeds in stages (:meth:`Run.stage`): each strategy that searches on it brings its own
+settings (seed, temperature, step aggregation, depth, concurrency), and its requests take their
+seeds from a stream of its own seed (:mod:`ttc_modules.strategies.seeds`), so a strategy asks for
+the same requests whether it runs alone or after a planner's probes, whatever the thread timing.
 
 Generations are charged by the strategies themselves (the paper's unit differs between them);
-tokens are checked by the LM before every call, verifier calls by the verifier runner. Request
-seeds come from :mod:`ttc_modules.strategies.seeds`, so they do not depend on thread timing.
+tokens are checked by the LM before every call, verifier calls by the verifier runner.
+
+Example:
+    >>> from ttc_modules.generation import Generator
+    >>> from ttc_modules.strategies.config import StrategyConfig
+    >>> from ttc_modules.testing import scripted_lm
+    >>> from ttc_modules.verifiers import ArithmeticChecker
+    >>> lm = scripted_lm(lambda prompt, seed: f"1 + 1 = {2 + seed % 2}. The answer is {2 + seed % 2}.")
+    >>> run = Run.start({"question": "What is 1 + 1?"}, StrategyConfig(kind="mine"), Generator(lm=lm),
+    ...                 verifier=ArithmeticChecker(), budget=Budget(generations=3))
+    >>> nodes = run.sample_solutions(run.reserve_up_to(5))   # 3 of the 5 fit; request seed 4099: samples 4099..4101
+    >>> run.score(nodes), run.graph.nodes[run.best(nodes, "weighted")]["answer"]
+    ([0.025, 1.0, 0.025], '2')
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import dspy
 import networkx as nx
 
-from ttc_modules.aggregation import Selection, StepAggregation, aggregate_steps, select
-from ttc_modules.budget import BudgetMeter
+from ttc_modules.aggregation import Selection, aggregate_steps, select
+from ttc_modules.budget import Budget, BudgetMeter, current_meter
+from ttc_modules.concurrency import map_in_context
 from ttc_modules.generation import Draft, Generator
-from ttc_modules.graph import ROOT, add_child, solution_steps
-from ttc_modules.lm import in_context
+from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps
+from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
+from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
+from ttc_modules.verifiers.base import Verifier
 from ttc_modules.verifiers.runner import VerifierRunner
 
 
 @dataclass
 class Run:
-    """The state of one search (see the module docstring)."""
+    """The state of one call's search (see the module docstring); ``settings`` are the current stage's."""
 
     inputs: dict
     graph: nx.DiGraph
     meter: BudgetMeter
     generator: Generator
     runner: VerifierRunner | None
-    seed: int
-    aggregation: StepAggregation = "last"
-    temperature: float | None = None
-    max_depth: int = 40
-    concurrency: int = 8
+    settings: StrategyConfig
     _stream: SeedStream | None = field(default=None, repr=False)
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator, verifier: Verifier | None = None,
+              budget: Budget | None = None, allow_oracle: bool = False) -> Run:
+        """A fresh run: a graph holding the inputs, a meter nested in the one active now (so an outer
+        budget limits it too), and the verifier's scores cached beside DSPy's LM cache."""
+        lm = generator.resolve_lm()
+        runner = None if verifier is None else VerifierRunner(
+            verifier, cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle)
+        return cls(inputs=inputs, graph=new_graph(inputs, settings.kind, settings.model_dump(), settings.seed),
+                   meter=BudgetMeter(budget, params=getattr(lm, "params", None), parent=current_meter()),
+                   generator=generator, runner=runner, settings=settings)
 
     @property
     def question(self) -> str:
         return self.inputs["question"]
 
+    @contextlib.contextmanager
+    def stage(self, settings: StrategyConfig) -> Iterator[Run]:
+        """Search with ``settings`` (a strategy's config) and a seed stream of their seed, as a fresh
+        run with them would; the previous stage's settings come back afterwards."""
+        saved = self.settings, self._stream
+        self.settings, self._stream = settings, None
+        try:
+            yield self
+        finally:
+            self.settings, self._stream = saved
+
+    # ------------------------------------------------------------------ spending
     def next_seed(self) -> int:
-        """A fresh seed for the next request (deterministic given the run's seed; see :class:`SeedStream`)."""
-        return self._current_stream().next_seed(self.seed)
+        """A fresh seed for the next request (deterministic given the stage's seed; see :class:`SeedStream`)."""
+        return self._current_stream().next_seed(self.settings.seed)
 
     def _current_stream(self) -> SeedStream:
         if self._stream is None:
@@ -64,6 +110,13 @@ class Run:
         left = self.meter.remaining("generations")
         return generations if left is None else min(generations, left)
 
+    def reserve_up_to(self, generations: int) -> int:
+        """Charge as many of ``generations`` as the budget allows and return how many (0 when none is left)."""
+        count = self.affordable(generations)
+        if count > 0:
+            self.meter.reserve(generations=count)
+        return max(count, 0)
+
     def parallel(self, fn, items: list) -> list:
         """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings).
 
@@ -71,51 +124,47 @@ class Run:
         depend on which item finishes first.
         """
         jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
-        call = in_context(lambda job: in_stream(job[0], fn, job[1]))
-        if len(jobs) <= 1:
-            return [call(job) for job in jobs]
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs))) as pool:
-            return list(pool.map(call, jobs))
+        return map_in_context(lambda job: in_stream(job[0], fn, job[1]), jobs, self.settings.concurrency)
 
     # ------------------------------------------------------------------ growing the graph
     def sample_solutions(self, n: int) -> list[int]:
-        """``n`` whole solutions as ``answer`` nodes under the root."""
-        drafts = self.generator.solutions(self.question, n, self.next_seed(), self.temperature)
+        """``n`` whole solutions as ``answer`` nodes under the root (none for ``n`` = 0)."""
+        if n < 1:
+            return []
+        drafts = self.generator.solutions(self.question, n, self.next_seed(), self.settings.temperature)
         return [self._add_solution(ROOT, d, kind="answer", op="sample", module="generator.solve") for d in drafts]
 
     def revise(self, parent: int, attempts: list[str]) -> int:
         """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root)."""
-        draft = self.generator.revisions(self.question, attempts, 1, self.next_seed(), self.temperature)[0]
+        draft = self.generator.revisions(self.question, attempts, 1, self.next_seed(), self.settings.temperature)[0]
         return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
                                   module="generator.revise")
 
     def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
                max_tokens: int | None = None) -> list[int]:
         """``n`` candidate next steps under ``parent``."""
-        steps = self.solution_steps(parent)
-        drafts = self.generator.next_steps(self.question, steps, n, self.next_seed(),
-                                           self.temperature if temperature is None else temperature, max_tokens)
+        drafts = self.generator.next_steps(self.question, self.solution_steps(parent), n, self.next_seed(),
+                                           self.settings.temperature if temperature is None else temperature,
+                                           max_tokens)
         return [self._add_step(parent, d, op) for d in drafts]
 
     def complete(self, parent: int) -> int:
         """Finish the partial solution ``parent`` in one go: a terminal node holding the rest of it."""
         draft = self.generator.completions(self.question, self.solution_steps(parent), 1, self.next_seed(),
-                                           self.temperature)[0]
+                                           self.settings.temperature)[0]
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=normalize_answer(extract_answer(text)),
-                               steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+                               answer=normalize_answer(extract_answer(text)), steps=self._step_count(draft.text))
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
-        answer = normalize_answer(extract_answer(draft.text))
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
-                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True, answer=answer,
-                               steps=max(1, len(split_steps(draft.text, self.generator.step_delimiter))))
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
+                               answer=normalize_answer(extract_answer(draft.text)), steps=self._step_count(draft.text))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
-        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.max_depth
+        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.settings.max_depth
         answer = normalize_answer(extract_answer(self.solution_text(parent) + "\n\n" + draft.text)) if terminal else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
@@ -124,7 +173,18 @@ class Run:
         with self._graph_lock:  # parallel items grow the same graph; node ids must stay unique
             return add_child(self.graph, parent, **attributes)
 
+    def _step_count(self, text: str) -> int:
+        return max(1, len(split_steps(text, self.generator.step_delimiter)))
+
     # ------------------------------------------------------------------ reading the graph
+    def solutions(self) -> list[int]:
+        """The whole solutions sampled on this run so far (answer nodes under the root), oldest first."""
+        return sorted(n for n in self.graph.successors(ROOT) if self.graph.nodes[n]["kind"] == "answer")
+
+    def finished(self) -> list[int]:
+        """Every node where a solution with an answer ends, oldest first."""
+        return [n for n, d in self.graph.nodes(data=True) if d["terminal"] and d["answer"] is not None]
+
     def solution_steps(self, node: int) -> list[str]:
         """The steps of the partial solution ``node`` stands for."""
         return solution_steps(self.graph, node, self.generator.step_delimiter)
@@ -134,15 +194,27 @@ class Run:
 
     # ------------------------------------------------------------------ scoring and choosing
     def score(self, nodes: list[int]) -> list[float]:
-        """Verifier scores for ``nodes`` (stored on them); concurrent; needs a verifier."""
+        """Verifier scores for ``nodes``, stored on them with what scoring cost in tokens; concurrent.
+
+        A node is scored once per run: nodes scored before (e.g. a planner's probes) keep their scores
+        and are not charged again. Needs a verifier.
+        """
         if self.runner is None:
             raise ValueError("this strategy needs a verifier; pass verifier=ArithmeticChecker() or another")
-        step_lists = [self.solution_steps(n) or [""] for n in nodes]
-        results = self.parallel(lambda steps: self.runner.score(self.inputs, steps), step_lists)
-        for node, step_scores in zip(nodes, results, strict=True):
-            self.graph.nodes[node]["step_scores"] = step_scores
-            self.graph.nodes[node]["score"] = aggregate_steps(step_scores, self.aggregation)
+        new = [n for n in nodes if not self.graph.nodes[n]["step_scores"]]
+        results = self.parallel(self._score_steps, [self.solution_steps(n) or [""] for n in new])
+        for node, (step_scores, tokens) in zip(new, results, strict=True):
+            data = self.graph.nodes[node]
+            data["step_scores"], data["verifier_tokens"] = step_scores, tokens
+            data["score"] = aggregate_steps(step_scores, self.settings.aggregation)
         return [self.graph.nodes[n]["score"] for n in nodes]
+
+    def _score_steps(self, steps: list[str]) -> tuple[list[float], int]:
+        """One solution's step scores, and the tokens the verifier spent on them (cache hits included)."""
+        meter = BudgetMeter(parent=self.meter)  # this solution's share; the run's meter counts it too
+        with meter.active():
+            step_scores = self.runner.score(self.inputs, steps)
+        return step_scores, meter.spent()["tokens"]
 
     def best(self, nodes: list[int], how: Selection) -> int | None:
         """The chosen node among ``nodes``: ``weighted``, ``majority`` or ``naive`` selection."""
@@ -150,6 +222,13 @@ class Run:
         scores = [self.graph.nodes[n]["score"] or 0.0 for n in nodes]
         index = select(answers, scores, how)
         return None if index is None else nodes[index]
+
+    def best_finished(self) -> int | None:
+        """The best answer so far, spending nothing: weighted over the finished solutions when all of them
+        are scored, else majority."""
+        finished = self.finished()
+        scored = bool(finished) and all(self.graph.nodes[n]["score"] is not None for n in finished)
+        return self.best(finished, "weighted" if scored else "majority")
 
     def top(self, nodes: list[int], k: int, distinct: bool = False) -> list[int]:
         """The ``k`` best-scored nodes (ties keep creation order).
@@ -168,3 +247,11 @@ class Run:
                 first.append(node)
         return (first + [n for n in ranked if n not in first])[:k]
 
+    # ------------------------------------------------------------------ the answer
+    def prediction(self, chosen: int | None, **extra) -> dspy.Prediction:
+        """The call's answer: ``answer``, ``reasoning`` (the chosen solution), ``graph``, ``spent``,
+        ``chosen`` (its node), and ``extra`` fields."""
+        self.graph.graph["chosen"] = chosen
+        data = self.graph.nodes[chosen] if chosen is not None else {}
+        return dspy.Prediction(answer=data.get("answer"), reasoning=self.solution_text(chosen) if chosen is not None
+                               else "", graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra)

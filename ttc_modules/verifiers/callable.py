@@ -18,16 +18,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+import dspy
+
 from ttc_modules.steps import extract_answer, normalize_answer
 from ttc_modules.verifiers.base import Verifier, VerifierError
 
 _PREDICTION_NAMES = {"pred", "prediction", "outputs", "output"}
 
 
-def solution_prediction(steps: list[str]):
+def solution_prediction(steps: list[str]) -> dspy.Prediction:
     """The ``dspy.Prediction`` a reward function sees for a solution given as steps."""
-    import dspy
-
     text = "\n\n".join(steps)
     return dspy.Prediction(reasoning=text, answer=normalize_answer(extract_answer(text)) or "", steps=list(steps))
 
@@ -90,8 +90,6 @@ def _is_number(text: str) -> bool:
 
 def as_verifier(obj) -> Verifier:
     """A :class:`Verifier` from a verifier, a function, a DSPy reward function or a dspy.Module."""
-    import dspy
-
     if isinstance(obj, Verifier):
         return obj
     if isinstance(obj, dspy.Module):

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import math
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from ttc_modules.lm import in_context, resolve_lm
+from ttc_modules.concurrency import map_in_context
+from ttc_modules.lm.build import resolve_lm
 
 SYSTEM = "You check solutions to math word problems. Reply with one word: Yes or No."
 YES_NO = "Problem: {question}\n\nSolution so far:\n{solution}\n\nIs every step so far correct? Answer Yes or No."
@@ -56,10 +56,7 @@ class LLMJudge:
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         question = str(inputs.get("question", ""))
         prefixes = [steps[: k + 1] for k in range(len(steps))] if self.process else [steps]
-        if len(prefixes) == 1:
-            return [self.judge(question, prefixes[0])]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(in_context(lambda p: self.judge(question, p)), prefixes))
+        return map_in_context(lambda prefix: self.judge(question, prefix), prefixes, self.concurrency)
 
     def judge(self, question: str, steps: list[str]) -> float:
         """The score of one (partial) solution."""

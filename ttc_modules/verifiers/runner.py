@@ -2,9 +2,10 @@
 
 Every call reserves one verifier call on the active budget meter before anything runs, cache hit
 or not (a hit is logical work too). Scores of verifiers with a stable ``cache_id`` are kept in a
-diskcache under ``<cache.dir>/verifier``, keyed by the sha256 of the sorted request (verifier
-identity, inputs, steps; no credentials), together with the tokens the verifier spent, which a
-cache hit charges again. Verifiers without a ``cache_id`` (plain functions) are cached in memory.
+diskcache in ``cache_dir`` (strategies use ``<DSPy's cache directory>-verifier``, beside the LM
+calls), keyed by the sha256 of the sorted request (verifier identity, inputs, steps; no
+credentials), together with the tokens the verifier spent, which a cache hit charges again.
+Verifiers without a ``cache_id`` (plain functions) are cached in memory.
 
 Example:
     >>> from ttc_modules.verifiers.arithmetic import ArithmeticChecker
@@ -20,8 +21,10 @@ import json
 import threading
 from pathlib import Path
 
+import diskcache
+
 from ttc_modules.budget import current_meter
-from ttc_modules.lm import collect_usage
+from ttc_modules.lm.usage import collect_usage, total
 from ttc_modules.verifiers.base import Verifier, VerifierError, check_scores
 
 _DISK: dict[str, object] = {}
@@ -29,8 +32,6 @@ _DISK_LOCK = threading.Lock()
 
 
 def _disk_cache(directory: Path):
-    import diskcache
-
     key = str(directory)
     with _DISK_LOCK:
         if key not in _DISK:
@@ -53,16 +54,8 @@ class VerifierRunner:
             raise VerifierError(f"the '{verifier.name}' verifier reads the reference answer and is for evaluation "
                                 "only; use a real verifier at inference (or allow_oracle=True in evaluation code)")
         self.verifier = verifier
-        self._disk = _disk_cache(Path(cache_dir) / "verifier") if cache_dir and verifier.cache_id else None
+        self._disk = _disk_cache(Path(cache_dir)) if cache_dir and verifier.cache_id else None
         self._memory: dict[str, dict] = {}
-
-    @classmethod
-    def configured(cls, verifier: Verifier, allow_oracle: bool = False) -> VerifierRunner:
-        """A runner caching on disk in the configured ``cache.dir`` when the verifier has a ``cache_id``."""
-        from ttc_modules.config import load_settings
-
-        return cls(verifier, cache_dir=load_settings().cache.dir if verifier.cache_id else None,
-                   allow_oracle=allow_oracle)
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         """The verifier's scores for ``steps`` (charged one verifier call, even from the cache)."""
@@ -78,7 +71,7 @@ class VerifierRunner:
             return entry["scores"]
         with collect_usage() as usages:
             scores = check_scores(self.verifier.name, self.verifier.score(inputs, steps), steps)
-        self._store(key, {"scores": scores, "usage": _total(usages)})
+        self._store(key, {"scores": scores, "usage": total(usages)})
         return scores
 
     def _lookup(self, key: str) -> dict | None:
@@ -90,9 +83,3 @@ class VerifierRunner:
         self._memory[key] = entry
         if self._disk is not None:
             self._disk[key] = entry
-
-
-def _total(usages: list[dict]) -> dict:
-    return {"calls": len(usages),
-            "prompt_tokens": sum(int(u.get("prompt_tokens") or 0) for u in usages),
-            "completion_tokens": sum(int(u.get("completion_tokens") or 0) for u in usages)}

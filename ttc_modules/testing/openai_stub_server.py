@@ -17,22 +17,19 @@ Example:
     >>> len(reply["choices"])
     2
 
-Run it by hand: ``python -m ttc_modules.openai_server --port 8000 --delay 0.05 --concurrency 4``.
+Run it by hand: ``python -m ttc_modules.testing.openai_stub_server --port 8000 --delay 0.05 --concurrency 4``.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-logger = logging.getLogger(__name__)
+from ttc_modules.testing.loopback import JSONHandler, LoopbackServer
 
 Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, seed, temperature) -> text
 
@@ -48,7 +45,7 @@ def _tokens(text: str) -> list[str]:
     return text.split()
 
 
-class OpenAIStubServer:
+class OpenAIStubServer(LoopbackServer):
     """The server; a context manager that starts it in a daemon thread and stops it on exit.
 
     Args:
@@ -70,14 +67,12 @@ class OpenAIStubServer:
         self._slots = threading.Semaphore(concurrency) if concurrency else None
         self._lock = threading.Lock()
         self.requests: list[dict] = []
-        self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._http.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), port)
 
     @property
     def base_url(self) -> str:
         """The OpenAI base URL, e.g. ``http://127.0.0.1:8123/v1``."""
-        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
+        return f"{self.url}/v1"
 
     @property
     def count(self) -> int:
@@ -89,21 +84,6 @@ class OpenAIStubServer:
         """Answer the next completion requests with these status codes, in order."""
         with self._lock:
             self._failures.extend(codes)
-
-    def start(self) -> OpenAIStubServer:
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
-    def __enter__(self) -> OpenAIStubServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ request handling
     def _record(self, body: dict) -> int | None:
@@ -174,64 +154,46 @@ def _error(status: int) -> dict:
     return {"error": {"message": message, "type": kind, "code": code}}
 
 
-def _handler_for(server: OpenAIStubServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
-
-        def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-            logger.debug("%s " + format, self.address_string(), *args)
-
-        def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
+    class Handler(JSONHandler):
         def _authorised(self) -> bool:
             return server.api_key is None or self.headers.get("Authorization") == f"Bearer {server.api_key}"
 
         def do_GET(self):  # noqa: N802 - http.server's naming
             if not self._authorised():
-                return self._send(401, _error(401))
+                return self.send_json(401, _error(401))
             if self.path.rstrip("/") != "/v1/models":
-                return self._send(404, _error(404))
-            self._send(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "stub"}]})
+                return self.send_json(404, _error(404))
+            self.send_json(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "stub"}]})
 
         def do_POST(self):  # noqa: N802 - http.server's naming
             routes = {"/v1/chat/completions": True, "/v1/completions": False}
-            body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self.read_json()
             if self.path.rstrip("/") not in routes:
-                return self._send(404, _error(404))
-            try:
-                body = json.loads(body_bytes or b"{}")
-            except json.JSONDecodeError:
-                return self._send(400, _error(400))
+                return self.send_json(404, _error(404))
+            if body is None:
+                return self.send_json(400, _error(400))
             self._answer(body, routes[self.path.rstrip("/")])
 
         def _answer(self, body: dict, chat: bool) -> None:
             failure = server._record(body)
             if failure is None and not self._authorised():
-                return self._send(401, _error(401))
+                return self.send_json(401, _error(401))
             if failure is None and body.get("model") != server.model:
-                return self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
-                                                  "type": "invalid_request_error", "code": "model_not_found"}})
+                return self.send_json(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                                      "type": "invalid_request_error", "code": "model_not_found"}})
             if failure == 0:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return None
             if failure:
-                return self._send(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
+                return self.send_json(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
             if server._slots is None:
                 time.sleep(server.delay)
-                return self._send(200, server.complete(body, chat))
+                return self.send_json(200, server.complete(body, chat))
             with server._slots:
                 time.sleep(server.delay)
                 payload = server.complete(body, chat)
-            self._send(200, payload)
+            self.send_json(200, payload)
 
     return Handler
 
@@ -249,12 +211,7 @@ def main() -> None:
     server = OpenAIStubServer(delay=args.delay, concurrency=args.concurrency, api_key=args.api_key, port=args.port,
                               responder=responder)
     print(f"serving the OpenAI API at {server.base_url} (Ctrl-C stops)", flush=True)
-    try:
-        server._http.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._http.server_close()
+    server.serve_forever()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Fakes for tests, ours and our users': an in-process LiteLLM provider answering from a script.
+"""A scripted LM: an in-process LiteLLM provider answering from a function of the prompt and the seed.
 
 :class:`ScriptedProvider` is registered with LiteLLM as ``fake/``, so a :class:`~ttc_modules.lm.TTCLM`
 built on it runs the real path (DSPy, LiteLLM, the cache, our retries and usage capture) with
@@ -17,7 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from ttc_modules.lm import TTCLM
+import litellm
+from litellm import CustomLLM
+from litellm.types.utils import Choices, Message, Usage
+
+from ttc_modules.lm.client import TTCLM
 
 Responder = Callable[[str, int], str]  # (last message text, seed of this sample) -> completion
 
@@ -35,8 +39,6 @@ class ScriptedProvider:
         self._lock = threading.Lock()
 
     def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
-        from litellm.types.utils import Choices, Message, Usage
-
         with self._lock:
             self.calls += 1
         params = optional_params or {}
@@ -57,9 +59,6 @@ class ScriptedProvider:
 
 
 def _register(provider: ScriptedProvider, name: str) -> None:
-    import litellm
-    from litellm import CustomLLM
-
     handler = type("ScriptedHandler", (CustomLLM,), {
         "completion": lambda self, *a, **k: provider.completion(*a, **k),
         "acompletion": lambda self, *a, **k: provider.acompletion(*a, **k)})()
@@ -73,11 +72,13 @@ def scripted_lm(responder: Responder, provider: str = "fake", base: bool = False
     """A :class:`TTCLM` named ``provider/name`` on a freshly registered :class:`ScriptedProvider`
     (``lm.provider_fake`` holds it; the newest registration answers for every LM of ``provider``).
 
-    ``base=True`` makes it behave as a base model: prompted with plain few-shot text.
+    It is prompted as the embedded chat models are (``few_shot_chat``); ``base=True`` makes it behave as
+    a base model, prompted with plain few-shot text (``few_shot_text``).
     """
     fake = ScriptedProvider(responder)
     _register(fake, provider)
     kwargs.setdefault("batch_samples", True)
-    lm = TTCLM(f"{provider}/{name}", base_model=base, **kwargs)
+    kwargs.setdefault("prompt_style", "few_shot_text" if base else "few_shot_chat")
+    lm = TTCLM(f"{provider}/{name}", **kwargs)
     lm.provider_fake = fake
     return lm

@@ -1,0 +1,81 @@
+"""The house's layers: no import cycles, and only the command line reaches up into ``planners``.
+
+Imports are read from the source (module level and inside functions alike: a cycle hidden in a
+function is still a cycle). ``from package import name`` points at ``package.name`` when that is
+a module, else at the package's ``__init__.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("ttc_modules", "planners")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for package in PACKAGES for path in (ROOT / package).rglob("*.py")}
+
+
+def _imported(node: ast.AST, modules: dict[str, Path]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        named = [f"{node.module}.{alias.name}" for alias in node.names]
+        return [name if name in modules else node.module for name in named]
+    return []
+
+
+def import_graph() -> nx.DiGraph:
+    """Project module -> project modules it imports."""
+    modules = _modules()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            for target in _imported(node, modules):
+                if target in modules and target != name:
+                    graph.add_edge(name, target)
+    return graph
+
+
+def test_the_graph_sees_the_project():
+    graph = import_graph()
+    assert "ttc_modules.strategies.run" in graph and "planners.adaptive" in graph
+    assert graph.has_edge("planners.adaptive", "ttc_modules.strategies.run")
+
+
+def test_there_is_no_import_cycle():
+    cycles = list(nx.simple_cycles(import_graph()))
+    assert not cycles, f"import cycles: {[' -> '.join([*c, c[0]]) for c in cycles[:5]]}"
+
+
+def test_only_the_command_line_imports_planners():
+    graph = import_graph()
+    reaching_up = sorted(f"{a} -> {b}" for a, b in graph.edges
+                         if a.startswith("ttc_modules") and b.startswith("planners") and a != "ttc_modules.cli")
+    assert not reaching_up, f"ttc_modules must not import planners (only cli.py may): {reaching_up}"
+
+
+def _function_level_imports(path: Path, modules: dict[str, Path]) -> list[str]:
+    found = []
+    for function in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                found += [f"{target} (line {node.lineno})" for target in _imported(node, modules) if target in modules]
+    return found
+
+
+def test_the_project_imports_its_own_modules_at_the_top():
+    modules = _modules()
+    late = {name: found for name, path in modules.items() if name != "ttc_modules.cli"
+            if (found := _function_level_imports(path, modules))}
+    assert not late, f"import these at the top of the module instead: {late}"

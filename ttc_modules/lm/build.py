@@ -1,0 +1,66 @@
+"""LMs from settings: :func:`build_lm` for a configured backend, :func:`resolve_lm` for "the LM to use".
+
+Building an LM changes nothing global but what the model needs to be reached at all: an embedded
+model registers the ``local/`` LiteLLM provider. Where LM calls are cached is DSPy's setting
+(``dspy.configure_cache``, or :func:`~ttc_modules.lm.cache.configure_cache` for the configured
+``cache.dir``), never moved by building an LM.
+
+Example:
+    >>> from ttc_modules.config import load_settings
+    >>> lm = build_lm(load_settings())  # the embedded model, nothing loaded yet
+    >>> lm.model, lm.prompt_style, lm.params
+    ('local/smollm2-135m-instruct', 'few_shot_chat', 135000000.0)
+    >>> build_lm(load_settings(), "openai/gpt-4o-mini").prompt_style
+    'signature'
+"""
+
+from __future__ import annotations
+
+import functools
+
+import dspy
+
+from ttc_modules.config import Settings, load_settings
+from ttc_modules.lm import embedded
+from ttc_modules.lm.client import TTCLM
+
+
+def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTCLM:
+    """Build the :class:`TTCLM` of a configured backend.
+
+    Args:
+        settings: a :class:`ttc_modules.config.Settings`.
+        backend: a name from ``settings.backends``, a model string, or None for ``settings.backend``.
+        **overrides: keyword arguments for :class:`TTCLM` that win over the config.
+    """
+    config = settings.resolve_backend(backend)
+    kwargs = dict(temperature=config.temperature, max_tokens=config.max_tokens, timeout=config.timeout,
+                  cache=settings.cache.enabled, params=config.params, model_type=config.model_type,
+                  retry_attempts=settings.retry.attempts, retry_initial_wait=settings.retry.initial_wait,
+                  retry_max_wait=settings.retry.max_wait, concurrency=settings.concurrency, **config.extra)
+    if settings.local_models or embedded.is_embedded(config.model):
+        embedded.register(settings.local_models, threads=settings.threads)
+    if embedded.is_embedded(config.model):
+        kwargs.update(embedded.lm_options(config.model, params=config.params))
+    if config.api_base:
+        kwargs["api_base"] = config.api_base
+    key = config.api_key()
+    if key:
+        kwargs["api_key"] = key
+    kwargs.update(overrides)
+    return TTCLM(config.model, **kwargs)
+
+
+def resolve_lm(lm=None):
+    """``lm`` if given, else the LM set with ``dspy.configure``, else the configured default backend."""
+    if lm is not None:
+        return lm
+    if dspy.settings.lm is not None:
+        return dspy.settings.lm
+    return default_lm()
+
+
+@functools.cache
+def default_lm() -> TTCLM:
+    """The configured default backend (the embedded model out of the box), built once per process."""
+    return build_lm(load_settings())

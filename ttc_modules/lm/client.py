@@ -1,0 +1,149 @@
+"""``TTCLM``: a ``dspy.LM`` with one retry layer, usage that survives the cache, budgets checked first.
+
+:class:`TTCLM` is a ``dspy.LM`` (``engine="litellm"``), so DSPy modules, adapters, optimizers and
+DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> finalize steps
+(``dspy_compat.py``) and adds what test-time compute needs:
+
+- **one retry layer** around execute (``retries.py``; DSPy's and LiteLLM's are off);
+- **usage that survives the cache**: every call reports prompt and completion tokens to the active
+  :class:`~ttc_modules.budget.BudgetMeter`, cache hits included (``usage.py``), and a meter's token
+  limit is checked *before* the call, against the call's worst case;
+- **a concurrency limit** per LM across threads;
+- **what the LM is**: ``params`` (for FLOPs), whether one request may carry ``n`` samples
+  (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it.
+
+Example:
+    >>> lm = TTCLM("openai/gpt-4o-mini")
+    >>> lm.takes_n, lm.prompt_style, prompt_style(TTCLM("hosted_vllm/base", model_type="text"))
+    (True, 'signature', 'few_shot_text')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Literal
+
+import dspy
+from dspy.utils.callback import with_callbacks
+
+from ttc_modules.budget import current_meter
+from ttc_modules.lm.dspy_compat import execute, finalize, prepare
+from ttc_modules.lm.retries import with_retries
+from ttc_modules.lm.usage import heard, usage_of
+
+# Providers whose chat endpoint returns several choices for one request with ``n``.
+N_CAPABLE_PROVIDERS = ("local", "openai", "hosted_vllm", "azure", "together_ai", "fireworks_ai", "deepseek")
+
+PromptStyle = Literal["signature", "few_shot_chat", "few_shot_text"]
+"""How a model is prompted: ``signature`` (DSPy signatures through an adapter: chat models behind an
+API), ``few_shot_chat`` (worked examples as earlier chat turns, a partial solution continued as a
+prefilled assistant turn: models too small for an adapter's format) or ``few_shot_text`` (one plain
+few-shot text and stop sequences: base models)."""
+
+
+class TTCLM(dspy.LM):
+    """``dspy.LM`` with our retries, usage capture (cache hits included) and a concurrency limit.
+
+    Args:
+        model: a LiteLLM model string, e.g. ``local/smollm2-135m-instruct`` or ``openai/gpt-4o-mini``.
+        params: model size in parameters, for FLOPs estimates (None: unknown).
+        retry_attempts: total attempts for a transient failure (1 = no retry).
+        retry_initial_wait, retry_max_wait: backoff bounds in seconds.
+        concurrency: requests in flight at once through this LM, across threads.
+        batch_samples: send ``n`` in one request (None: decide from the provider).
+        prompt_style: how strategies prompt this model (None: ``few_shot_text`` for a text-completion
+            endpoint, ``signature`` otherwise).
+        **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, api_key, cache...).
+    """
+
+    def __init__(self, model: str, *, params: float | None = None, retry_attempts: int = 5,
+                 retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
+                 batch_samples: bool | None = None, prompt_style: PromptStyle | None = None, **kwargs):
+        super().__init__(model, engine="litellm", num_retries=0, **kwargs)
+        self.params = params
+        self.retry_attempts = retry_attempts
+        self.retry_initial_wait = retry_initial_wait
+        self.retry_max_wait = retry_max_wait
+        self.concurrency = concurrency
+        self.batch_samples = batch_samples
+        self.prompt_style: PromptStyle = prompt_style or _style_of_endpoint(self.model_type)
+        self._slots = threading.BoundedSemaphore(concurrency)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_slots", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+
+    @property
+    def takes_n(self) -> bool:
+        """Whether one request may carry several samples."""
+        if self.batch_samples is not None:
+            return self.batch_samples
+        return self.model.split("/", 1)[0] in N_CAPABLE_PROVIDERS
+
+    @with_callbacks
+    def __call__(self, prompt=None, *, messages=None, **kwargs):
+        call = prepare(self, prompt, messages, kwargs)
+        reserved = _reserve_tokens(call)
+        try:
+            with self._slots:
+                result = with_retries(self, lambda: execute(self, call))
+        except BaseException:
+            _release(reserved)
+            raise
+        _report(self, call, result, reserved)
+        return finalize(self, call, result)
+
+    async def acall(self, prompt=None, *, messages=None, **kwargs):
+        return await asyncio.to_thread(self.__call__, prompt, messages=messages, **kwargs)
+
+
+def prompt_style(lm) -> PromptStyle:
+    """How to prompt ``lm``: its own :data:`PromptStyle`, or, for any other ``dspy.LM``, the one its endpoint implies."""
+    return getattr(lm, "prompt_style", None) or _style_of_endpoint(lm.model_type)
+
+
+def _style_of_endpoint(model_type: str) -> PromptStyle:
+    return "few_shot_text" if model_type == "text" else "signature"
+
+
+# ---------------------------------------------------------------------------- budget hooks
+def _token_bound(call) -> int:
+    """An upper bound on a call's tokens: one token per prompt byte plus template overhead,
+    and ``n x max_tokens`` for the completions."""
+    prompt = sum(len(str(m.get("content", "")).encode()) + 8 for m in call.legacy.get("messages", []))
+    max_tokens = call.legacy.get("max_tokens") or call.legacy.get("max_completion_tokens") or 4096
+    return prompt + 64 + call.n * int(max_tokens)
+
+
+def _reserve_tokens(call) -> tuple:
+    meter = current_meter()
+    if meter is None or meter.remaining("tokens") is None:  # no limit here nor in an outer meter
+        return (meter, 0)
+    bound = _token_bound(call)
+    meter.reserve(tokens=bound)
+    return (meter, bound)
+
+
+def _release(reserved: tuple) -> None:
+    meter, tokens = reserved
+    if meter is not None and tokens:
+        meter.release_tokens(tokens)
+
+
+def _report(lm: TTCLM, call, result, reserved: tuple) -> None:
+    meter, tokens = reserved
+    usage = usage_of(lm, call, result)
+    heard(usage)
+    meter = meter or current_meter()
+    if meter is None:
+        return
+    meter.record_call(prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                      completion_tokens=int(usage.get("completion_tokens") or 0),
+                      cache_hit=bool(getattr(result, "cache_hit", False)),
+                      cost=None if result.cache_hit else result.cost, reserved_tokens=tokens, params=lm.params)

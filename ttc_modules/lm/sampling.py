@@ -1,0 +1,94 @@
+"""Drawing n samples of one prompt: rollout ids, seeds, one request or several, tokens per sample.
+
+:func:`sample` draws ``n`` samples: sample ``i`` uses rollout id ``i`` and seed ``seed + i``, so a
+rerun is a cache hit while distinct samples stay distinct. Where the LM takes ``n`` (``lm.takes_n``)
+one request carries them all (the backend batches them); otherwise they are separate requests run
+concurrently. A backend that returns fewer choices than asked (some servers ignore ``n``) is
+topped up with further requests.
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> lm = scripted_lm(lambda prompt, seed: f"sample {seed}")
+    >>> texts = sample(lm, [{"role": "user", "content": "hi"}], n=3, seed=10)
+    >>> list(texts), sum(texts.tokens) == texts.completion_tokens
+    (['sample 10', 'sample 11', 'sample 12'], True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ttc_modules.concurrency import map_in_context
+from ttc_modules.lm.usage import collect_usage, total
+
+
+class Samples(list):
+    """The texts of :func:`sample`, with the tokens they took (cache hits included).
+
+    ``tokens[i]`` is sample i's share of the completion tokens, split in proportion to text
+    length (usage is reported per request, not per choice); the shares add up to the exact total.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    tokens: list[int]
+
+
+def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples:
+    """Draw ``n`` samples of one prompt; sample ``i`` has rollout id ``i`` and seed ``seed + i``."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}; ask for at least one sample")
+    with collect_usage() as usages:
+        texts, per_call = _draw(lm, messages, n, seed, kwargs)
+    samples = Samples(texts)
+    spent = total(usages)
+    samples.prompt_tokens, samples.completion_tokens = spent["prompt_tokens"], spent["completion_tokens"]
+    samples.tokens = _split_tokens(texts, per_call, usages)
+    return samples
+
+
+def _draw(lm, messages: list[dict], n: int, seed: int, kwargs: dict) -> tuple[list[str], list[int]]:
+    """The texts, and how many texts each call returned (in order)."""
+    texts: list[str] = []
+    per_call: list[int] = []
+    rollout = rollout_options(lm, kwargs.get("temperature"))
+    if getattr(lm, "takes_n", False):  # any dspy.LM works; only a TTCLM knows whether to batch
+        texts = _texts(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
+        per_call.append(len(texts))
+    missing = range(len(texts), n)
+    if missing:
+        one = lambda i: _texts(lm(messages=messages, seed=seed + i, **rollout(i), **kwargs))[0]  # noqa: E731
+        texts += map_in_context(one, missing, max_workers=getattr(lm, "concurrency", 8))
+        per_call += [1] * len(missing)
+    return texts, per_call
+
+
+def rollout_options(lm, temperature: float | None = None) -> Callable[[int], dict]:
+    """``i -> {"rollout_id": i}``, or ``i -> {}`` when sampling is greedy (all greedy samples are one)."""
+    greedy = (temperature if temperature is not None else lm.kwargs.get("temperature")) == 0
+    return (lambda i: {}) if greedy else (lambda i: {"rollout_id": i})
+
+
+def share_tokens(total_tokens: int, texts: list[str]) -> list[int]:
+    """Split ``total_tokens`` among ``texts`` in proportion to their length; the shares add up to it."""
+    if not texts:
+        return []
+    weights = [len(t) + 1 for t in texts]
+    shares = [total_tokens * w // sum(weights) for w in weights]
+    shares[-1] += total_tokens - sum(shares)
+    return shares
+
+
+def _split_tokens(texts: list[str], per_call: list[int], usages: list[dict]) -> list[int]:
+    """Each text's completion tokens: each call's total shared among the texts it returned."""
+    if len(usages) != len(per_call):  # calls ran concurrently: usages arrive in completion order
+        per_call, usages = [len(texts)], [{"completion_tokens": total(usages)["completion_tokens"]}]
+    shares, start = [], 0
+    for count, usage in zip(per_call, usages, strict=True):
+        shares += share_tokens(int(usage.get("completion_tokens") or 0), texts[start:start + count])
+        start += count
+    return shares
+
+
+def _texts(outputs: list) -> list[str]:
+    return [o["text"] if isinstance(o, dict) else str(o) for o in outputs]

@@ -1,0 +1,51 @@
+"""The options every strategy takes (:class:`StrategyConfig`), validated into one clear line.
+
+Each strategy's own config subclasses :class:`StrategyConfig` with its ``kind`` (the registry name)
+and its options; the shared ones (seed, step aggregation, temperature, depth, concurrency) also
+set up the part of a :class:`~ttc_modules.strategies.run.Run` the strategy searches in.
+
+Example:
+    >>> parse_config(StrategyConfig, {"kind": "mine", "seed": 3}).seed
+    3
+    >>> parse_config(StrategyConfig, {"kind": "mine", "beam": 3})
+    Traceback (most recent call last):
+    ValueError: mine has no option 'beam'; its options are: aggregation, concurrency, max_depth, seed, temperature
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ttc_modules.aggregation import StepAggregation
+
+
+class StrategyConfig(BaseModel):
+    """Options every strategy takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    seed: int = 0
+    aggregation: StepAggregation = "last"
+    temperature: float | None = Field(None, ge=0)
+    max_depth: int = Field(40, ge=1)
+    concurrency: int = Field(8, ge=1)
+
+    def generations(self) -> int:
+        """The cost in the paper's unit (sampled answers)."""
+        raise NotImplementedError
+
+
+def parse_config(config_class: type[StrategyConfig], options: dict) -> StrategyConfig:
+    """Validate strategy options, turning pydantic's report into one line naming the value and the fix."""
+    kind = options.get("kind") or config_class.model_fields["kind"].default
+    try:
+        return config_class(**options)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(map(str, error["loc"])) or config_class.__name__
+        fields = ", ".join(sorted(f for f in config_class.model_fields if f != "kind"))
+        if error["type"] == "extra_forbidden":
+            raise ValueError(f"{kind} has no option '{where}'; its options are: {fields}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{kind} option {where}: {message}, got {error.get('input')!r}") from None

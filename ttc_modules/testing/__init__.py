@@ -1,0 +1,19 @@
+"""Test doubles that users and our tests import: scripted LMs and loopback servers on 127.0.0.1.
+
+- :func:`scripted_lm` (``scripted.py``): a real :class:`~ttc_modules.lm.TTCLM` on an in-process
+  LiteLLM provider that answers from a function of the prompt and the seed, never of call order.
+- :class:`StepScript`, :func:`v_score` (``step_script.py``): step-level answers and a process
+  verifier whose choices the tests can predict.
+- :class:`OpenAIStubServer` (``openai_stub_server.py``): an OpenAI-compatible chat and text
+  completion server with injectable failures, keys, delays and a concurrency limit.
+- :class:`PRMStubServer` (``prm_stub_server.py``): a reward model server in our format and vLLM's.
+- ``loopback.py``: what the servers share.
+"""
+
+from ttc_modules.testing.openai_stub_server import OpenAIStubServer, arithmetic_responder
+from ttc_modules.testing.prm_stub_server import PRMStubServer
+from ttc_modules.testing.scripted import ScriptedProvider, scripted_lm
+from ttc_modules.testing.step_script import StepScript, v_score
+
+__all__ = ["OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript", "arithmetic_responder",
+           "scripted_lm", "v_score"]

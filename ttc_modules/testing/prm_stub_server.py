@@ -1,0 +1,48 @@
+"""A real reward model server on 127.0.0.1 for tests: our JSON contract and vLLM's pooling API.
+
+It scores with the :class:`~ttc_modules.verifiers.ArithmeticChecker`, so its answers are known in
+advance, and it speaks both formats :class:`~ttc_modules.verifiers.RemotePRM` reads:
+``POST /score`` with ``{"question", "steps"}`` answers ``{"step_scores": [...]}``; ``POST /pooling``
+with a Qwen-PRM chat (steps ended by ``<extra_0>``) answers ``{"data": [{"data": [[p_wrong, p_right],
+...]}]}``. It can fail the first requests with given status codes; ``bodies`` holds every request.
+
+Example:
+    >>> from ttc_modules.verifiers import RemotePRM
+    >>> with PRMStubServer() as server:
+    ...     RemotePRM(server.url + "/score").score({"question": "1 + 1?"}, ["1 + 1 = 2.", "The answer is 2."])
+    [1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from ttc_modules.testing.loopback import JSONHandler, LoopbackServer
+from ttc_modules.verifiers.arithmetic import ArithmeticChecker
+from ttc_modules.verifiers.remote_prm import STEP_SEPARATOR
+
+
+class PRMStubServer(LoopbackServer):
+    """The server (see the module docstring); ``failures`` are status codes for the first requests."""
+
+    def __init__(self, failures: tuple[int, ...] | list[int] = (), port: int = 0):
+        self.failures, self.bodies = list(failures), []
+        self.checker = ArithmeticChecker()
+        super().__init__(_handler_for(self), port)
+
+    def answer(self, path: str, body: dict) -> tuple[int, dict]:
+        """The status and JSON answer for a request to ``path``."""
+        self.bodies.append(body)
+        if self.failures:
+            return self.failures.pop(0), {"error": "injected"}
+        if path == "/score":
+            return 200, {"step_scores": self.checker.score(body, body["steps"])}
+        steps = [s for s in body["messages"][2]["content"].split(STEP_SEPARATOR) if s]
+        scores = self.checker.score({"question": body["messages"][1]["content"]}, steps)
+        return 200, {"data": [{"data": [[1 - s, s] for s in scores]}]}
+
+
+def _handler_for(server: PRMStubServer) -> type[JSONHandler]:
+    class Handler(JSONHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            self.send_json(*server.answer(self.path, self.read_json() or {}))
+
+    return Handler
