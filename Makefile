@@ -6,6 +6,7 @@
 #   make demo-search  the same table with beam search added (about twice the time)
 #   make solve  answers one question with best-of-8 (QUESTION="...")
 #   make test   installs the same and runs the whole test suite, integration tests included
+#   make test-unit  the offline tests alone (no embedded model, no server): the fast loop
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 QUESTION ?= Tom has 3 apples and buys 4 more. Then he eats 2 of them. How many apples does Tom have now?
 
-.PHONY: install demo demo-search solve test lint bench clean
+.PHONY: install demo demo-search solve test test-unit lint bench clean
 
 install: $(STAMP)
 
@@ -47,6 +48,9 @@ solve: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+test-unit: install
+	$(BIN)/python -m pytest -q -m "not integration"
 
 lint: install
 	$(BIN)/ruff check ttc_modules planners tests benchmarks examples

@@ -1,1 +1,1 @@
-"""Evaluation: data sets and graders (the harness grows here)."""
+"""Evaluation: data sets and graders, the sample bank, the harness, curves, reports and plots."""

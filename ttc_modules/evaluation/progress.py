@@ -16,6 +16,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
 
 @contextlib.contextmanager
 def progress_bar(total: int, enabled: bool = True, title: str = "evaluating",
@@ -24,8 +34,6 @@ def progress_bar(total: int, enabled: bool = True, title: str = "evaluating",
     if not enabled or total <= 0:
         yield lambda label: None
         return
-    from rich.console import Console
-
     console = Console(stderr=True)
     if not console.is_terminal:
         yield _log_lines(total, title, every)
@@ -34,15 +42,6 @@ def progress_bar(total: int, enabled: bool = True, title: str = "evaluating",
 
 
 def _rich_bar(total: int, title: str, console) -> Iterator[Callable[[str], None]]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[label]}"))
     with Progress(*columns, console=console) as bar:

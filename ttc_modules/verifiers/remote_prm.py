@@ -27,6 +27,8 @@ import urllib.error
 import urllib.request
 from typing import Literal
 
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
 from ttc_modules.verifiers.base import VerifierError
 
 QWEN_PRM_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
@@ -85,8 +87,6 @@ class RemotePRM:
                                  f"{str(reply)[:120]!r}") from None
 
     def _post(self, body: dict) -> dict:
-        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
         retrying = Retrying(stop=stop_after_attempt(self.attempts), reraise=True,
                             wait=wait_random_exponential(multiplier=0.2, max=self.max_wait),
                             retry=retry_if_exception_type(_Transient))
