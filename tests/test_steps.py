@@ -1,6 +1,7 @@
+"""Answers and steps in solution text: extraction, normalisation, splitting."""
+
 import pytest
 
-from ttc_modules.aggregation import majority_vote, weighted_vote
 from ttc_modules.steps import extract_answer, normalize_answer, split_steps
 
 
@@ -28,18 +29,6 @@ def test_normalize_answer(raw, expected):
 def test_split_steps_on_blank_lines():
     assert split_steps("a = 1\n\n\nb = 2\n\n") == ["a = 1", "b = 2"]
     assert split_steps("a\nb", delimiter="\n") == ["a", "b"]
-
-
-def test_majority_vote_ignores_missing_answers_and_breaks_ties_by_order():
-    assert majority_vote([None, "3", "4", "4", "3"]) == "3"
-    assert majority_vote([None, None]) is None
-
-
-def test_weighted_vote_sums_scores_per_answer():
-    assert weighted_vote(["a", "b", "b"], [0.9, 0.4, 0.4]) == "a"
-    assert weighted_vote(["a", "b", "b"], [0.7, 0.4, 0.4]) == "b"
-    with pytest.raises(ValueError, match="one score per answer"):
-        weighted_vote(["a"], [])
 
 
 @pytest.mark.parametrize("a, b", [("\\frac{1}{2}", "0.5"), ("\\left( 3, \\frac{\\pi}{2} \\right)", "(3,\\pi/2)"),

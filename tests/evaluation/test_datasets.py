@@ -1,0 +1,61 @@
+"""Data sets: the shared ones, synthetic questions, user files with bad rows, splits."""
+
+import pytest
+
+from ttc_modules.evaluation.datasets import (
+    DatasetError,
+    load_dataset,
+    load_gsm8k,
+    load_math500,
+    load_records,
+    load_synthetic,
+    split,
+)
+
+
+def test_shared_data_sets_load_with_references():
+    gsm8k = load_gsm8k(limit=5)
+    assert len(gsm8k) == 5 and gsm8k[0].answer == "72" and set(gsm8k[0].inputs().keys()) == {"question"}
+    math = load_math500(limit=5)
+    assert math[0].answer == "\\left( 3, \\frac{\\pi}{2} \\right)" and 1 <= math[0].level <= 5
+
+
+def test_synthetic_is_seeded_and_graded():
+    a, b = load_synthetic(3, seed=1), load_synthetic(3, seed=1)
+    assert [e.question for e in a] == [e.question for e in b] and {e.level for e in a} == {1, 2, 3, 4, 5}
+    assert load_synthetic(3, seed=2)[0].question != a[0].question
+
+
+def test_bad_rows_are_reported_with_their_number_and_skipped(tmp_path, caplog):
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"q": "What is 1 + 1?", "a": "2"}\n{"q": "", "a": "3"}\nnot json\n{"a": "4"}\n'
+                    '{"q": "What is 2 + 2?", "a": "4"}\n')
+    examples = load_records(path, question="q", answer="a")
+    assert [e.answer for e in examples] == ["2", "4"]
+    assert "row 2: empty question" in caplog.text and "row 3: not a JSON object" in caplog.text
+    assert "row 4: missing field 'q'" in caplog.text
+    with pytest.raises(DatasetError, match="row 2: empty question"):
+        load_records(path, question="q", answer="a", strict=True)
+
+
+def test_csv_with_a_field_mapping_and_unparsable_answers(tmp_path, caplog):
+    path = tmp_path / "mine.csv"
+    path.write_text("problem,solution\nWhat is 1 + 1?,#### 2\nWhat is 5 - 2?,three\n")
+    from ttc_modules.evaluation.datasets import _gsm8k_answer
+
+    examples = load_records(path, question="problem", answer="solution", answer_parser=_gsm8k_answer)
+    assert [e.answer for e in examples] == ["2"] and "row 3: unparsable answer" in caplog.text
+
+
+def test_unknown_data_set_and_missing_file(tmp_path):
+    with pytest.raises(DatasetError, match="unknown data set 'mnist'"):
+        load_dataset("mnist")
+    with pytest.raises(DatasetError, match="not found"):
+        load_dataset(str(tmp_path / "missing.jsonl"))
+
+
+def test_split_is_seeded_and_disjoint():
+    examples = load_synthetic(5, levels=[1])
+    train, test = split(examples, 0.4, seed=3)
+    assert len(test) == 2 and not {e.id for e in train} & {e.id for e in test}
+    assert split(examples, 0.4, seed=3) == (train, test)

@@ -1,0 +1,127 @@
+"""AdaptiveTTC: probes charged and reused, budgets kept, in the harness and inside a DSPy program."""
+
+import copy
+
+import dspy
+import pytest
+
+from planners import AdaptiveTTC, ComputeOptimalPlanner, Plan, VerifierDifficulty
+from ttc_modules.testing import scripted_lm
+
+
+def test_adaptive_charges_the_probes_and_reuses_them(fitted, verifier, model):
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    hard = program(question="hard question 9?", budget=4)
+    assert hard.plan.options["selection"] == "weighted" and hard.plan.bin == 2
+    assert hard.answer == "7" and hard.spent["generations"] == 4  # the 4 probes were the 4 samples
+    easy = program(question="easy question 9?", budget=8)
+    assert easy.plan.options["selection"] == "majority" and easy.answer == "1"
+    assert easy.spent["generations"] <= 8
+    assert {n for n in program.named_predictors()} and "generator.solve" in dict(program.named_predictors())
+
+
+def test_a_budget_below_the_policy_fails_before_any_call(fitted, model, verifier):
+    lm = scripted_lm(model)
+    with pytest.raises(ValueError, match="below the smallest fitted budget 4; give at least 4"):
+        AdaptiveTTC(fitted, verifier=verifier, lm=lm)(question="easy question 1?", budget=2)
+    assert lm.provider_fake.calls == 0
+
+
+def test_probes_stay_within_the_budget_and_their_verifier_calls_count(model):
+    planner = ComputeOptimalPlanner(budgets=[2], bins=1, estimator=VerifierDifficulty(probes=4))
+    planner.estimator.fit([0.5], 1)
+    planner.policy = {(1, 2): Plan(kind="best_of_n", options={"n": 2, "selection": "weighted"})}
+    calls = []
+    pred = AdaptiveTTC(planner, verifier=lambda inputs, steps: calls.append(steps) or 0.5,
+                       lm=scripted_lm(model))(question="hard question 1?", budget=2)
+    assert pred.spent["generations"] == 2  # 4 probes asked for, 2 allowed
+    assert pred.spent["verifier_calls"] == len(calls) == 2
+
+
+def test_a_program_calling_adaptive_ttc_twice_stays_within_its_own_budget(fitted, verifier, model):
+    from ttc_modules import Budget, BudgetMeter
+
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    outer = BudgetMeter(Budget(generations=6))
+    with outer.active():
+        first = program(question="hard question 5?", budget=4)
+        second = program(question="hard question 6?", budget=4)  # only 2 of its 4 are left
+    assert first.spent["generations"] == 4 and second.spent["generations"] == 2
+    calls = first.spent["lm_calls"] + second.spent["lm_calls"]
+    assert outer.spent()["generations"] == 6 and outer.spent()["lm_calls"] == calls
+
+
+def test_a_search_plan_runs_within_what_the_probes_left(fitted, verifier, model):
+    beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
+    beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
+                                                            "selection": "majority"}),
+                   (2, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
+                                                            "selection": "majority"})}
+    pred = AdaptiveTTC(beam, verifier=verifier, lm=scripted_lm(model))(
+        question="hard question 3?", budget=6)
+    assert pred.spent["generations"] <= 6 and pred.plan.kind == "revisions"
+
+
+def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path, model, verifier):
+    from planners import compute_optimal_program
+    from ttc_modules.evaluation.harness import Evaluation
+
+    held_out = [dspy.Example(id=f"{kind}-x{i}", question=f"{kind} question x{i}?", answer=answer,
+                             level=1 if kind == "easy" else 2).with_inputs("question")
+                for kind, answer in (("easy", "1"), ("hard", "7")) for i in range(3)]
+    lm = scripted_lm(model)
+    summary = Evaluation(held_out, lm, verifier, ["compute_optimal", "weighted"], [4], tmp_path, progress=False,
+                         programs={"compute_optimal": compute_optimal_program(fitted, verifier, lm)}).run()
+    assert summary["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] == 1.0
+    assert summary["accuracy"]["weighted"]["4"]["all"]["accuracy"] < 1.0
+    always_weighted = copy.deepcopy(fitted)
+    always_weighted.policy = {key: Plan(kind="best_of_n", options={"n": 4, "selection": "weighted"})
+                              for key in fitted.policy}
+    other = Evaluation(held_out, lm, verifier, ["compute_optimal"], [4], tmp_path, progress=False,
+                       programs={"compute_optimal": compute_optimal_program(always_weighted, verifier, lm)}).run()
+    assert other["accuracy"]["compute_optimal"]["4"]["all"]["accuracy"] < 1.0  # the first policy's rows not reused
+    with pytest.raises(ValueError, match="unknown strategy 'compute_optimal'"):
+        Evaluation(held_out, lm, verifier, ["compute_optimal"], [4], tmp_path / "x")
+
+
+def test_an_lm_rated_estimate_costs_no_generations(fitted, verifier, model):
+    from planners import LMRatedDifficulty
+
+    rated = ComputeOptimalPlanner(budgets=[4], estimator=LMRatedDifficulty(), bins=2)
+    rated.estimator.fit([1.0, 5.0], 2)
+    rated.policy = dict(fitted.policy)
+    pred = AdaptiveTTC(rated, verifier=verifier, lm=scripted_lm(lambda p, s: "3" if "How hard" in p else model(p, s)))(
+        question="hard question 5?", budget=4)
+    assert pred.difficulty == 3.0 and pred.spent["generations"] == 4 and pred.answer is not None
+
+
+@pytest.fixture
+def chat_reply(model):
+    def chat_reply(prompt: str, seed: int) -> str:
+        """``model``'s answers in the format of DSPy's ChatAdapter (the signature path)."""
+        answer = model(prompt, seed).removeprefix("The answer is ").rstrip(".")
+        return f"[[ ## reasoning ## ]]\nThe answer is {answer}.\n\n[[ ## answer ## ]]\n{answer}\n\n[[ ## completed ## ]]"
+
+    return chat_reply
+
+
+def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted, chat_reply, verifier):
+    from ttc_modules.generation import Generator
+
+    lm = scripted_lm(chat_reply)
+
+    class Pipeline(dspy.Module):
+        def __init__(self):
+            super().__init__()
+            self.solver = AdaptiveTTC(fitted, verifier=verifier, generator=Generator(lm=lm, mode="signature"))
+
+        def forward(self, question):
+            return self.solver(question=question, budget=4)
+
+    trainset = [dspy.Example(question="easy question 1?", reasoning="One apple, kept.", answer="1")
+                .with_inputs("question")]
+    compiled = dspy.LabeledFewShot(k=1).compile(Pipeline(), trainset=trainset)
+    assert compiled.solver.generator.solve.demos  # the optimizer reached the strategy's sub-module
+    pred = compiled(question="easy question 5?")
+    assert "One apple, kept." in str(lm.history[-1]["messages"])  # and its demos reach the prompt
+    assert pred.answer == "1" and pred.spent["generations"] <= 4

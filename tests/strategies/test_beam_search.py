@@ -1,0 +1,61 @@
+"""Beam search: N/M prefixes kept and expanded M times, distinct first, finished by weighted best-of-N."""
+
+from collections import Counter
+
+import pytest
+
+from ttc_modules import DVTS, BeamSearch
+from ttc_modules.graph import ROOT
+from ttc_modules.testing import StepScript, scripted_lm, v_score
+
+
+def test_beam_search_keeps_n_over_m_and_expands_each_m_times(Q, assert_tree, expanded_parents):
+    script = StepScript(length=3)
+    pred = BeamSearch(n=8, beam_width=2, verifier=v_score, lm=scripted_lm(script))(question=Q)
+    graph = pred.graph
+    assert_tree(graph)
+    assert graph.out_degree(ROOT) == 8  # N candidate first steps
+    for depth in (1, 2):
+        kept = expanded_parents(graph, depth)
+        assert len(kept) == 4 and all(graph.out_degree(n) == 2 for n in kept)  # N/M kept, M each
+        candidates = [n for n, d in graph.nodes(data=True) if d["depth"] == depth]
+        best = sorted((graph.nodes[n]["score"] for n in candidates), reverse=True)[:4]
+        assert sorted((graph.nodes[n]["score"] for n in kept), reverse=True) == best
+    assert pred.spent["generations"] == 8
+    assert pred.answer is not None and graph.nodes[pred.chosen]["terminal"]
+
+
+def test_beam_search_finishes_with_weighted_best_of_n(Q):
+    pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(StepScript(length=2)))(question=Q)
+    finished = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
+    totals = Counter()
+    for node in finished:
+        totals[pred.graph.nodes[node]["answer"]] += pred.graph.nodes[node]["score"]
+    assert pred.answer == max(totals, key=totals.get)
+
+
+def test_n_must_be_divisible_by_the_beam_width():
+    with pytest.raises(ValueError, match=r"n \(10\) must be divisible by beam_width \(4\)"):
+        BeamSearch(n=10, beam_width=4, verifier=v_score)
+
+
+def test_beam_search_keeps_distinct_prefixes_before_repeats(Q):
+    # every first step is the same text except one worse one: the distinct one is kept second
+    def responder(prompt, seed):
+        if "step" not in prompt:
+            return "step 1 v9" if seed % 4 else "step 1 v5"
+        return "The answer is 1."
+
+    pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(responder))(question=Q)
+    kept = [n for n in pred.graph.successors(ROOT) if pred.graph.out_degree(n)]
+    assert sorted(pred.graph.nodes[n]["text"] for n in kept) == ["step 1 v5", "step 1 v9"]
+
+
+@pytest.mark.parametrize("cls", [BeamSearch, DVTS])
+def test_the_last_round_finishes_open_prefixes(cls, Q):
+    lm = scripted_lm(StepScript(length=5))
+    pred = cls(n=4, beam_width=2, max_rounds=2, verifier=v_score, lm=lm)(question=Q)
+    assert pred.answer is not None and pred.graph.nodes[pred.chosen]["terminal"]
+    finals = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
+    assert finals and all(pred.graph.nodes[n]["score"] is not None for n in finals)
+    assert pred.spent["generations"] == 4

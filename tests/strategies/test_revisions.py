@@ -1,0 +1,47 @@
+"""Sequential revisions: chains of attempts that see the last four, then selection over them all."""
+
+from ttc_modules import SequentialRevisions
+from ttc_modules.graph import ROOT
+from ttc_modules.testing import scripted_lm
+
+
+def attempt_answer(prompt: str, seed: int) -> str:
+    return f"The answer is {prompt.count('Attempt ')}."
+
+
+def test_each_revision_sees_its_chain_and_only_the_last_four_attempts(Q, assert_tree):
+    seen = []
+
+    def responder(prompt, seed):
+        seen.append(prompt)
+        return attempt_answer(prompt, seed)
+
+    pred = SequentialRevisions(n_parallel=1, n_sequential=6, selection="majority",
+                               lm=scripted_lm(responder))(question=Q)
+    assert_tree(pred.graph)
+    assert [p.count("Attempt ") for p in seen] == [0, 1, 2, 3, 4, 4]
+    last = seen[-1]
+    assert "Attempt 1:\nThe answer is 1." in last and "The answer is 0." not in last  # the oldest fell out
+    assert pred.spent["generations"] == 6
+
+
+def test_revision_chains_are_chains_under_the_root(Q):
+    pred = SequentialRevisions(n_parallel=3, n_sequential=2, selection="majority",
+                               lm=scripted_lm(attempt_answer))(question=Q)
+    graph = pred.graph
+    assert graph.out_degree(ROOT) == 3 and all(graph.out_degree(c) == 1 for c in graph.successors(ROOT))
+    assert {d["kind"] for n, d in graph.nodes(data=True) if n} == {"revision"}
+    assert pred.spent["generations"] == 6
+
+
+def test_revisions_select_rather_than_take_the_last_attempt(Q):
+    # attempts answer 0, 1, 2; the verifier likes 1 best: hierarchical weighted picks it, not the last (2)
+    def likes_one(inputs, steps):
+        return 0.9 if "is 1." in steps[-1] else 0.1
+
+    pred = SequentialRevisions(n_parallel=2, n_sequential=3, verifier=likes_one,
+                               lm=scripted_lm(attempt_answer))(question=Q)
+    assert pred.answer == "1"
+    flat = SequentialRevisions(n_parallel=2, n_sequential=3, selection="majority",
+                               lm=scripted_lm(lambda p, s: "The answer is 5." if "Attempt 2" in p else attempt_answer(p, s)))
+    assert flat(question=Q).answer in {"0", "1"}  # majority over all 6 attempts, never the last by rule

@@ -1,0 +1,42 @@
+"""A remote PRM over HTTP: our contract and vLLM pooling, retries, a cache identity without the key."""
+
+import pytest
+
+from ttc_modules.testing import PRMStubServer
+from ttc_modules.verifiers import RemotePRM, RemotePRMError
+
+
+@pytest.fixture
+def prm_server():
+    with PRMStubServer(failures=[503]) as server:
+        yield server
+
+
+STEPS = ["She spent 7 + 5 = 12 dollars.", "20 - 12 = 8.", "The answer is 8."]
+
+
+@pytest.mark.integration
+def test_remote_prm_our_contract_with_a_retried_503(prm_server, QUESTION):
+    prm = RemotePRM(prm_server.url + "/score", max_wait=0.05)
+    assert prm.score(QUESTION, STEPS) == [1.0, 1.0, 1.0]
+    assert len(prm_server.bodies) == 2 and prm_server.bodies[1]["steps"] == STEPS
+
+
+@pytest.mark.integration
+def test_remote_prm_vllm_pooling_format(prm_server, QUESTION):
+    prm = RemotePRM(prm_server.url + "/pooling", format="vllm", model="Qwen/Qwen2.5-Math-PRM-7B", max_wait=0.05)
+    assert prm.score(QUESTION, STEPS) == [1.0, 1.0, 1.0]
+    sent = prm_server.bodies[-1]
+    assert sent["model"] == "Qwen/Qwen2.5-Math-PRM-7B" and sent["messages"][2]["content"].count("<extra_0>") == 3
+
+
+@pytest.mark.integration
+def test_remote_prm_gives_up_with_the_url(QUESTION):
+    with PRMStubServer(failures=[500] * 10) as server, \
+            pytest.raises(RemotePRMError, match="kept failing after 2 attempts"):
+        RemotePRM(server.url + "/score", attempts=2, max_wait=0.01).score(QUESTION, STEPS)
+
+
+def test_remote_prm_cache_identity_has_no_key():
+    prm = RemotePRM("http://127.0.0.1:1/score", api_key_env="SECRET_VAR")
+    assert "SECRET" not in prm.cache_id
