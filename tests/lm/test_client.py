@@ -2,12 +2,13 @@
 
 import pytest
 
+from tests.lm.helpers import MESSAGES, by_seed
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter
 from ttc_modules.lm import sample
 from ttc_modules.testing import scripted_lm
 
 
-def test_rerun_is_a_cache_hit_and_still_counts_as_work(by_seed, MESSAGES):
+def test_rerun_is_a_cache_hit_and_still_counts_as_work():
     lm = scripted_lm(by_seed, batch_samples=False)
     first, second = BudgetMeter(), BudgetMeter()
     with first.active():
@@ -21,7 +22,7 @@ def test_rerun_is_a_cache_hit_and_still_counts_as_work(by_seed, MESSAGES):
     assert second.spent()["prompt_tokens"] == first.spent()["prompt_tokens"] > 0
 
 
-def test_token_limit_is_checked_before_the_call(by_seed, MESSAGES):
+def test_token_limit_is_checked_before_the_call():
     lm = scripted_lm(by_seed, max_tokens=100)
     meter = BudgetMeter(Budget(tokens=150))
     with meter.active(), pytest.raises(BudgetExceeded, match="tokens"):
@@ -30,7 +31,7 @@ def test_token_limit_is_checked_before_the_call(by_seed, MESSAGES):
     assert meter.spent()["tokens"] == 0 and meter.remaining("tokens") == 150
 
 
-def test_token_reservation_is_settled_after_the_call(by_seed, MESSAGES):
+def test_token_reservation_is_settled_after_the_call():
     lm = scripted_lm(by_seed, max_tokens=50)
     meter = BudgetMeter(Budget(tokens=1000))
     with meter.active():

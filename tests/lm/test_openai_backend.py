@@ -2,13 +2,12 @@
 
 import pytest
 
+from tests.lm.helpers import MESSAGES
 from ttc_modules.budget import BudgetMeter
 from ttc_modules.lm import TTCLM, BackendError, sample
 from ttc_modules.testing import OpenAIStubServer
 
 pytestmark = pytest.mark.integration
-
-MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
 
 
 @pytest.fixture

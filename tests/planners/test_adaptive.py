@@ -6,10 +6,11 @@ import dspy
 import pytest
 
 from planners import AdaptiveTTC, ComputeOptimalPlanner, Plan, VerifierDifficulty
+from tests.planners.scenario import model, verifier
 from ttc_modules.testing import scripted_lm
 
 
-def test_adaptive_charges_the_probes_and_reuses_them(fitted, verifier, model):
+def test_adaptive_charges_the_probes_and_reuses_them(fitted):
     program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
     hard = program(question="hard question 9?", budget=4)
     assert hard.plan.options["selection"] == "weighted" and hard.plan.bin == 2
@@ -20,14 +21,14 @@ def test_adaptive_charges_the_probes_and_reuses_them(fitted, verifier, model):
     assert {n for n in program.named_predictors()} and "generator.solve" in dict(program.named_predictors())
 
 
-def test_a_budget_below_the_policy_fails_before_any_call(fitted, model, verifier):
+def test_a_budget_below_the_policy_fails_before_any_call(fitted):
     lm = scripted_lm(model)
     with pytest.raises(ValueError, match="below the smallest fitted budget 4; give at least 4"):
         AdaptiveTTC(fitted, verifier=verifier, lm=lm)(question="easy question 1?", budget=2)
     assert lm.provider_fake.calls == 0
 
 
-def test_probes_stay_within_the_budget_and_their_verifier_calls_count(model):
+def test_probes_stay_within_the_budget_and_their_verifier_calls_count():
     planner = ComputeOptimalPlanner(budgets=[2], bins=1, estimator=VerifierDifficulty(probes=4))
     planner.estimator.fit([0.5], 1)
     planner.policy = {(1, 2): Plan(kind="best_of_n", options={"n": 2, "selection": "weighted"})}
@@ -38,7 +39,7 @@ def test_probes_stay_within_the_budget_and_their_verifier_calls_count(model):
     assert pred.spent["verifier_calls"] == len(calls) == 2
 
 
-def test_a_program_calling_adaptive_ttc_twice_stays_within_its_own_budget(fitted, verifier, model):
+def test_a_program_calling_adaptive_ttc_twice_stays_within_its_own_budget(fitted):
     from ttc_modules import Budget, BudgetMeter
 
     program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
@@ -51,7 +52,7 @@ def test_a_program_calling_adaptive_ttc_twice_stays_within_its_own_budget(fitted
     assert outer.spent()["generations"] == 6 and outer.spent()["lm_calls"] == calls
 
 
-def test_a_search_plan_runs_within_what_the_probes_left(fitted, verifier, model):
+def test_a_search_plan_runs_within_what_the_probes_left(fitted):
     beam = ComputeOptimalPlanner(budgets=[4], estimator=fitted.estimator, bins=2)
     beam.policy = {(1, 4): Plan(kind="revisions", options={"n_parallel": 2, "n_sequential": 2,
                                                             "selection": "majority"}),
@@ -62,7 +63,7 @@ def test_a_search_plan_runs_within_what_the_probes_left(fitted, verifier, model)
     assert pred.spent["generations"] <= 6 and pred.plan.kind == "revisions"
 
 
-def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path, model, verifier):
+def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path):
     from planners import compute_optimal_program
     from ttc_modules.evaluation.harness import Evaluation
 
@@ -84,7 +85,7 @@ def test_the_evaluation_harness_runs_the_policy(fitted, tmp_path, model, verifie
         Evaluation(held_out, lm, verifier, ["compute_optimal"], [4], tmp_path / "x")
 
 
-def test_an_lm_rated_estimate_costs_no_generations(fitted, verifier, model):
+def test_an_lm_rated_estimate_costs_no_generations(fitted):
     from planners import LMRatedDifficulty
 
     rated = ComputeOptimalPlanner(budgets=[4], estimator=LMRatedDifficulty(), bins=2)
@@ -95,17 +96,13 @@ def test_an_lm_rated_estimate_costs_no_generations(fitted, verifier, model):
     assert pred.difficulty == 3.0 and pred.spent["generations"] == 4 and pred.answer is not None
 
 
-@pytest.fixture
-def chat_reply(model):
-    def chat_reply(prompt: str, seed: int) -> str:
-        """``model``'s answers in the format of DSPy's ChatAdapter (the signature path)."""
-        answer = model(prompt, seed).removeprefix("The answer is ").rstrip(".")
-        return f"[[ ## reasoning ## ]]\nThe answer is {answer}.\n\n[[ ## answer ## ]]\n{answer}\n\n[[ ## completed ## ]]"
-
-    return chat_reply
+def chat_reply(prompt: str, seed: int) -> str:
+    """``model``'s answers in the format of DSPy's ChatAdapter (the signature path)."""
+    answer = model(prompt, seed).removeprefix("The answer is ").rstrip(".")
+    return f"[[ ## reasoning ## ]]\nThe answer is {answer}.\n\n[[ ## answer ## ]]\n{answer}\n\n[[ ## completed ## ]]"
 
 
-def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted, chat_reply, verifier):
+def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted):
     from ttc_modules.generation import Generator
 
     lm = scripted_lm(chat_reply)

@@ -5,6 +5,7 @@ import pytest
 from planners import ComputeOptimalPlanner, VerifierDifficulty
 from planners.compute_optimal import cross_validated
 from planners.search_space import candidates
+from tests.planners.scenario import examples, model, verifier
 from ttc_modules.testing import scripted_lm
 
 
@@ -16,7 +17,7 @@ def test_the_planner_finds_the_best_strategy_per_bin(fitted):
     assert fitted.report["1|4"]["cv_accuracy"] > fitted.report["1|4"]["baseline_accuracy"]
 
 
-def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path, examples, verifier, model):
+def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path):
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
                                     search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
     planner.compile(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)

@@ -4,12 +4,13 @@ from collections import Counter
 
 import pytest
 
+from tests.strategies.helpers import Q, assert_tree, expanded_parents
 from ttc_modules import DVTS, BeamSearch
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 
 
-def test_beam_search_keeps_n_over_m_and_expands_each_m_times(Q, assert_tree, expanded_parents):
+def test_beam_search_keeps_n_over_m_and_expands_each_m_times():
     script = StepScript(length=3)
     pred = BeamSearch(n=8, beam_width=2, verifier=v_score, lm=scripted_lm(script))(question=Q)
     graph = pred.graph
@@ -25,7 +26,7 @@ def test_beam_search_keeps_n_over_m_and_expands_each_m_times(Q, assert_tree, exp
     assert pred.answer is not None and graph.nodes[pred.chosen]["terminal"]
 
 
-def test_beam_search_finishes_with_weighted_best_of_n(Q):
+def test_beam_search_finishes_with_weighted_best_of_n():
     pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(StepScript(length=2)))(question=Q)
     finished = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
     totals = Counter()
@@ -39,7 +40,7 @@ def test_n_must_be_divisible_by_the_beam_width():
         BeamSearch(n=10, beam_width=4, verifier=v_score)
 
 
-def test_beam_search_keeps_distinct_prefixes_before_repeats(Q):
+def test_beam_search_keeps_distinct_prefixes_before_repeats():
     # every first step is the same text except one worse one: the distinct one is kept second
     def responder(prompt, seed):
         if "step" not in prompt:
@@ -52,7 +53,7 @@ def test_beam_search_keeps_distinct_prefixes_before_repeats(Q):
 
 
 @pytest.mark.parametrize("cls", [BeamSearch, DVTS])
-def test_the_last_round_finishes_open_prefixes(cls, Q):
+def test_the_last_round_finishes_open_prefixes(cls):
     lm = scripted_lm(StepScript(length=5))
     pred = cls(n=4, beam_width=2, max_rounds=2, verifier=v_score, lm=lm)(question=Q)
     assert pred.answer is not None and pred.graph.nodes[pred.chosen]["terminal"]

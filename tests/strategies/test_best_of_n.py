@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+from tests.strategies.helpers import Q, assert_tree, seven_or_nine
 from ttc_modules import BestOfN
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import scripted_lm
@@ -14,7 +15,7 @@ def answer_score(inputs, steps):  # 9 looks great, 7 looks fair
 
 
 @pytest.mark.parametrize("selection, expected", [("weighted", "7"), ("naive", "9"), ("majority", "7")])
-def test_best_of_n_selection(selection, expected, seven_or_nine, Q):
+def test_best_of_n_selection(selection, expected):
     lm = scripted_lm(seven_or_nine)
     pred = BestOfN(n=3, selection=selection, verifier=answer_score, lm=lm)(question=Q)
     answers = Counter(pred.graph.nodes[n]["answer"] for n in pred.graph.successors(ROOT))
@@ -22,7 +23,7 @@ def test_best_of_n_selection(selection, expected, seven_or_nine, Q):
     assert pred.answer == expected
 
 
-def test_best_of_n_is_a_star_costing_n_in_one_request(seven_or_nine, Q, assert_tree):
+def test_best_of_n_is_a_star_costing_n_in_one_request():
     lm = scripted_lm(seven_or_nine)
     pred = BestOfN(n=6, selection="majority", lm=lm)(question=Q)
     assert_tree(pred.graph)
@@ -31,7 +32,7 @@ def test_best_of_n_is_a_star_costing_n_in_one_request(seven_or_nine, Q, assert_t
     assert pred.reasoning == "The answer is " + pred.answer + "."
 
 
-def test_majority_needs_no_verifier_but_weighted_does(seven_or_nine):
+def test_majority_needs_no_verifier_but_weighted_does():
     BestOfN(n=2, selection="majority", lm=scripted_lm(seven_or_nine))
     with pytest.raises(ValueError, match="needs a verifier"):
         BestOfN(n=2, selection="weighted", lm=scripted_lm(seven_or_nine))

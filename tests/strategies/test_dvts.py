@@ -1,11 +1,12 @@
 """DVTS: N/M independent subtrees, one kept prefix each."""
 
+from tests.strategies.helpers import Q, assert_tree, expanded_parents
 from ttc_modules import DVTS
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 
 
-def test_dvts_grows_n_over_m_independent_subtrees(Q, assert_tree, expanded_parents):
+def test_dvts_grows_n_over_m_independent_subtrees():
     pred = DVTS(n=8, beam_width=2, verifier=v_score, lm=scripted_lm(StepScript(length=3)))(question=Q)
     graph = pred.graph
     assert_tree(graph)

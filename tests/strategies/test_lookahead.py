@@ -1,11 +1,12 @@
 """Lookahead search: candidates scored at the end of greedy rollouts."""
 
+from tests.strategies.helpers import Q, assert_tree
 from ttc_modules import LookaheadSearch
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 
 
-def test_lookahead_scores_candidates_at_the_end_of_greedy_rollouts(Q, assert_tree):
+def test_lookahead_scores_candidates_at_the_end_of_greedy_rollouts():
     script = StepScript(length=4)
     pred = LookaheadSearch(n=4, beam_width=2, k=2, verifier=v_score, lm=scripted_lm(script))(question=Q)
     graph = pred.graph

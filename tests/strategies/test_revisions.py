@@ -1,5 +1,6 @@
 """Sequential revisions: chains of attempts that see the last four, then selection over them all."""
 
+from tests.strategies.helpers import Q, assert_tree
 from ttc_modules import SequentialRevisions
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import scripted_lm
@@ -9,7 +10,7 @@ def attempt_answer(prompt: str, seed: int) -> str:
     return f"The answer is {prompt.count('Attempt ')}."
 
 
-def test_each_revision_sees_its_chain_and_only_the_last_four_attempts(Q, assert_tree):
+def test_each_revision_sees_its_chain_and_only_the_last_four_attempts():
     seen = []
 
     def responder(prompt, seed):
@@ -25,7 +26,7 @@ def test_each_revision_sees_its_chain_and_only_the_last_four_attempts(Q, assert_
     assert pred.spent["generations"] == 6
 
 
-def test_revision_chains_are_chains_under_the_root(Q):
+def test_revision_chains_are_chains_under_the_root():
     pred = SequentialRevisions(n_parallel=3, n_sequential=2, selection="majority",
                                lm=scripted_lm(attempt_answer))(question=Q)
     graph = pred.graph
@@ -34,7 +35,7 @@ def test_revision_chains_are_chains_under_the_root(Q):
     assert pred.spent["generations"] == 6
 
 
-def test_revisions_select_rather_than_take_the_last_attempt(Q):
+def test_revisions_select_rather_than_take_the_last_attempt():
     # attempts answer 0, 1, 2; the verifier likes 1 best: hierarchical weighted picks it, not the last (2)
     def likes_one(inputs, steps):
         return 0.9 if "is 1." in steps[-1] else 0.1

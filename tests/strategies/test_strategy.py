@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from tests.strategies.helpers import Q, assert_tree, seven_or_nine
 from ttc_modules import STRATEGIES, BeamSearch, BestOfN, Budget
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 from ttc_modules.verifiers import as_verifier
@@ -18,7 +19,7 @@ def test_unknown_option_is_named():
     ("best_of_n", {"n": 4}), ("beam_search", {"n": 4, "beam_width": 2}),
     ("lookahead", {"n": 4, "beam_width": 2, "k": 1}), ("dvts", {"n": 4, "beam_width": 2}),
     ("revisions", {"n_parallel": 2, "n_sequential": 2})])
-def test_every_strategy_returns_answer_reasoning_graph_spent(kind, options, Q, assert_tree):
+def test_every_strategy_returns_answer_reasoning_graph_spent(kind, options):
     strategy = STRATEGIES[kind](verifier=v_score, lm=scripted_lm(StepScript(length=2)), **options)
     pred = strategy(question=Q)
     assert pred.answer is not None and pred.reasoning
@@ -42,7 +43,7 @@ class SlowSteps(StepScript):
 @pytest.mark.parametrize("kind, options", [
     ("beam_search", {"n": 6, "beam_width": 2}), ("lookahead", {"n": 4, "beam_width": 2, "k": 2}),
     ("dvts", {"n": 6, "beam_width": 2}), ("revisions", {"n_parallel": 3, "n_sequential": 3})])
-def test_concurrent_requests_get_the_same_seeds_whatever_order_they_finish_in(kind, options, Q):
+def test_concurrent_requests_get_the_same_seeds_whatever_order_they_finish_in(kind, options):
     script = SlowSteps(length=3)
     strategy = STRATEGIES[kind](verifier=v_score, lm=scripted_lm(script), **options)
     first = strategy(question=Q)
@@ -58,14 +59,14 @@ def test_generator_predictors_are_visible_to_dspy():
     assert {"generator.solve", "generator.extend", "generator.revise"} <= names
 
 
-def test_no_state_survives_between_calls(seven_or_nine, Q):
+def test_no_state_survives_between_calls():
     strategy = BestOfN(n=3, selection="majority", lm=scripted_lm(seven_or_nine))
     first, second = strategy(question=Q), strategy(question=Q)
     assert first.graph is not second.graph and second.graph.number_of_nodes() == 4
     assert second.spent["generations"] == 3 and second.spent["cache_hits"] == 1
 
 
-def test_budget_running_out_mid_search_returns_the_best_so_far(Q):
+def test_budget_running_out_mid_search_returns_the_best_so_far():
     script = StepScript(length=3)
     pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(script),
                       budget=Budget(verifier_calls=6))(question=Q)
@@ -73,7 +74,7 @@ def test_budget_running_out_mid_search_returns_the_best_so_far(Q):
     assert pred.graph.number_of_nodes() > 1
 
 
-def test_oracle_is_refused_at_inference(seven_or_nine, Q):
+def test_oracle_is_refused_at_inference():
     from ttc_modules.verifiers import OracleVerifier
 
     strategy = BestOfN(n=2, verifier=OracleVerifier(), lm=scripted_lm(seven_or_nine))
@@ -83,12 +84,12 @@ def test_oracle_is_refused_at_inference(seven_or_nine, Q):
     assert allowed(question=Q, answer="9").answer == "9"
 
 
-def test_empty_question_is_refused(seven_or_nine):
+def test_empty_question_is_refused():
     with pytest.raises(ValueError, match="question is empty"):
         BestOfN(n=2, selection="majority", lm=scripted_lm(seven_or_nine))(question=" ")
 
 
-def test_as_verifier_accepts_reward_functions_and_modules(Q, seven_or_nine):
+def test_as_verifier_accepts_reward_functions_and_modules():
     import dspy
 
     reward = as_verifier(lambda args, pred: float(pred.answer == "7"))

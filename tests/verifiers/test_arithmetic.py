@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.verifiers.helpers import QUESTION
 from ttc_modules.verifiers import ArithmeticChecker
 from ttc_modules.verifiers.arithmetic import evaluate
 
@@ -12,7 +13,7 @@ def test_evaluate(expression, value):
     assert evaluate(expression) == value
 
 
-def test_checker_prefers_sound_solutions(QUESTION):
+def test_checker_prefers_sound_solutions():
     checker = ArithmeticChecker()
     right = checker.score(QUESTION, ["She spent 7 + 5 = 12 dollars.", "20 - 12 = 8 dollars are left.", "The answer is 8."])
     wrong = checker.score(QUESTION, ["She spent 7 + 5 = 13 dollars.", "20 - 13 = 7 dollars.", "The answer is 7."])

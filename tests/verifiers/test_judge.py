@@ -2,13 +2,14 @@
 
 import pytest
 
+from tests.verifiers.helpers import QUESTION
 from ttc_modules.budget import BudgetMeter
 from ttc_modules.testing import OpenAIStubServer, scripted_lm
 from ttc_modules.verifiers import LLMJudge
 
 
 @pytest.mark.integration
-def test_judge_reads_p_yes_from_logprobs_over_http(QUESTION):
+def test_judge_reads_p_yes_from_logprobs_over_http():
     from ttc_modules.lm import TTCLM
 
     def says(prompt, index, seed, temperature):
@@ -26,7 +27,7 @@ def test_judge_reads_p_yes_from_logprobs_over_http(QUESTION):
         assert meter.spent()["prompt_tokens"] > 0  # judge tokens count in the budget
 
 
-def test_judge_falls_back_to_a_rating_without_logprobs(QUESTION):
+def test_judge_falls_back_to_a_rating_without_logprobs():
     judge = LLMJudge(lm=scripted_lm(lambda prompt, seed: "8"), mode="outcome")
     assert judge.score(QUESTION, ["7 + 5 = 12."]) == [0.8]
     assert judge.use_logprobs is False

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.verifiers.helpers import QUESTION
 from ttc_modules.testing import PRMStubServer
 from ttc_modules.verifiers import RemotePRM, RemotePRMError
 
@@ -16,14 +17,14 @@ STEPS = ["She spent 7 + 5 = 12 dollars.", "20 - 12 = 8.", "The answer is 8."]
 
 
 @pytest.mark.integration
-def test_remote_prm_our_contract_with_a_retried_503(prm_server, QUESTION):
+def test_remote_prm_our_contract_with_a_retried_503(prm_server):
     prm = RemotePRM(prm_server.url + "/score", max_wait=0.05)
     assert prm.score(QUESTION, STEPS) == [1.0, 1.0, 1.0]
     assert len(prm_server.bodies) == 2 and prm_server.bodies[1]["steps"] == STEPS
 
 
 @pytest.mark.integration
-def test_remote_prm_vllm_pooling_format(prm_server, QUESTION):
+def test_remote_prm_vllm_pooling_format(prm_server):
     prm = RemotePRM(prm_server.url + "/pooling", format="vllm", model="Qwen/Qwen2.5-Math-PRM-7B", max_wait=0.05)
     assert prm.score(QUESTION, STEPS) == [1.0, 1.0, 1.0]
     sent = prm_server.bodies[-1]
@@ -31,7 +32,7 @@ def test_remote_prm_vllm_pooling_format(prm_server, QUESTION):
 
 
 @pytest.mark.integration
-def test_remote_prm_gives_up_with_the_url(QUESTION):
+def test_remote_prm_gives_up_with_the_url():
     with PRMStubServer(failures=[500] * 10) as server, \
             pytest.raises(RemotePRMError, match="kept failing after 2 attempts"):
         RemotePRM(server.url + "/score", attempts=2, max_wait=0.01).score(QUESTION, STEPS)

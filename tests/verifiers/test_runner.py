@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.verifiers.helpers import QUESTION
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter
 from ttc_modules.verifiers import VerifierError, VerifierRunner, as_verifier
 
@@ -17,7 +18,7 @@ class Counting:
         return [0.5] * len(steps)
 
 
-def test_scores_are_cached_on_disk_and_still_charged(tmp_path, QUESTION):
+def test_scores_are_cached_on_disk_and_still_charged(tmp_path):
     verifier = Counting()
     first, second = BudgetMeter(), BudgetMeter()
     with first.active():
@@ -29,7 +30,7 @@ def test_scores_are_cached_on_disk_and_still_charged(tmp_path, QUESTION):
     assert (tmp_path / "cache.db").is_file()
 
 
-def test_verifier_calls_are_checked_before_the_call(tmp_path, QUESTION):
+def test_verifier_calls_are_checked_before_the_call(tmp_path):
     verifier = Counting()
     meter = BudgetMeter(Budget(verifier_calls=1))
     runner = VerifierRunner(verifier, cache_dir=tmp_path)
@@ -42,7 +43,7 @@ def test_verifier_calls_are_checked_before_the_call(tmp_path, QUESTION):
 
 @pytest.mark.parametrize("bad, message", [([1.5], "must lie in"), ([0.1, 0.2, 0.3], "3 scores for 2 steps"),
                                           (["x"], "must return a float")])
-def test_bad_scores_are_named(bad, message, QUESTION):
+def test_bad_scores_are_named(bad, message):
     runner = VerifierRunner(as_verifier(lambda inputs, steps: bad), cache_dir=None)
     with pytest.raises(VerifierError, match=message):
         runner.score(QUESTION, ["a", "b"])

@@ -1,10 +1,10 @@
-"""Shared by the strategy tests, as fixtures of the same names: the question, a responder, tree checks."""
+"""Shared by the strategy tests: the question, a responder, checks of the search tree."""
 
 import networkx as nx
-import pytest
 
 Q = "What is the number?"
-NODE_KEYS = {"kind", "text", "step_scores", "score", "depth", "rollout_id", "terminal", "answer", "tokens"}
+NODE_KEYS = {"kind", "text", "step_scores", "score", "depth", "rollout_id", "terminal", "answer", "tokens",
+             "verifier_tokens"}
 
 
 def seven_or_nine(prompt: str, seed: int) -> str:
@@ -21,23 +21,3 @@ def assert_tree(graph):
 
 def expanded_parents(graph, depth):
     return [n for n, d in graph.nodes(data=True) if d["depth"] == depth and graph.out_degree(n) > 0]
-
-
-@pytest.fixture(name="Q")
-def _question():
-    return Q
-
-
-@pytest.fixture(name="seven_or_nine")
-def _seven_or_nine():
-    return seven_or_nine
-
-
-@pytest.fixture(name="assert_tree")
-def _assert_tree():
-    return assert_tree
-
-
-@pytest.fixture(name="expanded_parents")
-def _expanded_parents():
-    return expanded_parents
