@@ -41,7 +41,8 @@ def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTC
     if settings.local_models or embedded.is_embedded(config.model):
         embedded.register(settings.local_models, threads=settings.threads)
     if embedded.is_embedded(config.model):
-        kwargs.update(embedded.lm_options(config.model, params=config.params))
+        embedded.resolve_model(config.model)  # an unknown embedded model fails here, by name
+        kwargs["model_type"] = "chat"  # DSPy's text route is HTTP-only; the provider prompts base models as text
     if config.api_base:
         kwargs["api_base"] = config.api_base
     key = config.api_key()

@@ -10,12 +10,16 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
   limit is checked *before* the call, against the call's worst case;
 - **a concurrency limit** per LM across threads;
 - **what the LM is**: ``params`` (for FLOPs), whether one request may carry ``n`` samples
-  (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it.
+  (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it; for an
+  embedded model these come from its catalogue entry unless given.
 
 Example:
     >>> lm = TTCLM("openai/gpt-4o-mini")
     >>> lm.takes_n, lm.prompt_style, prompt_style(TTCLM("hosted_vllm/base", model_type="text"))
     (True, 'signature', 'few_shot_text')
+    >>> embedded = TTCLM("local/smollm2-135m-instruct")
+    >>> embedded.params, embedded.prompt_style, embedded.takes_n
+    (135000000.0, 'few_shot_chat', True)
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from dspy.utils.callback import with_callbacks
 
 from ttc_modules.budget import current_meter
 from ttc_modules.lm.dspy_compat import execute, finalize, prepare
+from ttc_modules.lm.embedded.catalogue import lm_options
 from ttc_modules.lm.retries import with_retries
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
-N_CAPABLE_PROVIDERS = ("local", "openai", "hosted_vllm", "azure", "together_ai", "fireworks_ai", "deepseek")
+N_CAPABLE_PROVIDERS = ("openai", "hosted_vllm", "azure", "together_ai", "fireworks_ai", "deepseek")
 
 PromptStyle = Literal["signature", "few_shot_chat", "few_shot_text"]
 """How a model is prompted: ``signature`` (DSPy signatures through an adapter: chat models behind an
@@ -47,7 +52,7 @@ class TTCLM(dspy.LM):
 
     Args:
         model: a LiteLLM model string, e.g. ``local/smollm2-135m-instruct`` or ``openai/gpt-4o-mini``.
-        params: model size in parameters, for FLOPs estimates (None: unknown).
+        params: model size in parameters, for FLOPs estimates (None: known for embedded models, else unknown).
         retry_attempts: total attempts for a transient failure (1 = no retry).
         retry_initial_wait, retry_max_wait: backoff bounds in seconds.
         concurrency: requests in flight at once through this LM, across threads.
@@ -61,13 +66,14 @@ class TTCLM(dspy.LM):
                  retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
                  batch_samples: bool | None = None, prompt_style: PromptStyle | None = None, **kwargs):
         super().__init__(model, engine="litellm", num_retries=0, **kwargs)
-        self.params = params
+        known = lm_options(model)  # what the catalogue knows of an embedded model
+        self.params = params if params is not None else known.get("params")
         self.retry_attempts = retry_attempts
         self.retry_initial_wait = retry_initial_wait
         self.retry_max_wait = retry_max_wait
         self.concurrency = concurrency
-        self.batch_samples = batch_samples
-        self.prompt_style: PromptStyle = prompt_style or _style_of_endpoint(self.model_type)
+        self.batch_samples = batch_samples if batch_samples is not None else known.get("batch_samples")
+        self.prompt_style: PromptStyle = prompt_style or known.get("prompt_style") or _style_of_endpoint(self.model_type)
         self._slots = threading.BoundedSemaphore(concurrency)
 
     def __getstate__(self):

@@ -8,8 +8,8 @@ decides its prompt style) and its size (for FLOPs).
 Example:
     >>> resolve_model("local/smollm2-135m-instruct").chat, is_embedded("openai/gpt-4o-mini")
     (True, False)
-    >>> lm_options("local/gemma3-270m")["prompt_style"]
-    'few_shot_text'
+    >>> lm_options("local/gemma3-270m")["prompt_style"], lm_options("openai/gpt-4o-mini")
+    ('few_shot_text', {})
 """
 
 from __future__ import annotations
@@ -120,11 +120,12 @@ def is_embedded(model: str) -> bool:
     return model.startswith(f"{PROVIDER}/")
 
 
-def lm_options(model: str, params: float | None = None) -> dict:
-    """What :class:`~ttc_modules.lm.client.TTCLM` needs to know of an embedded model (an unknown name
-    fails here, by name): its size, its prompt style, and that one request carries all ``n`` samples.
-    DSPy's text-completion route is HTTP-only, so base models go through the chat route too: the
-    provider itself prompts them with plain text."""
+def lm_options(model: str) -> dict:
+    """What :class:`~ttc_modules.lm.client.TTCLM` should know of ``model`` when it is an embedded model
+    (``{}`` for any other model, or a ``local/`` name not known yet): its size, its prompt style, and
+    that one request carries all ``n`` samples."""
+    if not is_embedded(model) or model.removeprefix(f"{PROVIDER}/") not in known_models():
+        return {}
     spec = resolve_model(model)
-    return {"params": params or spec.params, "prompt_style": "few_shot_chat" if spec.chat else "few_shot_text",
-            "model_type": "chat", "batch_samples": True}
+    return {"params": spec.params, "prompt_style": "few_shot_chat" if spec.chat else "few_shot_text",
+            "batch_samples": True}
