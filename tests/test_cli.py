@@ -147,6 +147,7 @@ def test_graph_needs_an_output(tmp_path):
     (["--budgets", "0,2"], ["positive"]),
     (["--strategies", "mcts"], ["'mcts'", "beam_search"]),
     (["--dataset", "mnist"], ["'mnist'", "gsm8k"]),
+    (["--strategies", "majority,compute_optimal"], ["compute_optimal needs a fitted policy", "--policy"]),
 ])
 def test_eval_bad_input_is_one_line(tmp_path, args, needles):
     base = {"--dataset": "synthetic:1", "--out": str(tmp_path / "out"), "--strategies": "majority", "--budgets": "1"}

@@ -60,3 +60,27 @@ def test_lm_survives_pickling_for_dspy_save_and_copy():
     clone = pickle.loads(pickle.dumps(lm))
     assert clone.concurrency == 3 and clone.model == lm.model
     assert copy.deepcopy(lm).params == lm.params
+
+
+def test_building_an_lm_leaves_dspys_cache_where_the_program_put_it(tmp_path):
+    import dspy
+
+    from ttc_modules.config import load_settings
+    from ttc_modules.lm import build_lm, configure_cache
+
+    before = dspy.cache
+    build_lm(load_settings(overrides={"cache.dir": str(tmp_path / "elsewhere")}))
+    assert dspy.cache is before
+    configure_cache(load_settings(overrides={"cache.dir": str(tmp_path / "asked")}))
+    assert dspy.cache.disk_cache.directory == str(tmp_path / "asked" / "lm")
+
+
+def test_the_prompt_style_is_the_lms_own():
+    from ttc_modules.lm import TTCLM, prompt_style
+
+    assert TTCLM("local/smollm2-135m-instruct").prompt_style == "few_shot_chat"
+    assert TTCLM("local/gemma3-270m").prompt_style == "few_shot_text"
+    assert TTCLM("openai/gpt-4o-mini").prompt_style == "signature"
+    assert TTCLM("openai/my-base", prompt_style="few_shot_text").prompt_style == "few_shot_text"
+    assert prompt_style(scripted_lm(by_seed)) == "few_shot_chat" and prompt_style(scripted_lm(by_seed, base=True)) == \
+        "few_shot_text"

@@ -122,3 +122,35 @@ def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted):
     pred = compiled(question="easy question 5?")
     assert "One apple, kept." in str(lm.history[-1]["messages"])  # and its demos reach the prompt
     assert pred.answer == "1" and pred.spent["generations"] <= 4
+
+
+def test_one_call_is_one_tree_the_plan_grows_beside_the_probes():
+    import networkx as nx
+
+    planner = ComputeOptimalPlanner(budgets=[8], estimator=VerifierDifficulty(probes=4), bins=1)
+    planner.policy = {(1, 8): Plan(kind="best_of_n", options={"n": 8, "selection": "weighted"})}
+    planner.estimator.fit([0.5], 1)
+    pred = AdaptiveTTC(planner, verifier=verifier, lm=scripted_lm(model))(question="hard question 9?", budget=8)
+    graph = pred.graph
+    assert nx.is_arborescence(graph) and graph.graph["strategy"] == "adaptive" and graph.graph["config"]["budget"] == 8
+    samples = [n for n in graph.successors(0) if graph.nodes[n]["kind"] == "answer"]
+    assert len(samples) == pred.spent["generations"] == 8  # 4 probes, then 4 more drawn by best-of-N
+    assert pred.spent["verifier_calls"] == 8  # each sample scored once, the probes not again
+    assert graph.graph["chosen"] == pred.chosen and graph.nodes[pred.chosen]["answer"] == pred.answer
+
+
+def test_a_budget_object_limits_tokens_too(fitted):
+    from ttc_modules import Budget
+
+    unlimited = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))(question="hard question 9?", budget=4)
+    tight = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model), budget=Budget(generations=4, tokens=10**6))(
+        question="hard question 9?")
+    assert tight.answer == unlimited.answer and tight.spent["generations"] == 4
+    with pytest.raises(ValueError, match="needs a budget of at least 1 generation"):
+        AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))(question="hard question 9?",
+                                                                       budget=Budget(tokens=100))
+
+
+def test_a_policy_that_scores_solutions_needs_a_verifier(fitted):
+    with pytest.raises(ValueError, match="this policy needs a verifier"):
+        AdaptiveTTC(fitted, lm=scripted_lm(model))

@@ -103,3 +103,29 @@ def test_as_verifier_accepts_reward_functions_and_modules():
     assert module.score({"question": Q}, ["The answer is 7."]) == [0.25]
     strategy = BestOfN(n=3, verifier=Judge(), lm=scripted_lm(seven_or_nine))
     assert strategy(question=Q).answer == "9" and strategy.verifier_module is not None
+
+
+def test_a_run_scores_each_solution_once_and_records_what_scoring_cost():
+    from ttc_modules.budget import BudgetMeter
+    from ttc_modules.generation import Generator
+    from ttc_modules.strategies import Run, StrategyConfig
+
+    calls = []
+    run = Run.start({"question": Q}, StrategyConfig(kind="test"),
+                    Generator(lm=scripted_lm(lambda prompt, seed: f"The answer is {seed}.")),
+                    verifier=lambda inputs, steps: calls.append(steps) or 0.5)
+    with run.meter.active():
+        first = run.sample_solutions(run.reserve_up_to(3))
+        run.score(first)
+        more = run.sample_solutions(run.reserve_up_to(2))
+        run.score(first + more)
+    assert len(calls) == 5 and run.meter.spent()["verifier_calls"] == 5
+    assert all(run.graph.nodes[n]["verifier_tokens"] == 0 for n in first + more)  # a function spends no tokens
+    assert isinstance(run.meter, BudgetMeter) and run.solutions() == first + more
+
+
+def test_budget_may_be_a_number_of_generations():
+    pred = BestOfN(n=8, selection="majority", budget=3, lm=scripted_lm(seven_or_nine))(question=Q)
+    assert pred.spent["generations"] == 3
+    with pytest.raises(ValueError, match="a budget is a Budget or a number of generations"):
+        BestOfN(n=8, selection="majority", budget="3")

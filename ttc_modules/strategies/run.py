@@ -51,7 +51,7 @@ from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
-from ttc_modules.verifiers.base import Verifier
+from ttc_modules.verifiers.callable import as_verifier
 from ttc_modules.verifiers.runner import VerifierRunner
 
 
@@ -69,13 +69,14 @@ class Run:
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator, verifier: Verifier | None = None,
+    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator, verifier=None,
               budget: Budget | None = None, allow_oracle: bool = False) -> Run:
         """A fresh run: a graph holding the inputs, a meter nested in the one active now (so an outer
-        budget limits it too), and the verifier's scores cached beside DSPy's LM cache."""
+        budget limits it too), and the verifier (anything :func:`as_verifier` takes) with its scores
+        cached beside DSPy's LM cache."""
         lm = generator.resolve_lm()
         runner = None if verifier is None else VerifierRunner(
-            verifier, cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle)
+            as_verifier(verifier), cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle)
         return cls(inputs=inputs, graph=new_graph(inputs, settings.kind, settings.model_dump(), settings.seed),
                    meter=BudgetMeter(budget, params=getattr(lm, "params", None), parent=current_meter()),
                    generator=generator, runner=runner, settings=settings)
