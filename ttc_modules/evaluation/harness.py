@@ -79,7 +79,7 @@ def strategy_needs_verifier(name: str) -> bool:
     """
     if name in (*BANK_SELECTIONS, "best_of_n"):
         return name in ("weighted", "naive", "best_of_n")
-    return needs_verifier(options_for_budget(name, 1))
+    return name in STRATEGIES and needs_verifier(options_for_budget(name, 1))  # check_strategies names the rest
 
 
 def check_strategies(names: list[str], verifier, programs: Mapping[str, Program] | None = None) -> list[str]:
