@@ -1,4 +1,4 @@
-"""Data sets: the shared ones, synthetic questions, user files with bad rows, splits."""
+"""Data sets: the ones shipped with the package, synthetic questions, user files with bad rows, splits."""
 
 import pytest
 
@@ -13,11 +13,25 @@ from ttc_modules.evaluation.datasets import (
 )
 
 
-def test_shared_data_sets_load_with_references():
+def test_the_packaged_data_sets_load_with_references():
     gsm8k = load_gsm8k(limit=5)
     assert len(gsm8k) == 5 and gsm8k[0].answer == "72" and set(gsm8k[0].inputs().keys()) == {"question"}
     math = load_math500(limit=5)
     assert math[0].answer == "\\left( 3, \\frac{\\pi}{2} \\right)" and 1 <= math[0].level <= 5
+    assert len(load_gsm8k()) == 7473 and len(load_math500()) == 250 and math[0].id == "math500_0000"
+
+
+def test_the_packaged_data_sets_load_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_dataset("gsm8k", limit=1)[0].answer == "72" and len(load_dataset("math500", limit=3)) == 3
+
+
+def test_a_gzipped_file_of_ones_own(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "mine.jsonl.gz", "wt") as handle:
+        handle.write('{"question": "What is 1 + 1?", "answer": "2"}\n')
+    assert load_dataset(str(tmp_path / "mine.jsonl.gz"))[0].answer == "2"
 
 
 def test_synthetic_is_seeded_and_graded():

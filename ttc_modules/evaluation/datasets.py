@@ -1,7 +1,9 @@
 """Data sets as lists of ``dspy.Example`` (inputs: ``question``; label: ``answer``).
 
-- :func:`load_gsm8k`: GSM8K jsonl (``question``, ``answer`` ending in ``#### N``);
-- :func:`load_math500`: MATH-500 jsonl (``problem``, ``answer`` in LaTeX, ``level`` 1-5);
+- :func:`load_gsm8k`: GSM8K jsonl (``question``, ``answer`` ending in ``#### N``); by default the
+  training split shipped with the package (``data/``, read with ``importlib.resources``);
+- :func:`load_math500`: MATH-500 jsonl (``problem``, ``answer`` in LaTeX, ``level`` 1-5); by default
+  the development half shipped with the package;
 - :func:`load_synthetic`: seeded arithmetic word problems, levels 1-5 (``synthetic.py``);
 - :func:`load_records`: any JSONL or CSV file with a field mapping.
 
@@ -17,11 +19,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gzip
+import io
 import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from importlib import resources
 from pathlib import Path
 
 import dspy
@@ -31,7 +37,7 @@ from ttc_modules.steps import normalize_answer
 
 logger = logging.getLogger(__name__)
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+PACKAGED_DATA = resources.files("ttc_modules.evaluation") / "data"
 
 
 class DatasetError(ValueError):
@@ -49,15 +55,23 @@ def _gsm8k_answer(raw: str) -> str | None:
     return normalize_answer(raw.split("####")[-1]) if "####" in raw else None
 
 
-def _rows(path: Path):
+@contextlib.contextmanager
+def _open_text(path) -> Iterator:
+    """A text handle on ``path`` (a file or packaged data), gunzipped when its name ends in ``.gz``."""
+    with path.open("rb") as raw, (gzip.open(raw, "rt", encoding="utf-8", newline="") if path.name.endswith(".gz")
+                                  else io.TextIOWrapper(raw, encoding="utf-8", newline="")) as handle:
+        yield handle
+
+
+def _rows(path):
     """(row number, record) pairs from a JSONL or CSV file; a malformed JSON line yields (n, None)."""
     if not path.is_file():
         raise DatasetError(f"data file not found: {path}; pass an existing .jsonl or .csv file")
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8") as handle:
+    if path.name.lower().removesuffix(".gz").endswith(".csv"):
+        with _open_text(path) as handle:
             yield from enumerate(csv.DictReader(handle), start=2)  # row 1 is the header
         return
-    with path.open(encoding="utf-8") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
@@ -78,7 +92,7 @@ def load_records(path: str | Path, question: str = "question", answer: str = "an
         strict: refuse the file at its first bad row instead of skipping the row.
         limit: stop after this many good examples.
     """
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     examples, bad = [], []
     for number, record in _rows(path):
         problem = _problem(record, question, answer, answer_parser)
@@ -88,7 +102,7 @@ def load_records(path: str | Path, question: str = "question", answer: str = "an
                 raise DatasetError(f"{path}, {bad[-1]}; fix the row or drop strict to skip bad rows")
             continue
         reference = answer_parser(str(record[answer])) if answer_parser else record[answer]
-        examples.append(_example(str(record.get(id_field) or f"{path.stem}-{number}"), record[question],
+        examples.append(_example(str(record.get(id_field) or f"{path.name.split('.')[0]}-{number}"), record[question],
                                  reference, record.get(level) if level else None))
         if limit is not None and len(examples) >= limit:
             break
@@ -114,13 +128,14 @@ def _problem(record, question: str, answer: str, parser) -> str | None:
 
 
 def load_gsm8k(path: str | Path | None = None, **options) -> list[dspy.Example]:
-    """GSM8K jsonl (default: the shared training split); the reference is the number after ``####``."""
-    return load_records(path or SHARED_DATA / "gsm8k" / "train.jsonl", answer_parser=_gsm8k_answer, **options)
+    """GSM8K jsonl (default: the training split shipped with the package); the reference is the number
+    after ``####``."""
+    return load_records(path or PACKAGED_DATA / "gsm8k_train.jsonl.gz", answer_parser=_gsm8k_answer, **options)
 
 
 def load_math500(path: str | Path | None = None, **options) -> list[dspy.Example]:
-    """MATH-500 jsonl (default: the shared development half), with ``level`` 1-5."""
-    return load_records(path or SHARED_DATA / "math500" / "dev.jsonl", question="problem", level="level",
+    """MATH-500 jsonl (default: the development half shipped with the package), with ``level`` 1-5."""
+    return load_records(path or PACKAGED_DATA / "math500_dev.jsonl.gz", question="problem", level="level",
                         id_field="id", **options)
 
 
@@ -143,7 +158,7 @@ def load_dataset(name: str, limit: int | None = None, seed: int = 0, strict: boo
     if name.startswith("synthetic"):
         per_level = int(name.split(":", 1)[1]) if ":" in name else 20
         return load_synthetic(per_level, seed=seed)[:limit]
-    if Path(name).suffix.lower() in (".jsonl", ".json", ".csv"):
+    if Path(name.removesuffix(".gz")).suffix.lower() in (".jsonl", ".json", ".csv"):
         return load_records(name, limit=limit, strict=strict)
     raise DatasetError(f"unknown data set '{name}'; use gsm8k, math500, synthetic[:N] or a .jsonl/.csv path")
 
