@@ -93,7 +93,7 @@ def main() -> None:
 def _run_adaptive(fitted, test: list, budgets: list[int], verifier, lm, seed: int) -> dict[int, list[dict]]:
     """Per budget, one record per held-out question: correct, tokens and plan of AdaptiveTTC."""
     from planners import AdaptiveTTC
-    from ttc_modules.evaluation.graders import is_correct
+    from ttc_modules.evaluation.grading import grade
     from ttc_modules.evaluation.progress import progress_bar
 
     program = AdaptiveTTC(fitted, verifier=verifier, lm=lm, seed=seed)
@@ -102,7 +102,7 @@ def _run_adaptive(fitted, test: list, budgets: list[int], verifier, lm, seed: in
         for budget in budgets:
             for example in test:
                 pred = program(question=example.question, budget=budget)
-                results[budget].append({"correct": float(is_correct(pred.answer, example.answer)),
+                results[budget].append({"correct": float(grade(pred.reasoning, example.answer)),
                                         "tokens": pred.spent["tokens"], "plan": pred.plan.label,
                                         "generations": pred.spent["generations"]})
                 advance(f"{budget} {example.id}")

@@ -41,7 +41,7 @@ from planners.difficulty import VerifierDifficulty, estimator_from_state
 from planners.plan import Plan
 from planners.search_space import candidates, cell_candidates
 from ttc_modules.evaluation.curves import expected_accuracy
-from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
@@ -129,7 +129,7 @@ class ComputeOptimalPlanner:
         prediction = plan.build(lm=lm, verifier=verifier, seed=self.seed)(question=example.question)
         if metric is not None:
             return float(metric(example, prediction))
-        return float(is_correct(prediction.answer, example.answer))
+        return float(grade(prediction.reasoning, example.answer))
 
     def _choose(self, scores: dict, bins: dict) -> None:
         by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ttc_modules.evaluation.bins import bin_of, quantile_edges
-from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.grading import grade
 from ttc_modules.strategies.run import Run
 
 
@@ -110,7 +110,7 @@ class OracleDifficulty(_Binned):
             raise ValueError("OracleDifficulty needs the reference answer; it is for calibration, not inference "
                              "(use VerifierDifficulty or LMRatedDifficulty there)")
         probes = _draw_probes(run, self.probes)
-        correct = [is_correct(run.graph.nodes[n]["answer"], run.inputs["answer"]) for n in probes]
+        correct = [grade(run.solution_text(n), run.inputs["answer"]) for n in probes]
         return Measurement(value=sum(correct) / max(1, len(correct)), probes=probes)
 
     @staticmethod

@@ -2,12 +2,13 @@
 
 Step aggregation (the paper, §5.1): ``last`` (the default: the process verifier's score at the
 final step), ``min``, ``prod`` and ``mean``. Answer selection: ``majority`` vote, ``weighted``
-vote (sum of scores per normalised answer), ``naive`` (the single highest score).
+vote (sum of scores per answer), ``naive`` (the single highest score). Votes count answers that
+say the same as one (``10.5``, ``$10.5$`` and ``\\frac{21}{2}``: :func:`~ttc_modules.answers.answer_groups`).
 
 Example:
     >>> aggregate_steps([0.9, 0.4, 0.8], "last"), aggregate_steps([0.9, 0.4, 0.8], "min")
     (0.8, 0.4)
-    >>> majority_vote(["7", "7", "8", None])
+    >>> majority_vote(["7", "7.0", "8", "8", None, "7"])
     '7'
     >>> weighted_vote(["7", "8", "8"], [0.9, 0.2, 0.3])
     '7'
@@ -19,6 +20,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Literal
+
+from ttc_modules.answers import answer_groups
 
 StepAggregation = Literal["last", "min", "prod", "mean"]
 Selection = Literal["naive", "majority", "weighted"]
@@ -52,8 +55,9 @@ def select(answers: Sequence[str | None], scores: Sequence[float], how: Selectio
         return None
     if how == "naive":
         return max(candidates, key=lambda i: scores[i])
-    winner = majority_vote(answers) if how == "majority" else weighted_vote(answers, scores)
-    return max((i for i in candidates if answers[i] == winner), key=lambda i: scores[i])
+    groups = answer_groups(answers)
+    winner = _winning_group(groups, [1.0] * len(answers) if how == "majority" else scores)
+    return max((i for i in candidates if groups[i] == winner), key=lambda i: scores[i])
 
 
 def majority_vote(answers: Sequence[str | None]) -> str | None:
@@ -62,11 +66,17 @@ def majority_vote(answers: Sequence[str | None]) -> str | None:
 
 
 def weighted_vote(answers: Sequence[str | None], scores: Sequence[float]) -> str | None:
-    """The answer with the largest sum of scores; ties go to the answer seen first."""
-    if len(answers) != len(scores):
-        raise ValueError(f"got {len(answers)} answers but {len(scores)} scores; pass one score per answer")
-    totals: dict[str, float] = defaultdict(float)
-    for answer, score in zip(answers, scores, strict=True):
-        if answer is not None:
-            totals[answer] += score
+    """The answer with the largest sum of scores (as first written); ties go to the answer seen first."""
+    groups = answer_groups(answers)
+    winner = _winning_group(groups, scores)
+    return None if winner is None else answers[groups.index(winner)]
+
+
+def _winning_group(groups: Sequence[int | None], scores: Sequence[float]) -> int | None:
+    if len(groups) != len(scores):
+        raise ValueError(f"got {len(groups)} answers but {len(scores)} scores; pass one score per answer")
+    totals: dict[int, float] = defaultdict(float)
+    for group, score in zip(groups, scores, strict=True):
+        if group is not None:
+            totals[group] += score
     return max(totals, key=totals.__getitem__) if totals else None

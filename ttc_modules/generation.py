@@ -29,6 +29,7 @@ from typing import Literal
 import dspy
 
 from ttc_modules import prompts
+from ttc_modules.answers import stating_answer
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
@@ -183,5 +184,4 @@ def _solution_text(completion) -> str:
     """A completion as solution text: the step, or the reasoning followed by the answer line."""
     if "next_step" in completion:
         return str(completion["next_step"]).strip()
-    reasoning, answer = str(completion.get("reasoning", "")).strip(), str(completion.get("answer", "")).strip()
-    return f"{reasoning}\n\nThe answer is {answer}." if answer else reasoning
+    return stating_answer(completion.get("reasoning", ""), completion.get("answer", ""))

@@ -1,1 +1,5 @@
-"""Evaluation: data sets and graders, the sample bank, the harness, curves, reports and plots."""
+"""Evaluation: data sets and grading, the sample bank, the harness, curves, reports and plots."""
+
+from ttc_modules.evaluation.grading import grade, metric
+
+__all__ = ["grade", "metric"]

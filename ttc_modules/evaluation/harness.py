@@ -40,7 +40,7 @@ import dspy
 
 from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
-from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.report import summarise
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
@@ -208,7 +208,7 @@ class Evaluation:
         spent = prediction.spent
         self._count({**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]})
         return {"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget, "config": config,
-                "correct": float(is_correct(prediction.answer, example.answer)), "answer": prediction.answer,
+                "correct": float(grade(prediction.reasoning, example.answer)), "answer": prediction.answer,
                 "tokens": spent["tokens"], "flops": spent["flops"], "generations": spent["generations"],
                 "source": "search"}
 

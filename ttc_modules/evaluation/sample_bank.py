@@ -25,7 +25,7 @@ from pathlib import Path
 
 import diskcache
 
-from ttc_modules.evaluation.graders import is_correct
+from ttc_modules.evaluation.grading import grade
 from ttc_modules.strategies.best_of_n import BestOfN
 from ttc_modules.verifiers.callable import as_verifier
 
@@ -95,7 +95,7 @@ def _samples(graph, reference: str) -> list[dict]:
     samples = []
     for node in sorted(graph.successors(0)):
         data = graph.nodes[node]
-        samples.append({"answer": data["answer"], "correct": is_correct(data["answer"], reference),
+        samples.append({"answer": data["answer"], "correct": grade(data["text"], reference),
                         "score": data["score"] or 0.0, "verifier_tokens": data["verifier_tokens"],
                         "tokens": data["tokens"], "text": data["text"]})
     return samples

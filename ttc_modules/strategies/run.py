@@ -43,12 +43,13 @@ import dspy
 import networkx as nx
 
 from ttc_modules.aggregation import Selection, aggregate_steps, select
+from ttc_modules.answers import extract_answer, has_final_answer
 from ttc_modules.budget import Budget, BudgetMeter, current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.generation import Draft, Generator
 from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps
 from ttc_modules.lm.cache import beside_dspy_cache
-from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer, split_steps
+from ttc_modules.steps import split_steps
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
 from ttc_modules.verifiers.callable import as_verifier
@@ -156,17 +157,17 @@ class Run:
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=normalize_answer(extract_answer(text)), steps=self._step_count(draft.text))
+                               answer=extract_answer(text), steps=self._step_count(draft.text))
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=normalize_answer(extract_answer(draft.text)), steps=self._step_count(draft.text))
+                               answer=extract_answer(draft.text), steps=self._step_count(draft.text))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
         terminal = not draft.text or has_final_answer(draft.text) or depth >= self.settings.max_depth
-        answer = normalize_answer(extract_answer(self.solution_text(parent) + "\n\n" + draft.text)) if terminal else None
+        answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from ttc_modules.steps import extract_answer, has_final_answer, normalize_answer
+from ttc_modules.answers import extract_answer, has_final_answer
 
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?"
 _UNIT = r"(?:\s+[A-Za-z]{2,}){0,2}"  # "3 apples - 1 = 2": up to two unit words after a number
@@ -141,7 +141,7 @@ class ArithmeticChecker:
 
     @staticmethod
     def _supported(step: str, known: set[Fraction]) -> bool:
-        answer = normalize_answer(extract_answer(step))
+        answer = extract_answer(step)
         try:
             return answer is not None and Fraction(answer) in known
         except ValueError:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import dspy
 
-from ttc_modules.steps import extract_answer, normalize_answer
+from ttc_modules.answers import extract_answer
 from ttc_modules.verifiers.base import Verifier, VerifierError
 
 _PREDICTION_NAMES = {"pred", "prediction", "outputs", "output"}
@@ -29,7 +29,7 @@ _PREDICTION_NAMES = {"pred", "prediction", "outputs", "output"}
 def solution_prediction(steps: list[str]) -> dspy.Prediction:
     """The ``dspy.Prediction`` a reward function sees for a solution given as steps."""
     text = "\n\n".join(steps)
-    return dspy.Prediction(reasoning=text, answer=normalize_answer(extract_answer(text)) or "", steps=list(steps))
+    return dspy.Prediction(reasoning=text, answer=extract_answer(text) or "", steps=list(steps))
 
 
 class CallableVerifier:

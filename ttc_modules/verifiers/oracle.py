@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ttc_modules.steps import extract_answer, normalize_answer
+from ttc_modules.answers import extract_answer, matches
 from ttc_modules.verifiers.base import VerifierError
 
 
@@ -27,7 +27,7 @@ class OracleVerifier:
 
     def __init__(self, answer_key: str = "answer", equal: Callable[[str, str], bool] | None = None):
         self.answer_key = answer_key
-        self.equal = equal or (lambda a, b: normalize_answer(a) == normalize_answer(b))
+        self.equal = equal or (lambda answer, reference: matches(reference, answer))
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         if self.answer_key not in inputs:
