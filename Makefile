@@ -36,7 +36,8 @@ demo: install
 		--verifier arithmetic --out $(DEMO_OUT)/policy.json
 	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,compute_optimal --policy $(DEMO_OUT)/policy.json \
 		--budgets 1,2,4,8 --verifier arithmetic --out $(DEMO_OUT)
-	@echo "plots: $(DEMO_OUT)/accuracy_vs_budget.png $(DEMO_OUT)/accuracy_vs_tokens.png"
+	@echo "plots: $(DEMO_OUT)/accuracy_vs_budget.png $(DEMO_OUT)/accuracy_vs_tokens.png; the table, as the README quotes it:"
+	@cat $(DEMO_OUT)/table.md
 
 # The demo's evaluation with beam search as well (after make demo, only the beam search rows are new).
 demo-search: demo

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dspy
 
 from ttc_modules import BeamSearch, Budget
+from ttc_modules.evaluation import metric
 from ttc_modules.evaluation.synthetic import make_problems
 from ttc_modules.verifiers import ArithmeticChecker
 
@@ -30,16 +31,12 @@ class WordProblemSolver(dspy.Module):
         return dspy.Prediction(answer=found.answer or "", reasoning=found.reasoning, spent=found.spent)
 
 
-def exact_answer(example, prediction, trace=None) -> bool:
-    return example.answer == prediction.answer
-
-
 def main() -> None:
     program = WordProblemSolver()
     print("predictors DSPy sees:", [name for name, _ in program.named_predictors()])
     devset = [dspy.Example(question=p["question"], answer=p["answer"]).with_inputs("question")
               for p in make_problems(6, level=1, seed=3)]
-    result = dspy.Evaluate(devset=devset, metric=exact_answer, num_threads=1, display_progress=True)(program)
+    result = dspy.Evaluate(devset=devset, metric=metric, num_threads=1, display_progress=True)(program)
     print(f"accuracy on {len(devset)} one-step problems: {result.score:.1f}%")
 
 

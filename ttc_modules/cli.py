@@ -246,7 +246,6 @@ def evaluate(
     from planners import ComputeOptimalPlanner, compute_optimal_program
     from ttc_modules.evaluation.datasets import load_dataset
     from ttc_modules.evaluation.harness import Evaluation, strategy_needs_verifier
-    from ttc_modules.evaluation.report import table
     from ttc_modules.lm import build_lm
     from ttc_modules.verifiers.named import verifier_from_name
 
@@ -267,8 +266,7 @@ def evaluate(
                             search_options={"max_rounds": max_rounds} if max_rounds else None)
     summary = evaluation.run()
     _print_table(summary)
-    out.joinpath("table.txt").write_text("\n".join("\t".join(row) for row in table(summary)) + "\n")
-    err.print(f"wrote {out}/results.jsonl, summary.json, {', '.join(summary['plots']) or 'no plots'}; "
+    err.print(f"wrote {out}/results.jsonl, summary.json, table.md, {', '.join(summary['plots']) or 'no plots'}; "
               f"backend_calls: {summary['backend_calls']}, cache_hits: {summary['cache_hits']}, "
               f"wall_seconds: {summary['wall_seconds']}")
 

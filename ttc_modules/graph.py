@@ -7,7 +7,7 @@ Schema (written once, here):
   own text: one step, a whole solution or a revision), ``step_scores`` (list of floats, one per
   step of the path to this node, from the verifier), ``score`` (their aggregate), ``depth`` (steps
   from the root), ``rollout_id`` (the sample index that produced it), ``terminal`` (bool: the
-  solution ends here), ``answer`` (normalised final answer or None), ``tokens`` (completion tokens
+  solution ends here), ``answer`` (the final answer as written, or None), ``tokens`` (completion tokens
   spent producing it), ``verifier_tokens`` (tokens the verifier spent scoring it, cache hits included).
 - edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
   (the name of the module that produced the child).

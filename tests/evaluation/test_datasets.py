@@ -73,3 +73,43 @@ def test_split_is_seeded_and_disjoint():
     train, test = split(examples, 0.4, seed=3)
     assert len(test) == 2 and not {e.id for e in train} & {e.id for e in test}
     assert split(examples, 0.4, seed=3) == (train, test)
+
+
+def _write_jsonl(path, rows):
+    import json
+
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return str(path)
+
+
+def test_a_file_is_read_in_the_format_its_fields_tell(tmp_path):
+    gsm8k = _write_jsonl(tmp_path / "g.jsonl", [{"question": "Q?", "answer": "1 + 1 = 2\n#### 1,002"}])
+    math = _write_jsonl(tmp_path / "m.jsonl", [{"id": "m1", "problem": "P?", "answer": "\\frac{1}{2}", "level": 3}])
+    raw_math = _write_jsonl(tmp_path / "r.jsonl", [{"problem": "P?", "solution": "so $\\boxed{7}$", "level": "Level 4"}])
+    plain = _write_jsonl(tmp_path / "p.jsonl", [{"question": "Q?", "answer": "x = 3"}])
+    assert load_dataset(gsm8k)[0].answer == "1002"  # the reference, not the whole solution
+    example = load_dataset(math)[0]
+    assert (example.id, example.question, example.answer, example.level) == ("m1", "P?", "\\frac{1}{2}", 3)
+    assert (load_dataset(raw_math)[0].answer, load_dataset(raw_math)[0].level) == ("7", 4)
+    assert load_dataset(plain)[0].answer == "x = 3"
+
+
+def test_a_format_can_be_named_with_a_path(tmp_path):
+    path = _write_jsonl(tmp_path / "g.jsonl", [{"question": "Q?", "answer": "#### 5"}])
+    assert load_dataset(f"gsm8k:{path}")[0].answer == "5"
+    with pytest.raises(DatasetError, match="missing field 'problem'"):
+        load_dataset(f"math500:{path}", strict=True)
+
+
+def test_hugging_face_data_sets_fail_offline_with_one_line():
+    with pytest.raises(DatasetError, match="cannot load hf:openai/gsm8k:test from the Hugging Face hub") as failure:
+        load_dataset("hf:openai/gsm8k:test")
+    assert "\n" not in str(failure.value) and "save the rows as JSONL" in str(failure.value)
+    with pytest.raises(DatasetError, match="needs a data set id"):
+        load_dataset("hf:")
+
+
+@pytest.mark.parametrize("spec", ["synthetic:0", "synthetic:x"])
+def test_a_bad_synthetic_size_is_named(spec):
+    with pytest.raises(DatasetError, match="synthetic:N takes a positive number"):
+        load_dataset(spec)

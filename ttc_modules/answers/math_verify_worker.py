@@ -3,8 +3,7 @@
 math-verify parses LaTeX into sympy and decides whether two answers are equal; sympy can take
 unbounded time on some inputs, and math-verify's timeouts use ``signal.alarm``, which works only in
 a process's main thread, while strategies vote and evaluations grade from worker threads. So every
-check runs in a worker process (started on first use with ``python -m`` this module, kept for later
-checks), where math-verify's own timeouts are on. A worker that does not answer within its budget is
+check runs in a worker process (started on first use, kept for later checks), where math-verify's own timeouts are on. A worker that does not answer within its budget is
 killed, and the check counts as "not equal" (a fingerprint as unknown); the next check starts a new
 worker.
 
@@ -27,7 +26,7 @@ import hashlib
 import json
 import logging
 import os
-import select
+import selectors
 import subprocess
 import sys
 import threading
@@ -98,21 +97,26 @@ class MathVerifyWorker:
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "ttc_modules.answers.math_verify_worker", str(self.timeout)],
+            [sys.executable, "-c", f"from ttc_modules.answers.math_verify_worker import serve; serve({self.timeout})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
             env=environment)
         return self._process
 
     @staticmethod
     def _read(process: subprocess.Popen, seconds: float):
-        ready, _, _ = select.select([process.stdout], [], [], seconds)
+        with selectors.DefaultSelector() as selector:  # not select.select: it fails on descriptors above 1023
+            selector.register(process.stdout, selectors.EVENT_READ)
+            ready = selector.select(seconds)
         line = process.stdout.readline() if ready else ""
         return json.loads(line) if line.strip() else None
 
 
 # ---------------------------------------------------------------------------- the worker's side
 def serve(timeout: int) -> None:
-    """The worker's loop: read a request line, answer it with one line."""
+    """The worker's loop: read a request line, answer it with one line (on the real standard output:
+    anything else printing goes to standard error)."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     logging.disable(logging.WARNING)  # math-verify logs every answer it cannot parse
     import sympy  # the worker's own process: imported here, not by its parent
     from math_verify import parse, verify
@@ -147,14 +151,10 @@ def serve(timeout: int) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         reply = equal(*request["verify"]) if "verify" in request else [fingerprint(a) for a in request["fingerprint"]]
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
 
 
 def _value_for(name: str) -> float:
     """A fixed value in [1.1, 2.9) for the symbol ``name``, the same in every process."""
     return 1.1 + 1.8 * int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") / 2**32
-
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 5)

@@ -48,12 +48,14 @@ def aggregate(rows: list[dict], strategies: list[str], budgets: list[int]) -> di
 
 def summarise(rows: list[dict], strategies: list[str], budgets: list[int], spent: dict, out_dir: Path,
               bins_from: str) -> dict:
-    """Write ``summary.json`` (and the plots, when matplotlib is there) and return the summary."""
+    """Write ``summary.json``, ``table.md`` (:func:`markdown_table`) and the plots (when matplotlib is
+    there), and return the summary."""
     wanted = [r for r in rows if r["strategy"] in strategies and r["budget"] in budgets]
     summary = {"strategies": strategies, "budgets": budgets, "bins_from": bins_from,
                "questions": len({r["id"] for r in wanted}), **spent,
                "accuracy": aggregate(wanted, strategies, budgets)}
     Path(out_dir, "summary.json").write_text(json.dumps(summary, indent=1))
+    Path(out_dir, "table.md").write_text(markdown_table(summary))
     summary["plots"] = plot_summary(summary, Path(out_dir))
     return summary
 
@@ -69,3 +71,19 @@ def table(summary: dict) -> list[list[str]]:
             line.append("-" if cell is None else f"{cell['accuracy']:.2f} [{cell['low']:.2f},{cell['high']:.2f}]")
         lines.append(line)
     return lines
+
+
+def markdown_table(summary: dict) -> str:
+    """:func:`table` as a Markdown table, the form the README quotes.
+
+    Example:
+        >>> print(markdown_table({"strategies": ["majority"], "budgets": [2], "accuracy": {"majority": {"2": {
+        ...     "all": {"accuracy": 0.5, "low": 0.0, "high": 1.0}}}}}), end="")
+        | strategy | N=2 |
+        |---|---|
+        | majority | 0.50 [0.00,1.00] |
+    """
+    rows = table(summary)
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + "---|" * len(rows[0]))
+    return "\n".join(lines) + "\n"

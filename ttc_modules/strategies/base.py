@@ -2,7 +2,7 @@
 
 ``forward(question=...)`` starts a fresh :class:`Run` (graph, meter, verifier), lets the strategy
 search on it (:meth:`Strategy.search_on`), and returns a ``dspy.Prediction`` with ``answer``
-(normalised), ``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what
+(as written), ``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what
 the call cost). When the budget runs out mid-search the best answer found so far is returned and
 ``spent["exhausted"]`` names the limit. Called inside ``with meter.active():``, a strategy is
 also limited by that meter's budget and counted in it (meters nest). Options are validated by

@@ -3,8 +3,8 @@
 ``selection``:
 
 - ``naive``: the single solution with the highest aggregated verifier score;
-- ``majority``: the most frequent normalised answer (no verifier needed);
-- ``weighted``: sum the verifier scores of the solutions per normalised answer; the largest sum
+- ``majority``: the most frequent answer, answers that say the same counted as one (no verifier needed);
+- ``weighted``: sum the verifier scores of the solutions per answer (the same grouping); the largest sum
   wins (the paper's "best-of-N weighted").
 
 Cost: N generations. The samples go out in one request where the backend takes ``n`` (the
