@@ -45,10 +45,14 @@ def test_extract_answer(text, expected):
     assert extract_answer(text) == expected
 
 
-def test_a_number_of_any_length_is_kept_whole():
+def test_a_number_of_any_length_is_kept_whole_and_compared_exactly():
+    from ttc_modules.answers import answer_groups, matches
+
     digits = "9" * 5000
     assert extract_answer(f"The answer is {digits}.") == digits
     assert extract_answer(f"so we get {digits}") == digits
+    assert matches(digits, f"{digits}.0") and not matches(digits, f"{digits}8")
+    assert answer_groups([digits, f"{digits}8", digits]) == [0, 1, 0]
 
 
 def test_an_answer_stated_in_a_field_of_its_own_reads_back():

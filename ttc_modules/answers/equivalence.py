@@ -33,6 +33,7 @@ import functools
 import itertools
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 
 from ttc_modules.answers.extract import assigned_value, clean_answer
@@ -90,7 +91,7 @@ def _fingerprints(answers: Sequence[str]) -> list[str | None]:
     same answer. Numbers and words are fingerprinted here; the rest in one batch by the worker."""
     values = [_comparable(a) for a in answers]
     prints = [_local_print(v) for v in values]
-    unknown = [i for i, p in enumerate(prints) if p is None and _words(values[i]) is None]
+    unknown = [i for i, found in enumerate(prints) if found is None]
     for i, found in zip(unknown, _cached_prints(tuple(values[i] for i in unknown)), strict=True):
         prints[i] = found
     return prints
@@ -104,7 +105,7 @@ def _comparable(answer: str) -> str:
 def _local_print(value: str) -> str | None:
     number = _rational(value)
     if number is not None:
-        return number_print(complex(float(number)))
+        return number_print(complex(_float(number)))
     words = _words(value)
     return None if words is None else f"words:{words}"
 
@@ -162,7 +163,16 @@ def _rational(text: str) -> Fraction | None:
     if slash:
         parts = _rational(numerator), _rational(denominator)
         return None if None in parts or parts[1] == 0 else parts[0] / parts[1]
-    return Fraction(text) if re.fullmatch(r"-?(?:\d+\.?\d*|\.\d+)", text) else None
+    # through Decimal: Fraction(str) refuses numbers of more than 4,300 digits
+    return Fraction(Decimal(text)) if re.fullmatch(r"-?(?:\d+\.?\d*|\.\d+)", text) else None
+
+
+def _float(number: Fraction) -> float:
+    """``number`` as a float (infinity when it is too large for one)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return float("inf") if number > 0 else float("-inf")
 
 
 def _words(text: str) -> str | None:
