@@ -113,3 +113,26 @@ def test_hugging_face_data_sets_fail_offline_with_one_line():
 def test_a_bad_synthetic_size_is_named(spec):
     with pytest.raises(DatasetError, match="synthetic:N takes a positive number"):
         load_dataset(spec)
+
+
+@pytest.mark.integration
+def test_an_installed_wheel_carries_the_data_sets(tmp_path):
+    """Built as a wheel and installed elsewhere, the package still finds GSM8K and MATH-500."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "-q", "--no-deps", str(root), "-w", str(tmp_path / "wheel")], check=True)
+    (wheel,) = (tmp_path / "wheel").glob("dspy_ttc-*.whl")
+    subprocess.run([*pip, "install", "-q", "--no-deps", "--target", str(tmp_path / "site"), str(wheel)], check=True)
+    check = (
+        "import ttc_modules; from ttc_modules.evaluation.datasets import load_dataset; "
+        "print(ttc_modules.__file__, len(load_dataset('gsm8k')), len(load_dataset('math500')))"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = subprocess.run([sys.executable, "-c", check], cwd=elsewhere, env={"PYTHONPATH": str(tmp_path / "site")},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out[0].startswith(str(tmp_path / "site")) and out[1:] == ["7473", "250"]
