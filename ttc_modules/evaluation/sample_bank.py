@@ -26,6 +26,7 @@ from pathlib import Path
 import diskcache
 
 from ttc_modules.evaluation.grading import grade
+from ttc_modules.lm.identity import backend_identity
 from ttc_modules.strategies.best_of_n import BestOfN
 from ttc_modules.verifiers.callable import as_verifier
 
@@ -48,12 +49,12 @@ class SampleBank:
         self.store = diskcache.Cache(str(Path(directory) / "bank"))
 
     def identity(self, samples: bool = True) -> dict:
-        """What an entry depends on besides its question: the model, its sampling settings, the verifier
-        and the seed, and (with ``samples``) how many samples are drawn. Without ``samples`` it is
-        what any run on this model and verifier depends on, which the harness uses for search rows."""
-        identity = {"model": self.lm.model, "seed": self.seed, "verifier": verifier_id(self.verifier),
-                    "aggregation": self.aggregation, "max_tokens": self.lm.kwargs.get("max_tokens"),
-                    "temperature": self.lm.kwargs.get("temperature")}
+        """What an entry depends on besides its question: the backend (model, endpoint, sampling settings:
+        ``backend_identity``), the verifier and the seed, and (with ``samples``) how many samples are
+        drawn. Without ``samples`` it is what any run on this backend and verifier depends on, which the
+        harness uses for search rows."""
+        identity = {"backend": backend_identity(self.lm), "seed": self.seed, "verifier": verifier_id(self.verifier),
+                    "aggregation": self.aggregation}
         return {**identity, "n_max": self.n_max} if samples else identity
 
     def key(self, example) -> str:

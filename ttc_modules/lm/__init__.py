@@ -8,6 +8,7 @@
 - ``usage.py``: usage per call, cache hits included; :func:`collect_usage`.
 - ``retries.py``, ``errors.py``: the retry layer and :class:`BackendError`'s one-line messages.
 - ``cache.py``: where DSPy caches LM calls, and our caches beside it.
+- ``identity.py``: :func:`backend_identity`, what every cache key and stored result names (never a secret).
 - ``embedded/``: GGUF models in process as the ``local/`` LiteLLM provider.
 - ``dspy_compat.py``: the DSPy internals the client builds on, imported in one place.
 
@@ -23,9 +24,10 @@ from ttc_modules.lm.build import build_lm, default_lm, resolve_lm
 from ttc_modules.lm.cache import beside_dspy_cache, configure_cache
 from ttc_modules.lm.client import TTCLM, PromptStyle, prompt_style
 from ttc_modules.lm.errors import BackendError
+from ttc_modules.lm.identity import CACHE_FORMAT, backend_identity
 from ttc_modules.lm.sampling import Samples, rollout_options, sample, share_tokens
 from ttc_modules.lm.usage import collect_usage
 
-__all__ = ["TTCLM", "BackendError", "PromptStyle", "Samples", "beside_dspy_cache", "build_lm", "collect_usage",
+__all__ = ["CACHE_FORMAT", "TTCLM", "BackendError", "backend_identity", "PromptStyle", "Samples", "beside_dspy_cache", "build_lm", "collect_usage",
            "configure_cache", "default_lm", "prompt_style", "resolve_lm", "rollout_options", "sample",
            "share_tokens"]

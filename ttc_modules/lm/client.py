@@ -4,6 +4,8 @@
 DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> finalize steps
 (``dspy_compat.py``) and adds what test-time compute needs:
 
+- **answers keyed by the backend**: the cache key names the endpoint that answered, not only the
+  model name (``identity.py``), so two servers behind one name never share answers;
 - **one retry layer** around execute (``retries.py``; DSPy's and LiteLLM's are off);
 - **usage that survives the cache**: every call reports prompt and completion tokens to the active
   :class:`~ttc_modules.budget.BudgetMeter`, cache hits included (``usage.py``), and a meter's token
@@ -34,6 +36,7 @@ from dspy.utils.callback import with_callbacks
 from ttc_modules.budget import current_meter
 from ttc_modules.lm.dspy_compat import execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import lm_options
+from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import with_retries
 from ttc_modules.lm.usage import heard, usage_of
 
@@ -94,7 +97,7 @@ class TTCLM(dspy.LM):
 
     @with_callbacks
     def __call__(self, prompt=None, *, messages=None, **kwargs):
-        call = prepare(self, prompt, messages, kwargs)
+        call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
         reserved = _reserve_tokens(call)
         try:
             with self._slots:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.build import resolve_lm
+from ttc_modules.lm.identity import backend_id
 
 SYSTEM = "You check solutions to math word problems. Reply with one word: Yes or No."
 YES_NO = "Problem: {question}\n\nSolution so far:\n{solution}\n\nIs every step so far correct? Answer Yes or No."
@@ -48,7 +49,7 @@ class LLMJudge:
 
     @property
     def cache_id(self) -> str:
-        return f"judge-v1:{self._lm().model}:{self.mode}:{self.top_logprobs}"
+        return f"judge-v2:{self._lm().model}@{backend_id(self._lm())}:{self.mode}:{self.top_logprobs}"
 
     def _lm(self):
         return resolve_lm(self.lm)
