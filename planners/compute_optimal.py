@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import random
@@ -40,6 +41,7 @@ from pathlib import Path
 from planners.difficulty import VerifierDifficulty, estimator_from_state
 from planners.plan import Plan
 from planners.search_space import candidates, cell_candidates
+from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import expected_accuracy
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
@@ -84,39 +86,43 @@ class ComputeOptimalPlanner:
         bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed)
         steps = len(trainset) * (1 + sum(len(self.candidates(b)) for b in self.budgets))
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
-            entries = {}
-            for example in trainset:
-                entries[example.id] = bank.draw(example)
-                advance(f"bank {example.id}")
+            claims = Claims(work)  # shared with other processes calibrating in this work directory
+            do_once(trainset, claims, is_done=bank.has, do=bank.draw,
+                    finished=lambda example: advance(f"bank {example.id}"))
+            entries = {example.id: bank.draw(example) for example in trainset}  # all banked now: read from disk
             values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes)
                       for i, e in entries.items()}
             fitted.estimator.fit(list(values.values()), self.bins)
             bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
-            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), bank, verifier,
-                                              metric, advance)
+            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), claims, bank,
+                                              verifier, metric, advance)
         fitted._choose(scores, bins)
         fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
                            "questions": len(trainset), "seed": self.seed}
         return fitted
 
-    def _score_candidates(self, trainset, entries, log: ResultsLog, bank: SampleBank, verifier, metric,
-                          advance) -> dict:
+    def _score_candidates(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
+                          metric, advance) -> dict:
         """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
-        with the same model, verifier, seed and metric."""
+        with the same backend, verifier, seed and metric."""
         scores = {}
         metric_name = _qualified_name(metric) if metric is not None else None
+        by_id = {example.id: example for example in trainset}
         for budget in self.budgets:
             for plan in self.candidates(budget):
                 config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
-                for example in trainset:
-                    key = (example.id, plan.label, budget, config)
-                    if not log.done(key):
-                        value = self._accuracy(plan, example, entries[example.id], bank.lm, verifier, metric)
-                        log.append({"id": example.id, "strategy": plan.label, "budget": budget, "config": config,
-                                    "correct": value})
-                    scores[key[:3]] = log.get(key)["correct"]
-                    advance(f"{plan.label}@{budget} {example.id}")
+                keys = [(example.id, plan.label, budget, config) for example in trainset]
+                score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, metric)
+                do_once(keys, claims, is_done=log.done, do=score,
+                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"))
+                scores.update({key[:3]: log.get(key)["correct"] for key in keys})
         return scores
+
+    def _score_and_log(self, plan: Plan, by_id: dict, entries: dict, log: ResultsLog, lm, verifier, metric,
+                       key: tuple) -> None:
+        example = by_id[key[0]]
+        value = self._accuracy(plan, example, entries[example.id], lm, verifier, metric)
+        log.append({"id": example.id, "strategy": key[1], "budget": key[2], "config": key[3], "correct": value})
 
     def candidates(self, budget: int) -> list[Plan]:
         """The plans compared in a cell of ``budget`` generations, the estimator's probes included

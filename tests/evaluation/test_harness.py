@@ -100,6 +100,32 @@ def test_an_evaluation_killed_with_sigkill_resumes_without_repeating_finished_ca
     assert json.loads(third.stdout.strip().splitlines()[-1]) == {"backend_calls": 0}
 
 
+def test_two_evaluations_into_one_directory_share_the_work(tmp_path):
+    """Started at once on one output directory and one cache: no row twice, no call made by both."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    child = Path(__file__).parent / "eval_child.py"
+    env = {**os.environ, "TTC_CACHE__DIR": str(tmp_path / "cache"), "PYTHONPATH": str(Path(__file__).parent)}
+    both = [subprocess.Popen([sys.executable, str(child), str(tmp_path / "out"), str(tmp_path / f"calls{i}.jsonl")],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+    for process in both:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr[-2000:]
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    keys = [(r["id"], r["strategy"], r["budget"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 6 * 3 * 3
+    shared = _calls(tmp_path / "calls1.jsonl") + _calls(tmp_path / "calls2.jsonl")
+
+    alone_env = {**env, "TTC_CACHE__DIR": str(tmp_path / "alone-cache")}
+    subprocess.run([sys.executable, str(child), str(tmp_path / "alone"), str(tmp_path / "alone.jsonl")], env=alone_env,
+                   capture_output=True, text=True, timeout=300, check=True)
+    assert sorted(shared) == sorted(_calls(tmp_path / "alone.jsonl"))
+    assert _calls(tmp_path / "calls1.jsonl") and _calls(tmp_path / "calls2.jsonl")  # both did some of the work
+
+
 def _rows(out) -> int:
     path = out / "results.jsonl"
     return len(path.read_text().splitlines()) if path.exists() else 0

@@ -13,9 +13,10 @@ Outputs in the output directory: ``results.jsonl`` (one row per question x strat
 tokens and FLOPs; plus ``backend_calls``, ``cache_hits``, ``tokens`` and ``wall_seconds`` of this
 invocation) and plots (``plots.py``). Rerunning the same command resumes: finished rows are kept,
 banked questions are read from disk, and LM calls come from the cache; a rerun of a finished
-evaluation makes no backend call. Rows are reused only when made the same way (model, sampling
+evaluation makes no backend call. Rows are reused only when made the same way (backend, sampling
 settings, verifier, seed, strategy options, policy: ``results.py``), and the summary covers
-exactly this invocation's questions, strategies and budgets.
+exactly this invocation's questions, strategies and budgets. Several evaluations may write one
+output directory at once: they share the work (``claims.py``), and no row is written twice.
 
 Example:
     >>> from ttc_modules.evaluation.datasets import load_synthetic
@@ -31,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from pathlib import Path
 import dspy
 
 from ttc_modules.evaluation.bins import quantile_bins
+from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
@@ -122,6 +125,7 @@ class Evaluation:
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         self.examples, self.lm, self.verifier = examples, lm, verifier
+        self._examples_by_id = {example.id: example for example in examples}
         self.programs = dict(programs or {})
         self.strategies = check_strategies(strategies, verifier, self.programs)
         self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
@@ -129,6 +133,7 @@ class Evaluation:
         self.log = ResultsLog(self.out_dir / "results.jsonl")
         self.rows: list[dict] = []  # this invocation's rows, reused or new
         self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
+        self.claims = Claims(self.out_dir)  # shared with other processes writing this directory
         self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "bank_hits": 0}
 
     # ------------------------------------------------------------------ the run
@@ -150,13 +155,17 @@ class Evaluation:
         return all(getattr(e, "level", None) is not None for e in self.examples)
 
     def _bank_phase(self, advance) -> dict:
-        entries = {}
-        for example in self.examples:
-            was_banked = self.bank.has(example)
-            entries[example.id] = self.bank.draw(example)
-            self._count(entries[example.id]["spent"], bank_hit=was_banked)
-            advance(f"bank {example.id}")
-        return entries
+        """Every question's bank entry; drawn here unless banked before (or by a process sharing the directory)."""
+        drawn_here = set()
+
+        def draw(example):
+            self._count(self.bank.draw(example)["spent"])
+            drawn_here.add(example.id)
+
+        do_once(self.examples, self.claims, is_done=self.bank.has, do=draw,
+                finished=lambda example: advance(f"bank {example.id}"))
+        self.spent["bank_hits"] += len(self.examples) - len(drawn_here)
+        return {example.id: self.bank.draw(example) for example in self.examples}  # all banked now: from disk
 
     def _bins(self, entries: dict) -> dict:
         if self._has_levels():
@@ -185,12 +194,11 @@ class Evaluation:
             for budget in self.budgets:
                 strategy, made_with = self._strategy(name, budget)
                 config = fingerprint({**self.bank.identity(samples=False), **made_with})
-                for example in self.examples:
-                    key = (example.id, name, budget, config)
-                    if not self.log.done(key):
-                        self.log.append(self._search_row(strategy, example, name, budget, bins, config))
-                    self.rows.append(self.log.get(key))
-                    advance(f"{name}@{budget} {example.id}")
+                keys = [(example.id, name, budget, config) for example in self.examples]
+                do_once(keys, self.claims, is_done=self.log.done,
+                        do=functools.partial(self._search_row, strategy, bins),
+                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"))
+                self.rows.extend(self.log.get(key) for key in keys)
 
     def _strategy(self, name: str, budget: int) -> tuple:
         """The callable for ``name`` at ``budget``, and what its rows depend on (its options, or a program's identity)."""
@@ -203,19 +211,18 @@ class Evaluation:
                                   verifier=self.verifier)
         return strategy, {"options": strategy.config.model_dump()}
 
-    def _search_row(self, strategy, example, name: str, budget: int, bins: dict, config: str) -> dict:
+    def _search_row(self, strategy, bins: dict, key: tuple) -> None:
+        """Run ``strategy`` on the question of ``key`` = (id, name, budget, config) and log its row."""
+        example = self._examples_by_id[key[0]]
         prediction = strategy(question=example.question)
         spent = prediction.spent
         self._count({**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]})
-        return {"id": example.id, "bin": bins[example.id], "strategy": name, "budget": budget, "config": config,
-                "correct": float(grade(prediction.reasoning, example.answer)), "answer": prediction.answer,
-                "tokens": spent["tokens"], "flops": spent["flops"], "generations": spent["generations"],
-                "source": "search"}
+        self.log.append({"id": example.id, "bin": bins[example.id], "strategy": key[1], "budget": key[2],
+                         "config": key[3], "correct": float(grade(prediction.reasoning, example.answer)),
+                         "answer": prediction.answer, "tokens": spent["tokens"], "flops": spent["flops"],
+                         "generations": spent["generations"], "source": "search"})
 
-    def _count(self, spent: dict, bank_hit: bool = False) -> None:
-        if bank_hit:
-            self.spent["bank_hits"] += 1
-            return
+    def _count(self, spent: dict) -> None:
         self.spent["backend_calls"] += spent["backend_calls"]
         self.spent["cache_hits"] += spent["cache_hits"]
         self.spent["tokens"] += spent["tokens"]

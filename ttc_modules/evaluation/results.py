@@ -8,6 +8,10 @@ Written so that an evaluation killed at any moment (even ``kill -9``) loses no f
 row is flushed and fsynced before the next piece of work starts, and a torn last line (the row
 being written when the process died) is ignored on reading, so that row is simply redone.
 
+Several processes may share one file (two evaluations into one output directory): a row is
+appended under a lock file (``<file>.lock``) after reading what the others appended, and is not
+written again when another process wrote its key first; :meth:`ResultsLog.done` sees their rows.
+
 Example:
     >>> import tempfile, pathlib
     >>> log = ResultsLog(pathlib.Path(tempfile.mkdtemp()) / "results.jsonl")
@@ -26,6 +30,8 @@ import json
 import os
 from pathlib import Path
 
+from filelock import FileLock
+
 
 def fingerprint(identity: dict) -> str:
     """A short stable hash of ``identity`` (JSON-able: what a row was made with)."""
@@ -38,46 +44,65 @@ def row_key(row: dict) -> tuple:
 
 
 class ResultsLog:
-    """Append-only JSONL of result rows, read back on start (see the module docstring)."""
+    """Append-only JSONL of result rows, shared safely between processes (see the module docstring)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.rows: list[dict] = _read(self.path)
-        self._latest = {row_key(row): row for row in self.rows}
+        self._lock = FileLock(f"{self.path}.lock")
+        self.rows: list[dict] = []
+        self._latest: dict[tuple, dict] = {}
+        self._offset = 0  # bytes of the file read so far (whole lines only)
+        with self._lock:
+            _truncate_torn_tail(self.path)
+            self._read_new()
 
     def done(self, key: tuple) -> bool:
+        if key not in self._latest:
+            self._read_new()
         return key in self._latest
 
     def get(self, key: tuple) -> dict:
         """The newest row with ``key`` (KeyError if there is none)."""
+        if key not in self._latest:
+            self._read_new()
         return self._latest[key]
 
     def append(self, row: dict) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row, default=str) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.rows.append(row)
-        self._latest[row_key(row)] = row
+        """Write ``row``, unless another process has written a row of its key since we last read."""
+        with self._lock:
+            _truncate_torn_tail(self.path)  # a writer killed mid-row; it cannot be writing now
+            self._read_new()
+            if row_key(row) in self._latest:
+                return
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row, default=str) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._read_new()
 
-
-def _read(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
+    def _read_new(self) -> None:
+        """Read the whole lines appended since the last read (by any process)."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as handle:
+            handle.seek(self._offset)
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.decode("utf-8").splitlines():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError:
                 continue  # the row being written when an earlier run was killed: it will be redone
-    _truncate_torn_tail(path)
-    return rows
+            self.rows.append(row)
+            self._latest[row_key(row)] = row
 
 
 def _truncate_torn_tail(path: Path) -> None:
     """Drop a last line without its newline, so the next row starts on a line of its own."""
+    if not path.exists():
+        return
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         path.write_bytes(data[: data.rfind(b"\n") + 1])
