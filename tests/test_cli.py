@@ -85,13 +85,30 @@ def test_models_lists_embedded_and_configured(tmp_path):
     assert listing["backends"]["gpu"]["api_base"] == "http://127.0.0.1:8000/v1"
 
 
-def test_cache_info_and_clear(tmp_path, monkeypatch):
-    monkeypatch.setenv("TTC_CACHE__DIR", str(tmp_path / "c"))
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "x").write_text("data")
-    assert "files: 1" in run("cache", "info").output
-    assert run("cache", "clear", "--yes").exit_code == 0
-    assert not (tmp_path / "c").exists()
+def test_cache_info_and_clear_touch_only_the_projects_entries(tmp_path, monkeypatch):
+    from ttc_modules.config import load_settings
+    from ttc_modules.lm import configure_cache
+
+    directory = tmp_path / "c"
+    monkeypatch.setenv("TTC_CACHE__DIR", str(directory))
+    (directory / "project").mkdir(parents=True)
+    (directory / "notes.txt").write_text("mine")
+    (directory / "project" / "main.py").write_text("print('mine')")
+    assert "files: 0" in run("cache", "info").output
+    one_line_error(run("cache", "clear", "--yes"), str(directory), "nothing was deleted", "TTC_CACHE__DIR")
+    assert (directory / "notes.txt").exists()
+
+    configure_cache(load_settings())  # what every command that calls a model does: the marker, then entries
+    (directory / "lm").mkdir(exist_ok=True)
+    (directory / "lm" / "entry").write_text("cached")
+    (directory / "lm-usage").mkdir(exist_ok=True)
+    (directory / "lm-usage" / "entry").write_text("usage")
+    cached = [p for name in ("lm", "lm-usage") for p in (directory / name).rglob("*") if p.is_file()]
+    assert f"files: {len(cached)}" in run("cache", "info").output  # the user's two files are not counted
+    cleared = run("cache", "clear", "--yes")
+    assert cleared.exit_code == 0 and "lm, lm-usage" in cleared.output
+    assert sorted(p.name for p in directory.iterdir()) == ["notes.txt", "project"]
+    assert (directory / "project" / "main.py").read_text() == "print('mine')"
 
 
 @pytest.mark.integration

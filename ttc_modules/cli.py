@@ -398,12 +398,16 @@ def graph(
 @cache_app.command("info")
 @friendly_errors
 def cache_info(config: ConfigOption = None):
-    """Show where the cache is and how much it holds."""
+    """Show where the cache is and how much it holds (the project's cache entries only)."""
+    from ttc_modules.lm.cache import MARKER, cache_entries
+
     settings = _settings(config)
-    directory = Path(settings.cache.dir)
-    files = [p for p in directory.rglob("*") if p.is_file()] if directory.exists() else []
+    directory = Path(settings.cache.dir).expanduser()
+    files = [p for entry in cache_entries(directory) for p in ([entry] if entry.is_file() else entry.rglob("*"))
+             if p.is_file()]
     size = sum(p.stat().st_size for p in files)
-    out.print(f"cache directory: {directory}\nenabled: {settings.cache.enabled}\n"
+    owned = "" if (directory / MARKER).exists() or not directory.exists() else " (not a dspy-ttc cache directory)"
+    out.print(f"cache directory: {directory}{owned}\nenabled: {settings.cache.enabled}\n"
               f"files: {len(files)}\nsize: {size / 1e6:.1f} MB")
 
 
@@ -411,18 +415,18 @@ def cache_info(config: ConfigOption = None):
 @friendly_errors
 def cache_clear(config: ConfigOption = None,
                 yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False):
-    """Delete every cached LM call and verifier score."""
-    import shutil
+    """Delete every cached LM call, usage record and verifier score (nothing else in the directory)."""
+    from ttc_modules.lm.cache import ENTRIES, clear_cache
 
     settings = _settings(config)
-    directory = Path(settings.cache.dir)
+    directory = Path(settings.cache.dir).expanduser()
     if not directory.exists():
         out.print(f"nothing to clear: {directory} does not exist")
         return
-    if not yes and not typer.confirm(f"Delete everything under {directory}?"):
+    if not yes and not typer.confirm(f"Delete the dspy-ttc caches ({', '.join(ENTRIES)}) under {directory}?"):
         raise typer.Exit(code=1)
-    shutil.rmtree(directory)
-    out.print(f"cleared {directory}")
+    cleared = clear_cache(directory)
+    out.print(f"cleared {', '.join(p.name for p in cleared) or 'nothing (empty)'} in {directory}")
 
 
 def main() -> None:

@@ -8,6 +8,12 @@ when it wants the configured directory. Our own caches sit beside DSPy's disk ca
 (``<dir>-verifier``), so one directory holds all of it and DSPy's memory-only mode keeps them in
 memory too.
 
+The directory is the user's to choose, so the project marks what is its own: a marker file
+(:data:`MARKER`, with the cache format) written when the cache is configured, and the entries it
+creates there (:data:`ENTRIES`). :func:`cache_entries` lists only those, and :func:`clear_cache`
+deletes only those, and only in a directory that carries the marker: a mistaken ``cache.dir``
+never costs a user's own files.
+
 Example:
     >>> import dspy, tempfile
     >>> from pathlib import Path
@@ -20,16 +26,64 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import dspy
 
+from ttc_modules.lm.identity import CACHE_FORMAT
+
+MARKER = ".dspy-ttc-cache"
+"""The file that marks a directory as holding the project's caches."""
+ENTRIES = ("lm", "lm-usage", "lm-verifier")
+"""What the project writes in a cache directory: DSPy's LM cache, the usage ledger, verifier scores."""
+
+
+class CacheDirError(ValueError):
+    """A cache directory that is not the project's to clear."""
+
 
 def configure_cache(settings) -> None:
-    """Point DSPy's response cache at ``<settings.cache.dir>/lm`` (on disk when ``cache.enabled``)."""
+    """Point DSPy's response cache at ``<settings.cache.dir>/lm`` (on disk when ``cache.enabled``), and
+    mark the directory as holding the project's caches."""
+    if settings.cache.enabled:
+        mark_cache_dir(settings.cache.dir)
     dspy.configure_cache(enable_disk_cache=settings.cache.enabled, enable_memory_cache=True,
                          disk_cache_dir=os.path.join(settings.cache.dir, "lm"))
+
+
+def mark_cache_dir(directory) -> None:
+    """Create ``directory`` if needed and write :data:`MARKER` in it (with the cache format)."""
+    marker = Path(directory).expanduser() / MARKER
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"written_by": "dspy-ttc", "cache_format": CACHE_FORMAT,
+                                      "entries": list(ENTRIES)}) + "\n")
+
+
+def cache_entries(directory) -> list[Path]:
+    """The project's entries in ``directory`` (nothing else there counts as cache)."""
+    directory = Path(directory).expanduser()
+    return [directory / name for name in ENTRIES if (directory / name).exists()]
+
+
+def clear_cache(directory) -> list[Path]:
+    """Delete the project's entries in ``directory`` and its marker; the deleted entries. Refuses
+    (:class:`CacheDirError`) a directory without the marker, whatever it holds."""
+    directory = Path(directory).expanduser()
+    if not (directory / MARKER).exists():
+        raise CacheDirError(f"{directory} has no {MARKER} file, so it is not a dspy-ttc cache directory and "
+                            "nothing was deleted; check cache.dir (or TTC_CACHE__DIR)")
+    entries = cache_entries(directory)
+    for entry in entries:
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    (directory / MARKER).unlink()
+    return entries
 
 
 def beside_dspy_cache(name: str) -> Path | None:
