@@ -207,3 +207,37 @@ def test_calibrate_then_solve_with_the_policy(tmp_path):
     one_line_error(run("solve", "What is 2 + 2?", "--policy", str(tmp_path / "missing.json")), "ttc calibrate")
     one_line_error(run("calibrate", "--dataset", "synthetic:1", "--out", str(policy), "--rule", "best"),
                    "unknown rule 'best'; use argmax")
+
+
+def _stub_config(tmp_path, server, max_tokens: int) -> str:
+    path = tmp_path / "stub.yaml"
+    path.write_text(f"backend:\n  model: openai/stub-model\n  api_base: {server.base_url}\n  api_key_env: STUB_KEY\n"
+                    f"  model_type: text\n  max_tokens: {max_tokens}\n  params: 1.0e+6\ncache:\n  dir: {tmp_path / 'c'}\n")
+    return str(path)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("flag", ["--token-budget", "--flops-budget"])
+def test_a_budget_too_small_for_one_request_is_refused_at_once(tmp_path, monkeypatch, flag):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    with OpenAIStubServer(api_key="k") as server:
+        limit = "600" if flag == "--token-budget" else "1.2e9"  # 600 tokens at 1e6 parameters
+        result = run("solve", "What is 2 + 3?", flag, limit, "--config", _stub_config(tmp_path, server, 256))
+        one_line_error(result, "exhausted", "x max_tokens", "raise the budget")
+        assert server.count == 0
+
+
+@pytest.mark.integration
+def test_a_token_budget_that_holds_fewer_samples_draws_fewer_and_charges_only_those(tmp_path, monkeypatch):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    with OpenAIStubServer(api_key="k") as server:
+        result = run("solve", "What is 2 + 3?", "--n", "8", "--token-budget", "1200", "--json",
+                     "--config", _stub_config(tmp_path, server, 100))
+        assert result.exit_code == 0, result.output
+        spent = json.loads(result.stdout)["spent"]
+        asked = sum(int(request.get("n") or 1) for request in server.requests)
+        assert 1 <= spent["generations"] == asked < 8 and spent["tokens"] <= 1200

@@ -10,8 +10,11 @@ is limited by its parent's limits too, and everything it records is recorded in 
 a strategy called inside ``with outer.active():`` is counted and limited by ``outer``.
 
 Units: ``generations`` is the paper's unit (one sampled answer); ``tokens`` counts prompt and
-completion tokens of every call, verifier calls included; FLOPs are estimated as
-2 x parameters x tokens when the model size is known.
+completion tokens of every call, verifier calls included; ``flops`` are estimated as
+2 x parameters x tokens (a FLOPs limit needs the model size). Tokens and FLOPs are reserved at a
+call's worst case before it is sent and settled to what it really took afterwards; what a refused
+call had reserved is given back (:meth:`BudgetMeter.release`), so ``spent`` counts only what was
+requested.
 
 Example:
     >>> meter = BudgetMeter(Budget(generations=4))
@@ -43,6 +46,7 @@ class Budget(BaseModel):
     Attributes:
         generations: sampled answers, the paper's unit (best-of-N with N samples costs N).
         tokens: prompt plus completion tokens over all calls, verifier calls included.
+        flops: estimated FLOPs over all calls (2 x parameters x tokens), verifier calls included.
         verifier_calls: calls to a verifier.
     """
 
@@ -50,6 +54,7 @@ class Budget(BaseModel):
 
     generations: int | None = Field(default=None)
     tokens: int | None = Field(default=None)
+    flops: float | None = Field(default=None)
     verifier_calls: int | None = Field(default=None)
 
     def __init__(self, **limits):
@@ -60,10 +65,10 @@ class Budget(BaseModel):
             raise ValueError(str(first["msg"]).removeprefix("Value error, ") +
                              f" (field '{'.'.join(map(str, first['loc']))}', got {first.get('input')!r})") from None
 
-    @field_validator("generations", "tokens", "verifier_calls")
+    @field_validator("generations", "tokens", "flops", "verifier_calls")
     @classmethod
-    def _not_negative(cls, value: int | None, info) -> int | None:
-        if value is not None and value < 0:
+    def _not_negative(cls, value: float | None, info) -> float | None:
+        if value is not None and not value >= 0:  # NaN is refused too
             raise ValueError(f"budget {info.field_name} must be >= 0 (None means no limit)")
         return value
 
@@ -73,7 +78,7 @@ def as_budget(value: Budget | int | None) -> Budget | None:
 
     Example:
         >>> as_budget(8), as_budget(None)
-        (Budget(generations=8, tokens=None, verifier_calls=None), None)
+        (Budget(generations=8, tokens=None, flops=None, verifier_calls=None), None)
     """
     if value is None or isinstance(value, Budget):
         return value
@@ -86,20 +91,22 @@ def as_budget(value: Budget | int | None) -> Budget | None:
 class BudgetExceeded(RuntimeError):
     """A spend was refused because it would cross a limit (nothing was spent)."""
 
-    def __init__(self, limit: str, requested: int, remaining: int):
+    def __init__(self, limit: str, requested: float, remaining: float, hint: str | None = None):
         self.limit, self.requested, self.remaining = limit, requested, remaining
-        super().__init__(f"budget for {limit} exhausted: asked for {requested}, {remaining} left")
+        super().__init__(f"budget for {limit} exhausted: asked for {requested:,.4g}, {remaining:,.4g} left"
+                         + (f"; {hint}" if hint else ""))
 
 
-_LIMITED = ("generations", "tokens", "verifier_calls")
+_LIMITED = ("generations", "tokens", "flops", "verifier_calls")
+_RESERVED = ("tokens", "flops")  # held at a call's worst case, then settled to what it took
 
 
 class BudgetMeter:
     """Counts what was spent against a :class:`Budget`; thread-safe.
 
-    Token spends are reserved at their worst case before a call (prompt bound plus
+    Token and FLOPs spends are reserved at their worst case before a call (prompt bound plus
     ``n x max_tokens``) and settled to the real usage after it, so concurrent calls cannot
-    together cross the token limit either. With a ``parent``, every limit of the parent (and of
+    together cross those limits either. With a ``parent``, every limit of the parent (and of
     its parents) applies here too, and every spend is recorded there as well.
     """
 
@@ -109,7 +116,7 @@ class BudgetMeter:
         self.params = params
         self.parent = parent
         self._lock = threading.Lock()
-        self._reserved_tokens = 0
+        self._reserved = dict.fromkeys(_RESERVED, 0)
         self.exhausted: str | None = None
         self.counts = dict.fromkeys(
             ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits"), 0)
@@ -125,32 +132,36 @@ class BudgetMeter:
         return meters
 
     # ------------------------------------------------------------------ limits
-    def _used(self, limit: str) -> int:
+    def _used(self, limit: str) -> float:
         if limit == "tokens":
-            return self.counts["prompt_tokens"] + self.counts["completion_tokens"] + self._reserved_tokens
+            return self.counts["prompt_tokens"] + self.counts["completion_tokens"] + self._reserved["tokens"]
+        if limit == "flops":
+            return self.flops + self._reserved["flops"]
         return self.counts[limit]
 
-    def _own_remaining(self, limit: str) -> int | None:
+    def _own_remaining(self, limit: str) -> float | None:
         cap = getattr(self.budget, limit)
         return None if cap is None else max(0, cap - self._used(limit))
 
-    def remaining(self, limit: str) -> int | None:
-        """What is left of ``limit`` ("generations", "tokens" or "verifier_calls") here and in every
-        parent; None if none of them limits it."""
+    def remaining(self, limit: str) -> float | None:
+        """What is left of ``limit`` ("generations", "tokens", "flops" or "verifier_calls") here and in
+        every parent; None if none of them limits it."""
         lefts = [left for meter in self.chain() if (left := meter._own_remaining(limit)) is not None]
         return min(lefts) if lefts else None
 
-    def can_afford(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0) -> bool:
+    def can_afford(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0, flops: float = 0) -> bool:
         """True when all of these could be spent now without crossing a limit."""
-        asked = {"generations": generations, "tokens": tokens, "verifier_calls": verifier_calls}
+        asked = {"generations": generations, "tokens": tokens, "flops": flops, "verifier_calls": verifier_calls}
         return all(self.remaining(k) is None or asked[k] <= self.remaining(k) for k in _LIMITED)
 
-    def reserve(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0) -> None:
-        """Spend ``generations`` and ``verifier_calls`` and hold ``tokens``, or raise :class:`BudgetExceeded`.
+    def reserve(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0, flops: float = 0,
+                hint: str | None = None) -> None:
+        """Spend ``generations`` and ``verifier_calls`` and hold ``tokens`` and ``flops``, or raise
+        :class:`BudgetExceeded` (with ``hint`` in its message).
 
         All or nothing: when any limit would be crossed, nothing is spent.
         """
-        asked = {"generations": generations, "tokens": tokens, "verifier_calls": verifier_calls}
+        asked = {"generations": generations, "tokens": tokens, "flops": flops, "verifier_calls": verifier_calls}
         meters = self.chain()
         with contextlib.ExitStack() as locks:
             for meter in meters:  # always innermost first, so two threads never wait on each other
@@ -160,25 +171,31 @@ class BudgetMeter:
                     left = meter._own_remaining(limit)
                     if left is not None and asked[limit] > left:
                         self.exhausted = meter.exhausted = limit
-                        raise BudgetExceeded(limit, asked[limit], left)
+                        raise BudgetExceeded(limit, asked[limit], left, hint)
             for meter in meters:
                 meter.counts["generations"] += generations
                 meter.counts["verifier_calls"] += verifier_calls
-                meter._reserved_tokens += tokens
+                meter._reserved["tokens"] += tokens
+                meter._reserved["flops"] += flops
 
-    def release_tokens(self, tokens: int) -> None:
-        """Give back a token reservation whose call never happened."""
+    def release(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0, flops: float = 0) -> None:
+        """Give back what was reserved for work that was never requested (here and in every parent)."""
         for meter in self.chain():
             with meter._lock:
-                meter._reserved_tokens = max(0, meter._reserved_tokens - tokens)
+                meter.counts["generations"] = max(0, meter.counts["generations"] - generations)
+                meter.counts["verifier_calls"] = max(0, meter.counts["verifier_calls"] - verifier_calls)
+                meter._reserved["tokens"] = max(0, meter._reserved["tokens"] - tokens)
+                meter._reserved["flops"] = max(0, meter._reserved["flops"] - flops)
 
     # ------------------------------------------------------------------ recording
     def record_call(self, prompt_tokens: int, completion_tokens: int, cache_hit: bool = False,
-                    cost: float | None = None, reserved_tokens: int = 0, params: float | None = None) -> None:
-        """Record one finished backend call (settling its token reservation), here and in every parent."""
+                    cost: float | None = None, reserved_tokens: int = 0, params: float | None = None,
+                    reserved_flops: float = 0) -> None:
+        """Record one finished backend call (settling its token and FLOPs reservations), here and in every parent."""
         for meter in self.chain():
             with meter._lock:
-                meter._reserved_tokens = max(0, meter._reserved_tokens - reserved_tokens)
+                meter._reserved["tokens"] = max(0, meter._reserved["tokens"] - reserved_tokens)
+                meter._reserved["flops"] = max(0, meter._reserved["flops"] - reserved_flops)
                 meter.counts["lm_calls"] += 1
                 meter.counts["cache_hits"] += int(cache_hit)
                 meter.counts["prompt_tokens"] += prompt_tokens

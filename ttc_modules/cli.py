@@ -97,6 +97,8 @@ def solve(
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     token_budget: Annotated[int | None, typer.Option(help="At most this many tokens over all calls.")] = None,
+    flops_budget: Annotated[float | None, typer.Option(help="At most this many FLOPs over all calls "
+                                                            "(2 x parameters x tokens).")] = None,
     save_graph: Annotated[Path | None, typer.Option(help="Write the search graph as JSON (ttc graph renders it).")] = None,
     policy: Annotated[Path | None, typer.Option(help="A compute-optimal policy (ttc calibrate): choose the "
                                                      "strategy by the question's difficulty.")] = None,
@@ -119,13 +121,15 @@ def solve(
     settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
+    limits = {"tokens": token_budget, "flops": flops_budget}
     if policy is not None:
-        prediction = _solve_with_policy(question, policy, lm, verifier, budget or n, options["seed"])
+        prediction = _solve_with_policy(question, policy, lm, verifier, Budget(generations=budget or n, **limits),
+                                        options["seed"])
         result = {**_report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
                   "difficulty": prediction.difficulty}
     else:
         runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options)),
-                                budget=Budget(tokens=token_budget))
+                                budget=Budget(**limits))
         with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
             prediction = runner(question=question)
         result = {**_report(prediction), "model": lm.model}
@@ -140,13 +144,13 @@ def solve(
     _print_solution(result)
 
 
-def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget: int, seed: int):
+def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget, seed: int):
     from planners import AdaptiveTTC, ComputeOptimalPlanner
     from ttc_modules.verifiers.named import verifier_from_name
 
     planner = ComputeOptimalPlanner.load(policy)
     program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier()), lm=lm, seed=seed)
-    with err.status(f"compute-optimal ({budget} generations) on {lm.model}...", spinner="dots"):
+    with err.status(f"compute-optimal ({budget.generations} generations) on {lm.model}...", spinner="dots"):
         prediction = program(question=question, budget=budget)
     err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
     return prediction

@@ -9,7 +9,8 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
 - **one retry layer** around execute (``retries.py``; DSPy's and LiteLLM's are off);
 - **usage that survives the cache**: every call reports prompt and completion tokens to the active
   :class:`~ttc_modules.budget.BudgetMeter`, cache hits included (``usage.py``), and a meter's token
-  limit is checked *before* the call, against the call's worst case;
+  and FLOPs limits are checked *before* the call, against the call's worst case
+  (:func:`samples_that_fit` says how many samples of a prompt still fit);
 - **a concurrency limit** per LM across threads;
 - **what the LM is**: ``params`` (for FLOPs), whether one request may carry ``n`` samples
   (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it; for an
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import dataclass
 from typing import Literal
 
 import dspy
@@ -98,7 +100,7 @@ class TTCLM(dspy.LM):
     @with_callbacks
     def __call__(self, prompt=None, *, messages=None, **kwargs):
         call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
-        reserved = _reserve_tokens(call)
+        reserved = _reserve_tokens(self, call)
         try:
             with self._slots:
                 result = with_retries(self, lambda: execute(self, call))
@@ -122,37 +124,88 @@ def _style_of_endpoint(model_type: str) -> PromptStyle:
 
 
 # ---------------------------------------------------------------------------- budget hooks
-def _token_bound(call) -> int:
-    """An upper bound on a call's tokens: one token per prompt byte plus template overhead,
-    and ``n x max_tokens`` for the completions."""
-    prompt = sum(len(str(m.get("content", "")).encode()) + 8 for m in call.legacy.get("messages", []))
-    max_tokens = call.legacy.get("max_tokens") or call.legacy.get("max_completion_tokens") or 4096
-    return prompt + 64 + call.n * int(max_tokens)
+@dataclass(frozen=True)
+class _Reservation:
+    meter: object = None
+    tokens: int = 0
+    flops: float = 0.0
 
 
-def _reserve_tokens(call) -> tuple:
+def request_bound(messages: list[dict], n: int, max_tokens: int | None) -> int:
+    """An upper bound on a request's tokens: one token per prompt byte plus template overhead, and
+    ``n x max_tokens`` for the completions (4096 each when ``max_tokens`` is not set)."""
+    prompt = sum(len(str(m.get("content", "")).encode()) + 8 for m in messages)
+    return prompt + 64 + n * int(max_tokens or 4096)
+
+
+def _max_tokens(lm, kwargs: dict) -> int | None:
+    for source in (kwargs, lm.kwargs):
+        if source.get("max_tokens") or source.get("max_completion_tokens"):
+            return source.get("max_tokens") or source.get("max_completion_tokens")
+    return None
+
+
+def _bound_of(lm, call) -> int:
+    return request_bound(call.legacy.get("messages", []), call.n, _max_tokens(lm, call.legacy))
+
+
+def _limits(lm, meter) -> tuple[bool, bool]:
+    """Whether ``meter`` limits tokens, and FLOPs (which need the model size)."""
+    flops = meter.remaining("flops") is not None
+    if flops and not lm.params:
+        raise ValueError(f"a FLOPs budget needs the size of {lm.model}; set params (backend.params in the config, "
+                         "or TTCLM(params=...)), or limit tokens instead")
+    return meter.remaining("tokens") is not None, flops
+
+
+def _reserve_tokens(lm, call) -> _Reservation:
+    """Hold the call's worst case on the active meter's token and FLOPs limits, or raise BudgetExceeded."""
     meter = current_meter()
-    if meter is None or meter.remaining("tokens") is None:  # no limit here nor in an outer meter
-        return (meter, 0)
-    bound = _token_bound(call)
-    meter.reserve(tokens=bound)
-    return (meter, bound)
+    if meter is None:
+        return _Reservation()
+    tokens_limited, flops_limited = _limits(lm, meter)
+    if not (tokens_limited or flops_limited):
+        return _Reservation(meter)
+    bound = _bound_of(lm, call)
+    reservation = _Reservation(meter, bound if tokens_limited else 0, 2.0 * lm.params * bound if flops_limited else 0.0)
+    meter.reserve(tokens=reservation.tokens, flops=reservation.flops,
+                  hint=f"one request of {call.n} sample(s) to {lm.model} may take {bound:,} tokens (its prompt, "
+                       f"plus {call.n} x max_tokens {_max_tokens(lm, call.legacy) or 4096}); raise the budget, or "
+                       "lower max_tokens or the number of samples")
+    return reservation
 
 
-def _release(reserved: tuple) -> None:
-    meter, tokens = reserved
-    if meter is not None and tokens:
-        meter.release_tokens(tokens)
+def samples_that_fit(lm, messages: list[dict], n: int, **kwargs) -> int:
+    """How many of ``n`` samples of ``messages`` the active meter's token and FLOPs limits allow at their
+    worst case: in one request where ``lm`` takes ``n``, else one request each (0 when not even one fits)."""
+    meter = current_meter()
+    if meter is None or not isinstance(lm, TTCLM):
+        return n
+    tokens_limited, flops_limited = _limits(lm, meter)
+    if not (tokens_limited or flops_limited):
+        return n
+    tokens_left = meter.remaining("tokens") if tokens_limited else float("inf")
+    if flops_limited:
+        tokens_left = min(tokens_left, meter.remaining("flops") / (2.0 * lm.params))
+    max_tokens = _max_tokens(lm, kwargs)
+    if lm.takes_n:
+        return next((k for k in range(n, 0, -1) if request_bound(messages, k, max_tokens) <= tokens_left), 0)
+    return min(n, int(tokens_left // request_bound(messages, 1, max_tokens)))
 
 
-def _report(lm: TTCLM, call, result, reserved: tuple) -> None:
-    meter, tokens = reserved
+def _release(reserved: _Reservation) -> None:
+    if reserved.meter is not None and (reserved.tokens or reserved.flops):
+        reserved.meter.release(tokens=reserved.tokens, flops=reserved.flops)
+
+
+def _report(lm: TTCLM, call, result, reserved: _Reservation) -> None:
     usage = usage_of(lm, call, result)
     heard(usage)
-    meter = meter or current_meter()
+    meter = reserved.meter or current_meter()
     if meter is None:
         return
     meter.record_call(prompt_tokens=int(usage.get("prompt_tokens") or 0),
                       completion_tokens=int(usage.get("completion_tokens") or 0),
                       cache_hit=bool(getattr(result, "cache_hit", False)),
-                      cost=None if result.cache_hit else result.cost, reserved_tokens=tokens, params=lm.params)
+                      cost=None if result.cache_hit else result.cost, reserved_tokens=reserved.tokens,
+                      reserved_flops=reserved.flops, params=lm.params)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ttc_modules.concurrency import map_in_context
+from ttc_modules.lm.client import samples_that_fit
 from ttc_modules.lm.usage import collect_usage, total
 
 
@@ -35,9 +36,13 @@ class Samples(list):
 
 
 def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples:
-    """Draw ``n`` samples of one prompt; sample ``i`` has rollout id ``i`` and seed ``seed + i``."""
+    """Draw ``n`` samples of one prompt; sample ``i`` has rollout id ``i`` and seed ``seed + i``. Under a
+    token or FLOPs limit that cannot hold ``n`` samples at their worst case, as many as it holds."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}; ask for at least one sample")
+    # fewer samples when a token or FLOPs limit cannot hold them all; when not even one fits, the call
+    # itself refuses (BudgetExceeded, saying why) before anything is sent
+    n = max(1, samples_that_fit(lm, messages, n, **kwargs))
     with collect_usage() as usages:
         texts, per_call = _draw(lm, messages, n, seed, kwargs)
     samples = Samples(texts)

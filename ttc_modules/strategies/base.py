@@ -99,11 +99,17 @@ class Strategy(SearchModule):
 
     def search_on(self, run: Run) -> int | None:
         """Search on ``run`` with this strategy's settings and return the chosen node (None when nothing
-        was found); when the budget runs out, the best answer so far."""
+        was found); when the budget runs out, the best answer so far. A token or FLOPs limit too small
+        for the run's first request is an error (BudgetExceeded, saying what one request needs), and
+        the generations charged for it are given back: nothing was requested."""
         with run.stage(self.config):
             try:
                 return self.search(run)
-            except BudgetExceeded:
+            except BudgetExceeded as refused:
+                if run.meter.counts["lm_calls"] == 0:
+                    run.meter.release(generations=run.meter.counts["generations"])
+                    if refused.limit in ("tokens", "flops"):
+                        raise
                 return self._best_so_far(run)
 
     def search(self, run: Run) -> int | None:

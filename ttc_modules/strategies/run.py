@@ -44,7 +44,7 @@ import networkx as nx
 
 from ttc_modules.aggregation import Selection, aggregate_steps, select
 from ttc_modules.answers import extract_answer, has_final_answer
-from ttc_modules.budget import Budget, BudgetMeter, current_meter
+from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.generation import Draft, Generator
 from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps
@@ -133,14 +133,28 @@ class Run:
         """``n`` whole solutions as ``answer`` nodes under the root (none for ``n`` = 0)."""
         if n < 1:
             return []
-        drafts = self.generator.solutions(self.question, n, self.next_seed(), self.settings.temperature)
+        drafts = self._charged_drafts(n, lambda: self.generator.solutions(self.question, n, self.next_seed(),
+                                                                          self.settings.temperature))
         return [self._add_solution(ROOT, d, kind="answer", op="sample", module="generator.solve") for d in drafts]
 
     def revise(self, parent: int, attempts: list[str]) -> int:
         """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root)."""
-        draft = self.generator.revisions(self.question, attempts, 1, self.next_seed(), self.settings.temperature)[0]
+        draft = self._charged_drafts(1, lambda: self.generator.revisions(self.question, attempts, 1, self.next_seed(),
+                                                                         self.settings.temperature))[0]
         return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
                                   module="generator.revise")
+
+    def _charged_drafts(self, charged: int, draw) -> list[Draft]:
+        """``draw()``'s drafts, ``charged`` generations having been reserved for them: what was not
+        drawn (a token or FLOPs limit held fewer samples, or refused the request) is given back."""
+        try:
+            drafts = draw()
+        except BudgetExceeded:
+            self.meter.release(generations=charged)
+            raise
+        if len(drafts) < charged:
+            self.meter.release(generations=charged - len(drafts))
+        return drafts
 
     def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
                max_tokens: int | None = None) -> list[int]:

@@ -30,17 +30,16 @@ class ScriptedProvider:
     """LiteLLM custom provider whose answers come from ``responder(prompt, seed)``.
 
     Sample ``i`` of a request with seed ``s`` is answered for seed ``s + i``, as the embedded model
-    does. ``calls`` counts the requests that reached the provider (cache hits never do).
+    does. ``calls`` counts the requests that reached the provider (cache hits never do), ``samples``
+    the samples they asked for, ``tokens`` the prompt and completion tokens it reported.
     """
 
     def __init__(self, responder: Responder):
         self.responder = responder
-        self.calls = 0
+        self.calls = self.samples = self.tokens = 0
         self._lock = threading.Lock()
 
     def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
-        with self._lock:
-            self.calls += 1
         params = optional_params or {}
         prompt = str(messages[-1].get("content", "")) if messages else ""
         seed = int(params.get("seed") or 0)
@@ -49,6 +48,10 @@ class ScriptedProvider:
                                   for i, t in enumerate(texts)]
         completion = sum(len(t.split()) for t in texts)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
+        with self._lock:
+            self.calls += 1
+            self.samples += len(texts)
+            self.tokens += prompt_tokens + completion
         model_response.usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion,
                                      total_tokens=prompt_tokens + completion)
         model_response.created = int(time.time())

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import diskcache
 
-from ttc_modules.budget import current_meter
+from ttc_modules.budget import BudgetExceeded, current_meter
 from ttc_modules.lm.usage import collect_usage, total
 from ttc_modules.verifiers.base import Verifier, VerifierError, check_scores
 
@@ -69,8 +69,13 @@ class VerifierRunner:
                 meter.record_call(entry["usage"]["prompt_tokens"], entry["usage"]["completion_tokens"],
                                   cache_hit=True)
             return entry["scores"]
-        with collect_usage() as usages:
-            scores = check_scores(self.verifier.name, self.verifier.score(inputs, steps), steps)
+        try:
+            with collect_usage() as usages:
+                scores = check_scores(self.verifier.name, self.verifier.score(inputs, steps), steps)
+        except BudgetExceeded:
+            if meter is not None:
+                meter.release(verifier_calls=1)  # a judge's call was refused: no verification was made
+            raise
         self._store(key, {"scores": scores, "usage": total(usages)})
         return scores
 
