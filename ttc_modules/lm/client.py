@@ -40,6 +40,7 @@ from ttc_modules.lm.dspy_compat import execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import lm_options
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import with_retries
+from ttc_modules.lm.secrets import key_for_request, remember
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
@@ -64,13 +65,18 @@ class TTCLM(dspy.LM):
         batch_samples: send ``n`` in one request (None: decide from the provider).
         prompt_style: how strategies prompt this model (None: ``few_shot_text`` for a text-completion
             endpoint, ``signature`` otherwise).
-        **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, api_key, cache...).
+        api_key: a key, kept in this process's memory only (``secrets.py``): never pickled or dumped.
+        api_key_env: the environment variable holding the key, read when each request is made (use it
+            for LMs sent to other processes).
+        **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, cache...).
     """
 
     def __init__(self, model: str, *, params: float | None = None, retry_attempts: int = 5,
                  retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
-                 batch_samples: bool | None = None, prompt_style: PromptStyle | None = None, **kwargs):
+                 batch_samples: bool | None = None, prompt_style: PromptStyle | None = None,
+                 api_key: str | None = None, api_key_env: str | None = None, **kwargs):
         super().__init__(model, engine="litellm", num_retries=0, **kwargs)
+        self.api_key_handle, self.api_key_env = remember(api_key), api_key_env
         known = lm_options(model)  # what the catalogue knows of an embedded model
         self.params = params if params is not None else known.get("params")
         self.retry_attempts = retry_attempts
@@ -99,6 +105,9 @@ class TTCLM(dspy.LM):
 
     @with_callbacks
     def __call__(self, prompt=None, *, messages=None, **kwargs):
+        key = key_for_request(self.api_key_handle, self.api_key_env)
+        if key and "api_key" not in kwargs:
+            kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
         call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
         reserved = _reserve_tokens(self, call)
         try:
