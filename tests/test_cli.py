@@ -209,10 +209,12 @@ def test_calibrate_then_solve_with_the_policy(tmp_path):
                    "unknown rule 'best'; use argmax")
 
 
-def _stub_config(tmp_path, server, max_tokens: int) -> str:
+def _stub_config(tmp_path, server, max_tokens: int = 64, backend: str = "", rest: str = "") -> str:
+    """A config for a text model on ``server`` (key in $STUB_KEY), with more ``backend`` lines and ``rest``."""
     path = tmp_path / "stub.yaml"
     path.write_text(f"backend:\n  model: openai/stub-model\n  api_base: {server.base_url}\n  api_key_env: STUB_KEY\n"
-                    f"  model_type: text\n  max_tokens: {max_tokens}\n  params: 1.0e+6\ncache:\n  dir: {tmp_path / 'c'}\n")
+                    f"  model_type: text\n  max_tokens: {max_tokens}\n  params: 1.0e+6\n{backend}"
+                    f"cache:\n  dir: {tmp_path / 'c'}\n{rest}")
     return str(path)
 
 
@@ -241,3 +243,53 @@ def test_a_token_budget_that_holds_fewer_samples_draws_fewer_and_charges_only_th
         spent = json.loads(result.stdout)["spent"]
         asked = sum(int(request.get("n") or 1) for request in server.requests)
         assert 1 <= spent["generations"] == asked < 8 and spent["tokens"] <= 1200
+
+
+# ---------------------------------------------------------------- messages that name the right thing
+def test_a_binary_data_file_is_named_with_the_fix(tmp_path):
+    data = tmp_path / "data.jsonl"
+    data.write_bytes(b"GIF89a\x00\xff\xfe\x80 not text")
+    one_line_error(run("eval", "--dataset", str(data), "--strategies", "majority", "--budgets", "1",
+                       "--out", str(tmp_path / "out")), str(data), "UTF-8 JSONL or CSV")
+
+
+@pytest.mark.parametrize("flag, value", [("--max-tokens", "0"), ("--temperature", "nan")])
+def test_a_bad_flag_is_blamed_on_the_flag_not_the_config_file(tmp_path, flag, value):
+    config = tmp_path / "ttc.yaml"
+    config.write_text("backend:\n  max_tokens: 64\n")
+    one_line_error(run("solve", "What is 2 + 2?", flag, value, "--config", str(config)),
+                   f"the command line: {flag}", value)
+
+
+def test_an_unknown_provider_is_named_with_the_fix():
+    one_line_error(run("solve", "What is 2 + 2?", "--model", "foo/bar"), "unknown provider", "'foo'", "provider/name")
+
+
+@pytest.mark.integration
+def test_an_unreachable_server_is_named_by_its_address(tmp_path):
+    config = tmp_path / "ttc.yaml"
+    config.write_text("backend:\n  model: openai/x\n  api_base: http://127.0.0.1:9/v1\n  api_key_env: HOME\n"
+                      "  model_type: text\nretry:\n  attempts: 1\n")
+    one_line_error(run("solve", "What is 2 + 2?", "--config", str(config)), "cannot reach", "http://127.0.0.1:9/v1",
+                   "backend.api_base")
+
+
+@pytest.mark.integration
+def test_a_timeout_names_backend_timeout(tmp_path, monkeypatch):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    with OpenAIStubServer(api_key="k", delay=3) as server:
+        config = _stub_config(tmp_path, server, backend="  timeout: 0.5\n", rest="retry:\n  attempts: 1\n")
+        one_line_error(run("solve", "What is 2 + 2?", "--config", config), "did not answer within 0.5 s",
+                       "backend.timeout")
+
+
+@pytest.mark.integration
+def test_an_unreachable_reward_model_is_named(tmp_path, monkeypatch):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    with OpenAIStubServer(api_key="k") as server:
+        one_line_error(run("solve", "What is 2 + 2?", "--n", "2", "--verifier", "prm:http://127.0.0.1:9/score",
+                           "--config", _stub_config(tmp_path, server)), "http://127.0.0.1:9/score")

@@ -157,7 +157,8 @@ def load_settings(config_file: str | Path | None = None, overrides: Mapping[str,
     try:
         return Settings(**flags)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path) if path else None)) from None
+        given = {dotted for dotted, value in (overrides or {}).items() if value is not None}
+        raise ConfigError(_describe(exc, str(path) if path else None, given)) from None
     finally:
         _YAML_FILE.reset(token)
 
@@ -187,18 +188,21 @@ def _set_dotted(data: dict, dotted: str, value: Any) -> None:
     node[leaf] = value
 
 
-def _source_of(loc: tuple, config_file: str | None) -> str:
-    """Where a setting most likely came from: its TTC_ variable if set, else the file, else a flag."""
+def _source_of(loc: tuple, config_file: str | None, overridden: set[str]) -> str:
+    """Where a setting came from, the one that wins first: a flag (an override), its TTC_ variable, the file."""
+    dotted = ".".join(str(p) for p in loc)
+    if dotted in overridden:
+        return f"the command line: --{str(loc[-1]).replace('_', '-')}"
     variable = "TTC_" + "__".join(str(p) for p in loc).upper()
     if variable in os.environ:
         return f"environment variable {variable}"
-    return config_file or "command-line flags"
+    return config_file or "the defaults"
 
 
-def _describe(exc: ValidationError, config_file: str | None) -> str:
+def _describe(exc: ValidationError, config_file: str | None, overridden: set[str]) -> str:
     error = exc.errors()[0]
     loc = tuple(error["loc"])
-    source = _source_of(loc, config_file)
+    source = _source_of(loc, config_file, overridden)
     if error["type"] == "extra_forbidden":
         return _unknown_key(loc, source)
     message = str(error["msg"]).removeprefix("Value error, ")

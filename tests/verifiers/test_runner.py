@@ -47,3 +47,15 @@ def test_bad_scores_are_named(bad, message):
     runner = VerifierRunner(as_verifier(lambda inputs, steps: bad), cache_dir=None)
     with pytest.raises(VerifierError, match=message):
         runner.score(QUESTION, ["a", "b"])
+
+
+def test_a_verifier_that_raises_is_named_with_the_step():
+    def broken(inputs, steps):
+        return 1 / 0
+
+    runner = VerifierRunner(as_verifier(broken), cache_dir=None)
+    with pytest.raises(VerifierError) as info:
+        runner.score({"question": "What is 1 + 1?"}, ["1 + 1 = 2.", "The answer is 2."])
+    message = str(info.value)
+    assert "'broken'" in message and "step 2" in message and "ZeroDivisionError" in message
+    assert "What is 1 + 1?" in message and "\n" not in message

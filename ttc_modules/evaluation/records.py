@@ -50,6 +50,14 @@ def read_rows(path) -> Iterator[tuple[int, object]]:
     """(row number, record) pairs of a JSONL or CSV file (``.gz`` too); a malformed JSON line yields (n, None)."""
     if not path.is_file():
         raise DatasetError(f"data file not found: {path}; pass an existing .jsonl or .csv file")
+    try:
+        yield from _rows(path)
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
+        raise DatasetError(f"cannot read {path} as a data set ({exc}); give a UTF-8 JSONL or CSV file, "
+                           "gzipped or not") from None
+
+
+def _rows(path) -> Iterator[tuple[int, object]]:
     if path.name.lower().removesuffix(".gz").endswith(".csv"):
         with _open_text(path) as handle:
             yield from enumerate(csv.DictReader(handle), start=2)  # row 1 is the header

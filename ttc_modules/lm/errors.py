@@ -18,6 +18,7 @@ from dspy.utils.exceptions import (
     LMBillingError,
     LMInvalidRequestError,
     LMProviderError,
+    LMTimeoutError,
     LMTransportError,
     LMUnsupportedModelError,
     is_retryable_lm_error,
@@ -46,6 +47,11 @@ def _first_line(exc: BaseException, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _connection_failed(exc: BaseException, message: str) -> bool:
+    """A request that never reached a server (refused, unreachable, dropped before an answer)."""
+    return isinstance(exc, LMTransportError) or "Connection error" in message or "APIConnectionError" in message
+
+
 def describe_backend_error(exc: BaseException, lm) -> str:
     """One line that names the model, what went wrong and how to fix it."""
     model = lm.model
@@ -59,14 +65,23 @@ def describe_backend_error(exc: BaseException, lm) -> str:
     if isinstance(exc, ContextWindowExceededError):
         return (f"prompt too long for model '{model}': {message}. Shorten the prompt, lower max_tokens or n, "
                 "or use a model with a longer context")
+    if "LLM Provider NOT provided" in message:
+        return (f"unknown provider in model '{model}': LiteLLM has no provider '{model.split('/', 1)[0]}'. Write the "
+                "model as provider/name (openai/..., hosted_vllm/..., ollama_chat/..., or local/<name> for an "
+                "embedded model: `ttc models` lists them)")
+    if isinstance(exc, LMTimeoutError) or "Timeout" in type(exc).__name__:
+        timeout = lm.kwargs.get("timeout")
+        limit = f"within {timeout} s" if timeout else "in time"
+        return (f"model '{model}'{where} did not answer {limit}, {lm.retry_attempts} attempt(s): {message}. "
+                f"Raise backend.timeout (now {timeout or 'not set'}), or lower max_tokens or n")
+    if _connection_failed(exc, message):
+        return (f"cannot reach model '{model}'{where or ' (no api_base set)'} after {lm.retry_attempts} "
+                f"attempt(s): {message}. Is the server running there, and is backend.api_base right?")
     if isinstance(exc, LMUnsupportedModelError) or "NotFound" in type(exc).__name__ or "404" in _status(exc):
         return (f"unknown model '{model}'{where}: {message}. Check backend.model "
                 "(`ttc models` lists the embedded models and configured backends)")
     if isinstance(exc, LMInvalidRequestError):
         return f"request rejected by model '{model}'{where}{_status(exc)}: {message}. Check the request options"
-    if isinstance(exc, LMTransportError):
-        return (f"cannot reach model '{model}'{where}: {message}. Is the server running, and is "
-                "backend.api_base right?")
     if is_transient(exc) or isinstance(exc, LMProviderError):
         return (f"model '{model}'{where} kept failing{_status(exc)} after {lm.retry_attempts} attempts: "
                 f"{message}. Try again later or raise retry.attempts")

@@ -55,12 +55,19 @@ class JSONHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-request (a test's process ending, a timeout) is logged, not printed."""
+
+    def handle_error(self, request, client_address):
+        logger.debug("request from %s ended with an error", client_address, exc_info=True)
+
+
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 (port 0 picks a free one); a context manager that serves in a
     daemon thread and stops on exit."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0):
-        self._http = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._http = _QuietServer(("127.0.0.1", port), handler)
         self._http.daemon_threads = True
 
     @property

@@ -24,6 +24,7 @@ from pathlib import Path
 import diskcache
 
 from ttc_modules.budget import BudgetExceeded, current_meter
+from ttc_modules.lm.errors import BackendError
 from ttc_modules.lm.usage import collect_usage, total
 from ttc_modules.verifiers.base import Verifier, VerifierError, check_scores
 
@@ -37,6 +38,15 @@ def _disk_cache(directory: Path):
         if key not in _DISK:
             _DISK[key] = diskcache.Cache(key)
         return _DISK[key]
+
+
+def _failure(name: str, inputs: dict, steps: list[str], exc: Exception) -> str:
+    """One line: which verifier failed, on which step of which question, and with what."""
+    last = " ".join(steps[-1].split())[:60] if steps else ""
+    question = " ".join(str(inputs.get("question", "")).split())[:60]
+    return (f"verifier '{name}' failed on step {len(steps)} ({last!r}) of a solution to {question!r}: "
+            f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}; fix the verifier, or choose another "
+            "with --verifier")
 
 
 def request_key(cache_id: str, inputs: dict, steps: list[str]) -> str:
@@ -76,6 +86,10 @@ class VerifierRunner:
             if meter is not None:
                 meter.release(verifier_calls=1)  # a judge's call was refused: no verification was made
             raise
+        except (VerifierError, BackendError):
+            raise  # already one line naming the verifier or the backend
+        except Exception as exc:
+            raise VerifierError(_failure(self.verifier.name, inputs, steps, exc)) from exc
         self._store(key, {"scores": scores, "usage": total(usages)})
         return scores
 
