@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import random
 import threading
 import time
 import uuid
@@ -54,6 +55,10 @@ class OpenAIStubServer(LoopbackServer):
         api_key: when set, requests without ``Authorization: Bearer <api_key>`` get 401.
         failures: status codes returned, in order, by the first completion requests; 0 drops the
             connection without an answer.
+        fault_rates: after ``failures``, each completion request fails at random (seeded by ``seed``)
+            with these probabilities: a status code, 0 (dropped connection) or -1 (a hang of ``hang``
+            seconds before the answer, so a client with a shorter timeout gives up), e.g.
+            ``{429: 0.15, 500: 0.15, -1: 0.05}``.
         responder: makes each choice's text (default :func:`arithmetic_responder`).
         model: the model name listed by ``GET /v1/models``.
         port: 0 picks a free port.
@@ -61,9 +66,12 @@ class OpenAIStubServer(LoopbackServer):
 
     def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
                  failures: list[int] | None = None, responder: Responder = arithmetic_responder,
-                 model: str = "stub-model", port: int = 0):
+                 model: str = "stub-model", port: int = 0, fault_rates: dict[int, float] | None = None,
+                 seed: int = 0, hang: float = 5.0):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
         self._failures = list(failures or [])
+        self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
+        self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
         self._slots = threading.Semaphore(concurrency) if concurrency else None
         self._lock = threading.Lock()
         self.requests: list[dict] = []
@@ -87,10 +95,21 @@ class OpenAIStubServer(LoopbackServer):
 
     # ------------------------------------------------------------------ request handling
     def _record(self, body: dict) -> int | None:
-        """Log the request; return the status code to fail it with, if one is queued."""
+        """Log the request; return the status code to fail it with, if one is queued or drawn."""
         with self._lock:
             self.requests.append(body)
-            return self._failures.pop(0) if self._failures else None
+            if self._failures:
+                return self._failures.pop(0)
+            draw = self._random.random()
+            for code, rate in self.fault_rates.items():
+                if draw < rate:
+                    return code
+                draw -= rate
+            return None
+
+    def _answered(self, body: dict) -> None:
+        with self._lock:
+            self.answered.append(body)
 
     def complete(self, body: dict, chat: bool) -> dict:
         """The response body for a chat (``chat=True``) or text completion request."""
@@ -185,15 +204,22 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
             if failure == 0:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return None
+            hung = failure == -1
+            if hung:  # the answer comes after the client has given up
+                time.sleep(server.hang)
+                failure = None
             if failure:
                 return self.send_json(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
             if server._slots is None:
                 time.sleep(server.delay)
-                return self.send_json(200, server.complete(body, chat))
-            with server._slots:
-                time.sleep(server.delay)
                 payload = server.complete(body, chat)
+            else:
+                with server._slots:
+                    time.sleep(server.delay)
+                    payload = server.complete(body, chat)
             self.send_json(200, payload)
+            if not hung:
+                server._answered(body)
 
     return Handler
 
