@@ -9,7 +9,7 @@
 - ``retries.py``, ``errors.py``: the retry layer and :class:`BackendError`'s one-line messages.
 - ``cache.py``: where DSPy caches LM calls, and our caches beside it.
 - ``identity.py``: :func:`backend_identity`, what every cache key and stored result names (never a secret).
-- ``secrets.py``: API keys in memory only, never pickled, dumped or logged.
+- ``api_keys.py``: API keys in memory only, never pickled, dumped or logged.
 - ``embedded/``: GGUF models in process as the ``local/`` LiteLLM provider.
 - ``dspy_compat.py``: the DSPy internals the client builds on, imported in one place.
 

@@ -36,11 +36,11 @@ import dspy
 from dspy.utils.callback import with_callbacks
 
 from ttc_modules.budget import current_meter
+from ttc_modules.lm.api_keys import key_for_request, remember
 from ttc_modules.lm.dspy_compat import execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import lm_options
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import with_retries
-from ttc_modules.lm.secrets import key_for_request, remember
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
@@ -65,7 +65,7 @@ class TTCLM(dspy.LM):
         batch_samples: send ``n`` in one request (None: decide from the provider).
         prompt_style: how strategies prompt this model (None: ``few_shot_text`` for a text-completion
             endpoint, ``signature`` otherwise).
-        api_key: a key, kept in this process's memory only (``secrets.py``): never pickled or dumped.
+        api_key: a key, kept in this process's memory only (``api_keys.py``): never pickled or dumped.
         api_key_env: the environment variable holding the key, read when each request is made (use it
             for LMs sent to other processes).
         **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, cache...).
