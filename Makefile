@@ -1,5 +1,5 @@
 # The two commands of the README's quick start, and the steps they stand on.
-#   make demo   installs everything into .venv (first run builds llama.cpp: about 5 minutes), fits a
+#   make demo   installs everything into .venv (prebuilt wheels, no compiler), fits a
 #               compute-optimal policy on some synthetic questions, then compares majority voting,
 #               weighted best-of-N and that policy across budgets on other questions with the
 #               embedded model, printing a table and writing plots
@@ -11,11 +11,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The llava/mtmd part of llama.cpp is not used; skipping it saves about a minute of build.
-# GGML_NATIVE=OFF builds for one fixed x86-64 instruction set (AVX2, FMA, F16C) instead of the build
-# machine's own: the sampled tokens, and so the demo's table, then come out the same on every
-# x86-64 machine with AVX2, not only on machines with the CPU the README's figures came from.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 QUESTION ?= Tom has 3 apples and buys 4 more. Then he eats 2 of them. How many apples does Tom have now?

@@ -75,6 +75,7 @@ class LocalModelConfig(_Strict):
     path: Path
     chat: bool = True
     n_ctx: int = Field(16384, ge=256)
+    slots: int = Field(16, ge=1, le=256)
     params: float | None = Field(None, gt=0)
 
 

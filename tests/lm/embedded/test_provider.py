@@ -118,5 +118,5 @@ def test_missing_gguf_file_names_the_path(tmp_path):
 def test_prompt_longer_than_the_context_is_a_context_error(tmp_path):
     local.add_model("tiny-ctx", local.EMBEDDED_MODELS["smollm2-135m-instruct"].locate(), n_ctx=64)
     long = [{"role": "user", "content": "apple " * 600}]
-    with pytest.raises(litellm.ContextWindowExceededError, match="context holds"):
+    with pytest.raises(litellm.ContextWindowExceededError, match="exceeds the available context size"):
         litellm.completion(model="local/tiny-ctx", messages=long, max_tokens=4, num_retries=0)

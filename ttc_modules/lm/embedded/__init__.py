@@ -2,8 +2,9 @@
 
 - ``catalogue.py``: which models there are, where their files come from, what each is
   (:class:`EmbeddedModel`, :func:`resolve_model`, :func:`lm_options`).
-- ``provider.py``: the LiteLLM provider (:func:`register`): chat templates, options, responses.
-- ``engine.py``: llama.cpp in process, batched decoding of several samples (:class:`LocalEngine`).
+- ``provider.py``: the LiteLLM provider (:func:`register`): requests, options, responses, errors.
+- ``engine.py``: llama.cpp's server scheduler in process (xllamacpp): continuous batching of every
+  request's samples, embeddings (:class:`LocalEngine`).
 """
 
 from ttc_modules.lm.embedded.catalogue import (
@@ -18,8 +19,8 @@ from ttc_modules.lm.embedded.catalogue import (
     lm_options,
     resolve_model,
 )
-from ttc_modules.lm.embedded.provider import LocalProvider, register, render_prompt
+from ttc_modules.lm.embedded.provider import LocalProvider, build_request, register
 
 __all__ = ["DEFAULT_EMBEDDED_MODEL", "EMBEDDED_MODELS", "PROVIDER", "EmbeddedModel", "LocalProvider",
-           "UnknownLocalModelError", "add_model", "is_embedded", "known_models", "lm_options", "register",
-           "render_prompt", "resolve_model"]
+           "UnknownLocalModelError", "add_model", "build_request", "is_embedded", "known_models", "lm_options",
+           "register", "resolve_model"]

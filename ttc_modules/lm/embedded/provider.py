@@ -38,7 +38,13 @@ from ttc_modules.lm.embedded.catalogue import (
     add_model,
     resolve_model,
 )
-from ttc_modules.lm.embedded.engine import ContextOverflowError, LocalEngine, Sample
+from ttc_modules.lm.embedded.engine import (
+    Completion,
+    EngineRequestError,
+    LocalEngine,
+    RequestCancelled,
+    Sample,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ _register_lock = threading.Lock()
 def engine_for(name: str, threads: int | None = None) -> tuple[EmbeddedModel, LocalEngine]:
     """Load (once per process) and return the engine of an embedded model."""
     model = resolve_model(name)
-    return model, LocalEngine.load(model.locate(), n_ctx=model.n_ctx, threads=threads)
+    return model, LocalEngine.load(model.locate(), n_ctx=model.n_ctx, threads=threads, slots=model.slots)
 
 
 def register(local_models: Mapping[str, object] | None = None, threads: int | None = None) -> None:
@@ -56,11 +62,11 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
 
     Args:
         local_models: extra GGUF files by name, as ``config.LocalModelConfig`` objects (or any
-            object with ``path``, ``chat``, ``n_ctx`` and ``params`` attributes).
+            object with ``path``, ``chat``, ``n_ctx``, ``slots`` and ``params`` attributes).
         threads: llama.cpp threads; None uses every core.
     """
     for name, spec in (local_models or {}).items():
-        add_model(name, spec.path, chat=spec.chat, params=spec.params, n_ctx=spec.n_ctx)
+        add_model(name, spec.path, chat=spec.chat, params=spec.params, n_ctx=spec.n_ctx, slots=spec.slots)
     with _register_lock:
         handler = next((item["custom_handler"] for item in litellm.custom_provider_map
                         if item["provider"] == PROVIDER), None)
@@ -72,23 +78,6 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
         handler.threads = threads
 
 
-_formatters: dict[str, object] = {}
-
-
-def _chat_formatter(engine: LocalEngine):
-    """The GGUF's chat template, compiled once per model file."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    key = str(engine.path)
-    if key not in _formatters:
-        meta = engine.metadata()
-        special = {kind: engine.piece(int(meta[f"tokenizer.ggml.{kind}_token_id"])).decode("utf-8", "ignore")
-                   for kind in ("bos", "eos") if f"tokenizer.ggml.{kind}_token_id" in meta}
-        _formatters[key] = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=special.get("eos", ""),
-                                               bos_token=special.get("bos", ""))
-    return _formatters[key]
-
-
 def _text(message: dict) -> str:
     content = message.get("content") or ""
     if isinstance(content, list):  # OpenAI content parts: keep the text ones
@@ -96,50 +85,59 @@ def _text(message: dict) -> str:
     return str(content)
 
 
-def render_prompt(model: EmbeddedModel, engine: LocalEngine, messages: list[dict]) -> list[int]:
-    """Token ids of the prompt: the chat template for chat models, the last message's text for base ones.
+def build_request(model: EmbeddedModel, messages: list[dict], params: dict) -> dict:
+    """The llama.cpp request for ``messages``: the chat itself for chat models, the last message's text
+    as a plain completion prompt for base ones, with the sampling options of ``params``.
 
-    A chat ending with an assistant message is continued, not answered anew: the template is
-    rendered up to the assistant's turn and the partial message follows as is (what vLLM calls
-    ``continue_final_message``). Step-level search extends partial solutions this way.
+    A chat model's prompt is made by llama.cpp from the chat template stored in the GGUF file. A chat
+    ending with an assistant message is continued, not answered anew (llama.cpp's assistant prefill,
+    what vLLM calls ``continue_final_message``): step-level search extends partial solutions this way.
     """
-    if model.chat and "tokenizer.chat_template" in engine.metadata():
-        prefill = _text(messages[-1]) if messages and messages[-1]["role"] == "assistant" else ""
-        turns = messages[:-1] if prefill else messages
-        rendered = _chat_formatter(engine)(messages=[{"role": m["role"], "content": _text(m)} for m in turns])
-        return engine.tokenize(rendered.prompt + prefill, add_special=False)
-    return engine.tokenize(_text(messages[-1]) if messages else "")
+    if model.chat:
+        body = {"messages": [{"role": m["role"], "content": _text(m)} for m in messages]}
+    else:
+        body = {"prompt": _text(messages[-1]) if messages else ""}
+    return {**body, **_generation_options(params, chat=model.chat)}
 
 
-def _generation_options(params: dict) -> dict:
+def _generation_options(params: dict, chat: bool) -> dict:
+    """OpenAI sampling options as llama.cpp takes them: plain temperature and top-p sampling, as a
+    hosted API does (llama.cpp's own top-k 40 and min-p 0.05 defaults are turned off)."""
     stop = params.get("stop")
-    logprobs = params.get("logprobs")
-    return {
+    options = {
         "n": int(params.get("n") or 1),
         "max_tokens": int(params.get("max_tokens") or params.get("max_completion_tokens") or 256),
         "temperature": float(params["temperature"]) if params.get("temperature") is not None else 1.0,
         "top_p": float(params["top_p"]) if params.get("top_p") is not None else 1.0,
-        "seed": params.get("seed"),
+        "top_k": 0, "min_p": 0.0,
         "stop": [stop] if isinstance(stop, str) else list(stop or []),
-        "logprobs": int(params.get("top_logprobs") or 0) if logprobs else None,
     }
+    if params.get("seed") is not None:
+        options["seed"] = int(params["seed"])
+    if params.get("logprobs"):
+        top = int(params.get("top_logprobs") or 0)
+        # the text endpoint reports nothing for logprobs=0: ask for one alternative, trimmed in _logprobs
+        options.update({"logprobs": True, "top_logprobs": top} if chat else {"logprobs": max(1, top)})
+    return options
 
 
-def _response(model_response, model_name: str, samples: list[Sample], prompt_tokens: int):
-    def logprobs(sample: Sample):
-        if sample.logprobs is None:
-            return None
-        return ChoiceLogprobs(content=[ChatCompletionTokenLogprob(
-            token=t.token, logprob=t.logprob, bytes=list(t.token.encode()),
-            top_logprobs=[{"token": tok, "logprob": lp, "bytes": list(tok.encode())} for tok, lp in t.top])
-            for t in sample.logprobs])
+def _logprobs(sample: Sample, top: int) -> ChoiceLogprobs | None:
+    if sample.logprobs is None:
+        return None
+    def entry(item: dict) -> dict:
+        return {"token": item["token"], "logprob": item["logprob"], "bytes": item.get("bytes")}
+    return ChoiceLogprobs(content=[ChatCompletionTokenLogprob(
+        **entry(t), top_logprobs=[entry(alt) for alt in (t.get("top_logprobs") or [])[:top]])
+        for t in sample.logprobs])
 
+
+def _response(model_response, model_name: str, done: Completion, top_logprobs: int):
     model_response.choices = [
-        Choices(index=i, finish_reason=s.finish_reason, logprobs=logprobs(s),
-                message=Message(role="assistant", content=s.text)) for i, s in enumerate(samples)]
-    completion = sum(s.completion_tokens for s in samples)
-    model_response.usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion,
-                                 total_tokens=prompt_tokens + completion)
+        Choices(index=i, finish_reason=s.finish_reason, logprobs=_logprobs(s, top_logprobs),
+                message=Message(role="assistant", content=s.text)) for i, s in enumerate(done.samples)]
+    completion = sum(s.completion_tokens for s in done.samples)
+    model_response.usage = Usage(prompt_tokens=done.prompt_tokens, completion_tokens=completion,
+                                 total_tokens=done.prompt_tokens + completion)
     model_response.model = f"{PROVIDER}/{model_name}"
     model_response.id = f"local-{uuid.uuid4().hex}"
     model_response.created = int(time.time())
@@ -147,12 +145,25 @@ def _response(model_response, model_name: str, samples: list[Sample], prompt_tok
 
 
 def _litellm_error(exc: Exception, model: str) -> Exception:
-    """Map our errors to LiteLLM's classes so callers see 'not found' or 'context too long', not a retryable 500."""
-    if isinstance(exc, ContextOverflowError):
-        return litellm.ContextWindowExceededError(message=str(exc), model=model, llm_provider=PROVIDER)
+    """Map our errors to LiteLLM's classes so callers see 'not found', 'context too long', 'bad request' or
+    'timeout', not a retryable 500."""
+    if isinstance(exc, EngineRequestError) and exc.kind == "exceed_context_size_error":
+        return litellm.ContextWindowExceededError(message=f"{exc}; shorten the prompt or raise n_ctx in "
+                                                  "local_models.<name>", model=model, llm_provider=PROVIDER)
+    if isinstance(exc, EngineRequestError):
+        return litellm.BadRequestError(message=str(exc), model=model, llm_provider=PROVIDER)
+    if isinstance(exc, RequestCancelled):
+        return litellm.Timeout(message=str(exc), model=model, llm_provider=PROVIDER)
     if isinstance(exc, (UnknownLocalModelError, FileNotFoundError)):
         return litellm.NotFoundError(message=str(exc), model=model, llm_provider=PROVIDER)
     return exc
+
+
+def _seconds(timeout) -> float | None:
+    """LiteLLM's ``timeout`` (seconds, or an httpx.Timeout) as seconds; None for no limit."""
+    if timeout is None or isinstance(timeout, int | float):
+        return timeout
+    return getattr(timeout, "read", None)
 
 
 class LocalProvider(CustomLLM):
@@ -160,14 +171,35 @@ class LocalProvider(CustomLLM):
 
     threads: int | None = None
 
-    def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
+    def completion(self, model: str, messages: list, model_response=None, optional_params=None, timeout=None,
+                   cancelled: threading.Event | None = None, **_):
+        params = optional_params or {}
         try:
             spec, engine = engine_for(model, self.threads)
-            prompt = render_prompt(spec, engine, messages)
-            samples = engine.generate(prompt, **_generation_options(optional_params or {}))
-        except (ContextOverflowError, UnknownLocalModelError, FileNotFoundError) as exc:
+            done = engine.complete(build_request(spec, messages, params), chat=spec.chat,
+                                   timeout=_seconds(timeout), cancelled=cancelled)
+        except (EngineRequestError, RequestCancelled, UnknownLocalModelError, FileNotFoundError) as exc:
             raise _litellm_error(exc, model) from exc
-        return _response(model_response, spec.name, samples, len(prompt))
+        return _response(model_response, spec.name, done, int(params.get("top_logprobs") or 0))
+
+    def embedding(self, model: str, input: list, model_response=None, optional_params=None, **_):
+        """``litellm.embedding(model="local/<name>", input=[...])``: mean-pooled embeddings of each text."""
+        try:
+            _, engine = engine_for(model, self.threads)
+            vectors = engine.embed([str(text) for text in input])
+        except (EngineRequestError, UnknownLocalModelError, FileNotFoundError) as exc:
+            raise _litellm_error(exc, model) from exc
+        model_response.data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
+        model_response.model = model
+        return model_response
+
+    async def aembedding(self, *args, **kwargs):
+        return await asyncio.to_thread(self.embedding, *args, **kwargs)
 
     async def acompletion(self, *args, **kwargs):
-        return await asyncio.to_thread(self.completion, *args, **kwargs)
+        cancelled = threading.Event()  # a cancelled task stops its request at the next token
+        try:
+            return await asyncio.to_thread(self.completion, *args, cancelled=cancelled, **kwargs)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
