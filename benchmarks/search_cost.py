@@ -1,0 +1,99 @@
+"""What step-level search costs in wall time next to best-of-N at the same number of generations.
+
+Beam search (N, beam width M) and lookahead (k) are made of many small requests in rounds; best-of-N
+is one request of N samples. With continuous batching the rounds' requests share the decoding
+batch, so search should cost about what its generations cost (goal on the embedded model: beam
+search at most 1.5x the wall time of best-of-N). Each strategy answers the same questions, one after
+another, with the arithmetic checker as the process verifier and no cache, on the embedded model
+and on our loopback OpenAI server (a fixed delay per request: what the rounds cost in round trips).
+
+    .venv/bin/python benchmarks/search_cost.py [--questions 3] [--level 1] [--n 16] [--beam-width 4] [--k 1]
+
+Prints, per backend and strategy, the wall seconds, LM calls and completion tokens, and the ratios to
+best-of-N; then one JSON line whose ``beam_over_best_of_n`` is the embedded model's ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+def strategies(args) -> dict:
+    from ttc_modules import BeamSearch, BestOfN, LookaheadSearch
+
+    n, width = args.n, args.beam_width
+    return {"best_of_n": lambda **kw: BestOfN(n=n, selection="weighted", **kw),
+            "beam_search": lambda **kw: BeamSearch(n=n, beam_width=width, **kw),
+            "lookahead": lambda **kw: LookaheadSearch(n=n, beam_width=width, k=args.k, **kw)}
+
+
+def run(make, lm, questions: list[str]) -> dict:
+    """Answer ``questions`` one after another; wall seconds, LM calls and completion tokens."""
+    from ttc_modules.budget import BudgetMeter
+    from ttc_modules.verifiers import ArithmeticChecker
+
+    solver, meter = make(lm=lm, verifier=ArithmeticChecker()), BudgetMeter()
+    start = time.perf_counter()
+    with meter.active():
+        for question in questions:
+            solver(question=question)
+    spent = meter.spent()
+    return {"seconds": time.perf_counter() - start, "calls": spent["lm_calls"],
+            "tokens": spent["completion_tokens"]}
+
+
+def backends(args):
+    """(name, lm) pairs; the loopback server runs while its pair is in use."""
+    from ttc_modules.lm import TTCLM
+    from ttc_modules.lm.embedded import register
+    from ttc_modules.testing import OpenAIStubServer
+
+    register()
+    yield "embedded", TTCLM(args.model, cache=False, temperature=0.8, max_tokens=args.max_tokens)
+    with OpenAIStubServer(delay=args.delay, concurrency=args.n) as server:
+        yield "loopback", TTCLM("openai/stub-model", api_base=server.base_url, api_key="k", cache=False,
+                                temperature=0.8, max_tokens=args.max_tokens, prompt_style="few_shot_chat")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="local/smollm2-135m-instruct")
+    parser.add_argument("--questions", type=int, default=3)
+    parser.add_argument("--level", type=int, default=1)
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--beam-width", type=int, default=4)
+    parser.add_argument("--k", type=int, default=1)
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--delay", type=float, default=0.05, help="the loopback server's seconds per request")
+    args = parser.parse_args()
+
+    from ttc_modules.evaluation.synthetic import make_problems
+
+    questions = [p["question"] for p in make_problems(args.questions, args.level, seed=7)]
+    print(f"{args.questions} level-{args.level} questions; N={args.n}, M={args.beam_width}, lookahead k={args.k}; "
+          f"arithmetic checker; no cache")
+    print(f"{'backend':<10} {'strategy':<12} {'seconds':>8} {'calls':>6} {'tokens':>7} {'vs best-of-N':>13}")
+    figures: dict[str, dict] = {}
+    for backend, lm in backends(args):
+        rows = {name: run(make, lm, questions) for name, make in strategies(args).items()}
+        base = rows["best_of_n"]["seconds"]
+        for name, row in rows.items():
+            print(f"{backend:<10} {name:<12} {row['seconds']:>8.1f} {row['calls']:>6} {row['tokens']:>7} "
+                  f"{row['seconds'] / base:>12.2f}x")
+        figures[backend] = {name: {**row, "seconds": round(row["seconds"], 2),
+                                   "over_best_of_n": round(row["seconds"] / base, 2)} for name, row in rows.items()}
+    print(f"beam search over best-of-N on the embedded model: {figures['embedded']['beam_search']['over_best_of_n']}x "
+          "(goal <= 1.5x)")
+    print(json.dumps({"beam_over_best_of_n": figures["embedded"]["beam_search"]["over_best_of_n"],
+                      "lookahead_over_best_of_n": figures["embedded"]["lookahead"]["over_best_of_n"],
+                      "loopback_beam_over_best_of_n": figures["loopback"]["beam_search"]["over_best_of_n"],
+                      "figures": figures}))
+
+
+if __name__ == "__main__":
+    main()
