@@ -9,8 +9,10 @@ and on our loopback OpenAI server (a fixed delay per request: what the rounds co
 
     .venv/bin/python benchmarks/search_cost.py [--questions 3] [--level 1] [--n 16] [--beam-width 4] [--k 1]
 
-Prints, per backend and strategy, the wall seconds, LM calls and completion tokens, and the ratios to
-best-of-N; then one JSON line whose ``beam_over_best_of_n`` is the embedded model's ratio.
+Prints, per backend and strategy, the wall seconds, LM calls and completion tokens, and two ratios to
+best-of-N: of wall time, and of wall time per completion token (what the engine makes of the
+search's requests, whatever their number and length); then one JSON line whose
+``beam_over_best_of_n`` is the embedded model's wall-time ratio.
 """
 
 from __future__ import annotations
@@ -77,19 +79,25 @@ def main() -> None:
     questions = [p["question"] for p in make_problems(args.questions, args.level, seed=7)]
     print(f"{args.questions} level-{args.level} questions; N={args.n}, M={args.beam_width}, lookahead k={args.k}; "
           f"arithmetic checker; no cache")
-    print(f"{'backend':<10} {'strategy':<12} {'seconds':>8} {'calls':>6} {'tokens':>7} {'vs best-of-N':>13}")
+    print(f"{'backend':<10} {'strategy':<12} {'seconds':>8} {'calls':>6} {'tokens':>7} {'vs best-of-N':>13} "
+          f"{'per token':>10}")
     figures: dict[str, dict] = {}
     for backend, lm in backends(args):
         rows = {name: run(make, lm, questions) for name, make in strategies(args).items()}
-        base = rows["best_of_n"]["seconds"]
+        base = rows["best_of_n"]
+        for row in rows.values():
+            row["over_best_of_n"] = round(row["seconds"] / base["seconds"], 2)
+            row["per_token_over_best_of_n"] = round(row["seconds"] / max(1, row["tokens"]) /
+                                                    (base["seconds"] / max(1, base["tokens"])), 2)
+            row["seconds"] = round(row["seconds"], 2)
         for name, row in rows.items():
             print(f"{backend:<10} {name:<12} {row['seconds']:>8.1f} {row['calls']:>6} {row['tokens']:>7} "
-                  f"{row['seconds'] / base:>12.2f}x")
-        figures[backend] = {name: {**row, "seconds": round(row["seconds"], 2),
-                                   "over_best_of_n": round(row["seconds"] / base, 2)} for name, row in rows.items()}
+                  f"{row['over_best_of_n']:>12.2f}x {row['per_token_over_best_of_n']:>9.2f}x")
+        figures[backend] = rows
     print(f"beam search over best-of-N on the embedded model: {figures['embedded']['beam_search']['over_best_of_n']}x "
           "(goal <= 1.5x)")
     print(json.dumps({"beam_over_best_of_n": figures["embedded"]["beam_search"]["over_best_of_n"],
+                      "beam_per_token_over_best_of_n": figures["embedded"]["beam_search"]["per_token_over_best_of_n"],
                       "lookahead_over_best_of_n": figures["embedded"]["lookahead"]["over_best_of_n"],
                       "loopback_beam_over_best_of_n": figures["loopback"]["beam_search"]["over_best_of_n"],
                       "figures": figures}))

@@ -84,3 +84,12 @@ def test_the_prompt_style_is_the_lms_own():
     assert TTCLM("openai/my-base", prompt_style="few_shot_text").prompt_style == "few_shot_text"
     assert prompt_style(scripted_lm(by_seed)) == "few_shot_chat" and prompt_style(scripted_lm(by_seed, base=True)) == \
         "few_shot_text"
+
+
+def test_an_embedded_models_identity_names_the_engine_build_and_a_servers_does_not():
+    from ttc_modules.lm import TTCLM
+    from ttc_modules.lm.identity import backend_identity
+
+    local = backend_identity(TTCLM("local/smollm2-135m-instruct"))
+    assert local["engine"].startswith("xllamacpp ")
+    assert "engine" not in backend_identity(TTCLM("openai/stub", api_base="http://127.0.0.1:9/v1"))

@@ -7,8 +7,8 @@ adds :func:`backend_identity` to the key of every call (:func:`keyed_by_backend`
 bank, the result rows and the LLM judge's score cache carry it too.
 
 The identity is the model, the endpoint (``api_base`` or ``base_url``, without a trailing ``/``),
-the kind of endpoint (chat or text), how the model is prompted, and the LM's default request
-settings (temperature, max_tokens, ...); never a key, a header or a client setting such as the
+the kind of endpoint (chat or text), how the model is prompted, the LM's default request
+settings (temperature, max_tokens, ...) and, for an embedded model, the engine's version; never a key, a header or a client setting such as the
 timeout. :data:`CACHE_FORMAT` is part of it, so entries written before the identity was part of
 the key are never read back under it.
 
@@ -29,6 +29,7 @@ import hashlib
 import json
 
 from ttc_modules.lm.dspy_compat import PreparedCall
+from ttc_modules.lm.embedded.catalogue import engine_version, is_embedded
 
 CACHE_FORMAT = 2
 """The version of every cache key and row fingerprint the project writes; raised when what they mean changes."""
@@ -43,9 +44,13 @@ def backend_identity(lm) -> dict:
     kwargs = dict(getattr(lm, "kwargs", None) or {})
     endpoint = kwargs.get("api_base") or kwargs.get("base_url")
     defaults = {key: value for key, value in kwargs.items() if key not in _NOT_IDENTITY and "key" not in key.lower()}
-    return {"format": CACHE_FORMAT, "model": lm.model, "api_base": str(endpoint).rstrip("/") if endpoint else None,
-            "model_type": getattr(lm, "model_type", None), "prompt_style": getattr(lm, "prompt_style", None),
-            "defaults": json.loads(json.dumps(defaults, sort_keys=True, default=str))}
+    identity = {"format": CACHE_FORMAT, "model": lm.model,
+                "api_base": str(endpoint).rstrip("/") if endpoint else None,
+                "model_type": getattr(lm, "model_type", None), "prompt_style": getattr(lm, "prompt_style", None),
+                "defaults": json.loads(json.dumps(defaults, sort_keys=True, default=str))}
+    if is_embedded(lm.model):  # another llama.cpp build samples other tokens
+        identity["engine"] = engine_version()
+    return identity
 
 
 def backend_id(lm) -> str:

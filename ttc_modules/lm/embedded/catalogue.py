@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,6 +128,16 @@ class UnknownLocalModelError(ValueError):
 def is_embedded(model: str) -> bool:
     """True for a ``local/<name>`` model string: a model this process runs itself."""
     return model.startswith(f"{PROVIDER}/")
+
+
+@functools.cache
+def engine_version() -> str:
+    """The llama.cpp build that runs embedded models, e.g. ``xllamacpp 2026.10.11549`` (its arithmetic decides
+    which tokens are sampled, so caches and stored results name it)."""
+    try:
+        return f"xllamacpp {importlib.metadata.version('xllamacpp')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "xllamacpp (not installed)"
 
 
 def lm_options(model: str) -> dict:
