@@ -4,7 +4,8 @@ import pytest
 
 from tests.lm.helpers import MESSAGES, by_seed
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter
-from ttc_modules.lm import sample
+from ttc_modules.lm import TTCLM, sample
+from ttc_modules.lm.identity import backend_identity
 from ttc_modules.testing import scripted_lm
 
 
@@ -87,9 +88,6 @@ def test_the_prompt_style_is_the_lms_own():
 
 
 def test_an_embedded_models_identity_names_the_engine_build_and_a_servers_does_not():
-    from ttc_modules.lm import TTCLM
-    from ttc_modules.lm.identity import backend_identity
-
     local = backend_identity(TTCLM("local/smollm2-135m-instruct"))
     assert local["engine"].startswith("xllamacpp ")
     assert "engine" not in backend_identity(TTCLM("openai/stub", api_base="http://127.0.0.1:9/v1"))
