@@ -59,7 +59,8 @@ class ComputeOptimalPlanner:
     """Fits and holds a (bin, budget) -> :class:`Plan` policy (see the module docstring)."""
 
     def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
-                 work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax"):
+                 work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax",
+                 workers: int = 4):
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         if rule not in RULES:
@@ -70,6 +71,7 @@ class ComputeOptimalPlanner:
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
         self.search_space, self.work_dir = search_space, work_dir
         self.plan_options = dict(plan_options or {})  # e.g. {"max_rounds": 8}, for the plans that take it
+        self.workers = workers  # questions fitted on at once; the policy does not depend on it
         self.policy: dict[tuple[int, int], Plan] = {}
         self.report: dict = {}
         self.metadata: dict = {}
@@ -88,7 +90,7 @@ class ComputeOptimalPlanner:
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
             claims = Claims(work)  # shared with other processes calibrating in this work directory
             do_once(trainset, claims, is_done=bank.has, do=bank.draw,
-                    finished=lambda example: advance(f"bank {example.id}"))
+                    finished=lambda example: advance(f"bank {example.id}"), workers=self.workers)
             entries = {example.id: bank.draw(example) for example in trainset}  # all banked now: read from disk
             values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes)
                       for i, e in entries.items()}
@@ -114,7 +116,7 @@ class ComputeOptimalPlanner:
                 keys = [(example.id, plan.label, budget, config) for example in trainset]
                 score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, metric)
                 do_once(keys, claims, is_done=log.done, do=score,
-                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"))
+                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
                 scores.update({key[:3]: log.get(key)["correct"] for key in keys})
         return scores
 

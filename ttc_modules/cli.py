@@ -243,6 +243,8 @@ def evaluate(
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     strict: Annotated[bool, typer.Option(help="Refuse a data file with bad rows instead of skipping them.")] = False,
     policy: Annotated[Path | None, typer.Option(help="A policy from ttc calibrate, for compute_optimal.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
+                                                    "backend's batch; results do not depend on it).")] = 4,
     config: ConfigOption = None,
 ):
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
@@ -266,7 +268,7 @@ def evaluate(
     lm, chosen_verifier = build_lm(settings, model), verifier_from_name(verifier, needed)
     programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed)} if planner else {}
     evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
-                            progress=sys.stderr.isatty(), programs=programs,
+                            progress=sys.stderr.isatty(), programs=programs, workers=workers,
                             search_options={"max_rounds": max_rounds} if max_rounds else None)
     summary = evaluation.run()
     _print_table(summary)
@@ -317,6 +319,8 @@ def calibrate(
                     ] = "argmax",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
+                                                    "backend's batch; results do not depend on it).")] = 4,
     config: ConfigOption = None,
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
@@ -332,7 +336,8 @@ def calibrate(
     seed = settings.seed if seed is None else seed
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
-                                    plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule)
+                                    plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule,
+                                    workers=workers)
     fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=build_lm(settings, model),
                              verifier=verifier_from_name(verifier, needed=True))
     fitted.save(policy_file)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ttc_modules.concurrency import map_in_context
+
 
 class Claims:
     """Lock files of work items under ``<directory>/claims``, one per item."""
@@ -50,20 +52,23 @@ class Claims:
 
 
 def do_once(items: Iterable, claims: Claims, is_done: Callable[[object], bool], do: Callable[[object], object],
-            finished: Callable[[object], object] | None = None) -> None:
+            finished: Callable[[object], object] | None = None, workers: int = 1) -> None:
     """``do(item)`` for every item not ``is_done``, holding its claim; ``finished(item)`` after each item
-    (done here, before, or by another process). Items held elsewhere are waited for last."""
-    held_elsewhere = []
-    for item in items:
-        if not _try(item, claims, is_done, do, wait=False):
-            held_elsewhere.append(item)
-            continue
+    (done here, before, or by another process). Items held elsewhere are waited for last. ``workers``
+    items are done at once, on threads that keep the caller's context (a claim is a lock file, so
+    two threads never do the same item either)."""
+
+    def attempt(item, wait: bool):
+        if not _try(item, claims, is_done, do, wait=wait):
+            return item
         if finished:
             finished(item)
+        return None
+
+    held_elsewhere = [item for item in map_in_context(lambda item: attempt(item, False), list(items), workers)
+                      if item is not None]
     for item in held_elsewhere:
-        _try(item, claims, is_done, do, wait=True)
-        if finished:
-            finished(item)
+        attempt(item, True)
 
 
 def _try(item, claims: Claims, is_done, do, wait: bool) -> bool:

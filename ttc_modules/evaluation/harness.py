@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -115,11 +116,13 @@ class Evaluation:
         search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``); each strategy
             takes those its config has and ignores the rest.
         programs: more :class:`Program` objects to evaluate, by the name ``strategies`` gives them.
+        workers: questions worked on at once (their requests share the backend's batch; the rows
+            do not depend on it).
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
                  seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None,
-                 programs: Mapping[str, Program] | None = None):
+                 programs: Mapping[str, Program] | None = None, workers: int = 4):
         if not examples:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
@@ -135,6 +138,8 @@ class Evaluation:
         self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
         self.claims = Claims(self.out_dir)  # shared with other processes writing this directory
         self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "bank_hits": 0}
+        self.workers = workers
+        self._spent_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the run
     def run(self) -> dict:
@@ -163,7 +168,7 @@ class Evaluation:
             drawn_here.add(example.id)
 
         do_once(self.examples, self.claims, is_done=self.bank.has, do=draw,
-                finished=lambda example: advance(f"bank {example.id}"))
+                finished=lambda example: advance(f"bank {example.id}"), workers=self.workers)
         self.spent["bank_hits"] += len(self.examples) - len(drawn_here)
         return {example.id: self.bank.draw(example) for example in self.examples}  # all banked now: from disk
 
@@ -197,7 +202,7 @@ class Evaluation:
                 keys = [(example.id, name, budget, config) for example in self.examples]
                 do_once(keys, self.claims, is_done=self.log.done,
                         do=functools.partial(self._search_row, strategy, bins),
-                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"))
+                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
                 self.rows.extend(self.log.get(key) for key in keys)
 
     def _strategy(self, name: str, budget: int) -> tuple:
@@ -223,9 +228,9 @@ class Evaluation:
                          "generations": spent["generations"], "source": "search"})
 
     def _count(self, spent: dict) -> None:
-        self.spent["backend_calls"] += spent["backend_calls"]
-        self.spent["cache_hits"] += spent["cache_hits"]
-        self.spent["tokens"] += spent["tokens"]
+        with self._spent_lock:
+            for key in ("backend_calls", "cache_hits", "tokens"):
+                self.spent[key] += spent[key]
 
     def _progress_bar(self, needs_bank: bool, search_names: list[str]):
         total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 from filelock import FileLock
@@ -53,6 +54,7 @@ class ResultsLog:
         self.rows: list[dict] = []
         self._latest: dict[tuple, dict] = {}
         self._offset = 0  # bytes of the file read so far (whole lines only)
+        self._reading = threading.Lock()  # threads of this process read on from one offset
         with self._lock:
             _truncate_torn_tail(self.path)
             self._read_new()
@@ -83,6 +85,10 @@ class ResultsLog:
 
     def _read_new(self) -> None:
         """Read the whole lines appended since the last read (by any process)."""
+        with self._reading:
+            self._read_new_unlocked()
+
+    def _read_new_unlocked(self) -> None:
         if not self.path.exists():
             return
         with self.path.open("rb") as handle:
