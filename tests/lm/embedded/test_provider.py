@@ -1,6 +1,8 @@
 """The embedded model for real: llama.cpp in process, reached through dspy.LM and LiteLLM."""
 
+import asyncio
 import threading
+import time
 
 import dspy
 import litellm
@@ -120,3 +122,33 @@ def test_prompt_longer_than_the_context_is_a_context_error(tmp_path):
     long = [{"role": "user", "content": "apple " * 600}]
     with pytest.raises(litellm.ContextWindowExceededError, match="exceeds the available context size"):
         litellm.completion(model="local/tiny-ctx", messages=long, max_tokens=4, num_retries=0)
+
+
+def test_embeddings_through_litellm():
+    reply = litellm.embedding(model=MODEL, input=["2 + 2 = 4", "The sea is blue."])
+    first, second = (item["embedding"] for item in reply.data)
+    assert len(first) == len(second) == 576 and first != second
+
+
+STORY = [{"role": "user", "content": "Write a very long story about a dragon, in many chapters."}]
+
+
+def test_a_timeout_stops_the_request_and_frees_its_slot():
+    local.add_model("one-slot", local.EMBEDDED_MODELS["smollm2-135m-instruct"].locate(), slots=1)
+    with pytest.raises(litellm.Timeout, match="no answer within"):
+        litellm.completion(model="local/one-slot", messages=STORY, max_tokens=1500, temperature=0.8, seed=1,
+                           timeout=0.5, num_retries=0)
+    start = time.monotonic()
+    litellm.completion(model="local/one-slot", messages=QUESTION, max_tokens=4, num_retries=0)
+    assert time.monotonic() - start < 10  # not behind the rest of a 1,500-token story
+
+
+def test_a_cancelled_async_call_stops_its_request_and_frees_its_slot():
+    local.add_model("one-slot-async", local.EMBEDDED_MODELS["smollm2-135m-instruct"].locate(), slots=1)
+    call = litellm.acompletion(model="local/one-slot-async", messages=STORY, max_tokens=1500, temperature=0.8,
+                               seed=1, num_retries=0)
+    with pytest.raises(TimeoutError):
+        asyncio.run(asyncio.wait_for(call, 0.5))
+    start = time.monotonic()
+    litellm.completion(model="local/one-slot-async", messages=QUESTION, max_tokens=4, num_retries=0)
+    assert time.monotonic() - start < 10

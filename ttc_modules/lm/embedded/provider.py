@@ -1,4 +1,4 @@
-"""The embedded backend served to LiteLLM as the ``local/`` provider: chat templates, options, responses.
+"""The embedded backend served to LiteLLM as the ``local/`` provider: requests, options, responses, errors.
 
 After :func:`register`, ``dspy.LM("local/smollm2-135m-instruct")`` and
 ``litellm.completion(model="local/smollm2-135m-instruct", ...)`` go through the same LiteLLM code
