@@ -7,7 +7,8 @@ run by our ``BestOfN`` (one request per prompt carrying ``n``, prompts in parall
 Ours runs twice: with ``n`` in one request (its default where the backend takes ``n``) and with one
 sample per request (the same calls as dspy.BestOfN). For each, the script prints the wall time,
 the backend calls made, and the overhead wall / (calls x L / C): 1.0 is a perfect engine (goal for
-ours: at most 1.15); then the ratio of wall times for the same work. Nothing is cached.
+ours: at most 1.15); then the ratio of wall times for the same work. Nothing is cached. The last
+line is JSON: ``overhead`` is the one-sample-per-request figure, beside its ``goal``, then the rest.
 
     .venv/bin/python benchmarks/engine_overhead.py [--delay 0.05] [--concurrency 8] [--prompts 50] [--n 64]
 """
@@ -23,6 +24,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+GOAL = 1.15  # wall / ideal for one sample per request
 REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
 
 
@@ -98,7 +100,8 @@ def main() -> None:
         print(f"{name:<30} {wall:>8.2f} {calls:>6} {ideal:>8.2f} {wall / ideal:>8.2f}x "
               f"{len(prompts) * args.n / wall:>10.0f}")
     print(f"same work, wall time of dspy.BestOfN / dspy-ttc: {walls['dspy.BestOfN'] / walls[engines[0][0]]:.1f}x")
-    print(json.dumps({"wall_seconds": {name: round(wall, 2) for name, wall in walls.items()},
+    print(json.dumps({"overhead": round(ratios[engines[1][0]], 3), "goal": GOAL,
+                      "wall_seconds": {name: round(wall, 2) for name, wall in walls.items()},
                       "over_ideal": {name: round(ratio, 2) for name, ratio in ratios.items()},
                       "dspy_best_of_n_vs_ours": round(walls["dspy.BestOfN"] / walls[engines[0][0]], 1)}))
 
