@@ -74,7 +74,7 @@ class LocalModelConfig(_Strict):
 
     path: Path
     chat: bool = True
-    n_ctx: int = Field(2048, ge=256)  # one sequence's context; the KV cache holds slots x n_ctx cells
+    n_ctx: int = Field(4096, ge=256)  # one sequence's context; the KV cache holds slots x n_ctx cells
     slots: int = Field(16, ge=1, le=256)  # sequences decoded together
     params: float | None = Field(None, gt=0)
 

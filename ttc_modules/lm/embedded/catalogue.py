@@ -24,9 +24,10 @@ from pathlib import Path
 PROVIDER = "local"
 DEFAULT_SLOTS = 16
 """Sequences the engine decodes together unless configured: on 2 cores throughput still grows up to about 16."""
-DEFAULT_CONTEXT = 2048
-"""Tokens of one sequence (prompt and completion) unless configured: a few-shot prompt, a partial solution
-and max_tokens fit with room to spare. With 16 slots SmolLM2's KV cache takes about 750 MB."""
+DEFAULT_CONTEXT = 4096
+"""Tokens of one sequence (prompt and completion) unless configured: a few-shot prompt and a step-level
+search's partial solution after many rounds fit (2048 did not). With 16 slots SmolLM2's KV cache takes
+about 1.5 GB."""
 
 
 @dataclass(frozen=True)
