@@ -40,7 +40,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ttc_modules.lm.embedded.catalogue import DEFAULT_SLOTS
+from ttc_modules.lm.embedded.catalogue import DEFAULT_CONTEXT, DEFAULT_SLOTS
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class LocalEngine:
         slots: sequences decoded together; more wait in llama.cpp's queue.
     """
 
-    def __init__(self, path: Path, n_ctx: int = 4096, threads: int | None = None, slots: int = DEFAULT_SLOTS):
+    def __init__(self, path: Path, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None, slots: int = DEFAULT_SLOTS):
         self.path, self.n_ctx, self.slots = path, n_ctx, slots
         self.threads = threads or os.cpu_count() or 1
         self._server = self._start(embeddings=False)
@@ -140,7 +140,7 @@ class LocalEngine:
         self._pool = ThreadPoolExecutor(max_workers=4 * slots, thread_name_prefix="llama-request")
 
     @classmethod
-    def load(cls, path: str | Path, n_ctx: int = 4096, threads: int | None = None,
+    def load(cls, path: str | Path, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None,
              slots: int = DEFAULT_SLOTS) -> LocalEngine:
         """Return the engine for ``path``, loading it on first use only (once per process)."""
         path = Path(path).expanduser()
