@@ -4,7 +4,7 @@ import networkx as nx
 import pytest
 
 from ttc_modules import BeamSearch
-from ttc_modules.graph import load_json, save_graphml, save_json, solution_steps
+from ttc_modules.graph import ROOT, add_child, load_json, new_graph, save_graphml, save_json, solution_steps, solution_tokens
 from ttc_modules.graph_html import render_html
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 
@@ -46,3 +46,11 @@ def test_load_json_rejects_other_files(tmp_path):
         load_json(tmp_path / "x.json")
     with pytest.raises(FileNotFoundError, match="save-graph"):
         load_json(tmp_path / "missing.json")
+
+
+def test_solution_tokens_sum_the_path_and_a_revision_starts_afresh():
+    g = new_graph({"question": "q"}, "mine", {}, seed=0)
+    first = add_child(g, ROOT, kind="step", text="a", op="sample", module="m", tokens=5)
+    second = add_child(g, first, kind="step", text="b", op="extend", module="m", tokens=7)
+    revision = add_child(g, second, kind="revision", text="c", op="revise", module="m", tokens=11)
+    assert [solution_tokens(g, n) for n in (ROOT, first, second, revision)] == [0, 5, 12, 11]

@@ -119,10 +119,11 @@ class Generator(dspy.Module):
                               stop=[self.step_delimiter])
 
     def completions(self, question: str, steps: list[str], n: int, seed: int,
-                    temperature: float | None = None) -> list[Draft]:
+                    temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
-        last round does for prefixes that have not finished (search-and-learn does the same)."""
-        return self._continue(question, steps, n, seed, temperature, self.max_solution_tokens, stop=[])
+        last round does for prefixes that have not finished (search-and-learn does the same); each at
+        most ``max_tokens`` (by default the whole solution's limit)."""
+        return self._continue(question, steps, n, seed, temperature, max_tokens or self.max_solution_tokens, stop=[])
 
     def revisions(self, question: str, attempts: list[str], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:

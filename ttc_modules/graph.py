@@ -86,6 +86,16 @@ def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> lis
     return steps
 
 
+def solution_tokens(graph: nx.DiGraph, node: int) -> int:
+    """The completion tokens of the (partial) solution ``node`` stands for, counted along its path as
+    :func:`solution_steps` gathers its steps (a revision starts afresh)."""
+    tokens = 0
+    for n in path_nodes(graph, node):
+        data = graph.nodes[n]
+        tokens = (0 if data["kind"] == "revision" else tokens) + (data["tokens"] or 0)
+    return tokens
+
+
 def terminal_nodes(graph: nx.DiGraph) -> list[int]:
     """Nodes where a solution ends, in creation order."""
     return [n for n, data in graph.nodes(data=True) if data["terminal"]]

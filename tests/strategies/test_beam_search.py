@@ -6,6 +6,7 @@ import pytest
 
 from tests.strategies.helpers import Q, assert_tree, expanded_parents
 from ttc_modules import DVTS, BeamSearch
+from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 
@@ -60,3 +61,13 @@ def test_the_last_round_finishes_open_prefixes(cls):
     finals = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
     assert finals and all(pred.graph.nodes[n]["score"] is not None for n in finals)
     assert pred.spent["generations"] == 4
+
+
+@pytest.mark.parametrize("cls", [BeamSearch, DVTS])
+def test_a_solution_ends_at_the_whole_solutions_token_limit(cls):
+    """Steps never grow a solution past what one sampled solution may hold (3 tokens a step here)."""
+    lm = scripted_lm(StepScript(length=20))
+    pred = cls(n=4, beam_width=2, verifier=v_score, generator=Generator(lm=lm, max_solution_tokens=7))(question=Q)
+    ends = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
+    assert ends and {pred.graph.nodes[n]["depth"] for n in ends} == {3}
+    assert max(d["depth"] for _, d in pred.graph.nodes(data=True)) == 3

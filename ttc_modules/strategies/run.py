@@ -47,7 +47,7 @@ from ttc_modules.answers import extract_answer, has_final_answer
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.generation import Draft, Generator
-from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps
+from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps, solution_tokens
 from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.steps import split_steps
 from ttc_modules.strategies.config import StrategyConfig
@@ -158,20 +158,28 @@ class Run:
 
     def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
                max_tokens: int | None = None) -> list[int]:
-        """``n`` candidate next steps under ``parent``."""
+        """``n`` candidate next steps under ``parent``, each at most ``max_tokens`` (the generator's step
+        limit by default) and at most what the solution's token limit leaves: a step that reaches that
+        limit ends its solution, as a whole solution sampled at once would have ended."""
+        step_limit = min(max_tokens or self.generator.max_step_tokens, self.tokens_left(parent))
         drafts = self.generator.next_steps(self.question, self.solution_steps(parent), n, self.next_seed(),
                                            self.settings.temperature if temperature is None else temperature,
-                                           max_tokens)
+                                           step_limit)
         return [self._add_step(parent, d, op) for d in drafts]
 
     def complete(self, parent: int) -> int:
-        """Finish the partial solution ``parent`` in one go: a terminal node holding the rest of it."""
+        """Finish the partial solution ``parent`` in one go, within the solution's token limit: a terminal
+        node holding the rest of it."""
         draft = self.generator.completions(self.question, self.solution_steps(parent), 1, self.next_seed(),
-                                           self.settings.temperature)[0]
+                                           self.settings.temperature, max_tokens=self.tokens_left(parent))[0]
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
                                answer=extract_answer(text), steps=self._step_count(draft.text))
+
+    def tokens_left(self, node: int) -> int:
+        """Completion tokens the solution ``node`` stands for may still grow by (at least 1)."""
+        return max(1, self.generator.max_solution_tokens - solution_tokens(self.graph, node))
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
@@ -180,7 +188,8 @@ class Run:
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
-        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.settings.max_depth
+        at_limit = solution_tokens(self.graph, parent) + draft.tokens >= self.generator.max_solution_tokens
+        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.settings.max_depth or at_limit
         answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
