@@ -60,13 +60,9 @@ def main() -> None:
 
 
 def _config(work: Path, name: str, server) -> Path:
-    path = work / f"{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"backend:\n  model: openai/stub-model\n  api_base: {server.base_url}\n  api_key_env: STUB_KEY\n"
-                    f"  model_type: text\n  max_tokens: 64\n  timeout: 1.0\n  params: 1.0e+9\n"
-                    f"retry:\n  attempts: 12\n  initial_wait: 0.01\n  max_wait: 0.1\n"
-                    f"cache:\n  dir: {work / name}-cache\nconcurrency: 4\n")
-    return path
+    return server.write_config(work / f"{name}.yaml", backend={"max_tokens": 64, "timeout": 1.0, "params": 1.0e9},
+                               retry={"attempts": 12, "initial_wait": 0.01, "max_wait": 0.1},
+                               cache={"dir": work / f"{name}-cache"}, concurrency=4)
 
 
 def _environment() -> dict:

@@ -209,13 +209,11 @@ def test_calibrate_then_solve_with_the_policy(tmp_path):
                    "unknown rule 'best'; use argmax")
 
 
-def _stub_config(tmp_path, server, max_tokens: int = 64, backend: str = "", rest: str = "") -> str:
-    """A config for a text model on ``server`` (key in $STUB_KEY), with more ``backend`` lines and ``rest``."""
-    path = tmp_path / "stub.yaml"
-    path.write_text(f"backend:\n  model: openai/stub-model\n  api_base: {server.base_url}\n  api_key_env: STUB_KEY\n"
-                    f"  model_type: text\n  max_tokens: {max_tokens}\n  params: 1.0e+6\n{backend}"
-                    f"cache:\n  dir: {tmp_path / 'c'}\n{rest}")
-    return str(path)
+def _stub_config(tmp_path, server, max_tokens: int = 64, backend: dict | None = None, **sections) -> str:
+    """A config for a text model on ``server`` (key in $STUB_KEY), with more ``backend`` fields and ``sections``."""
+    return str(server.write_config(tmp_path / "stub.yaml", backend={"max_tokens": max_tokens, "params": 1.0e6,
+                                                                      **(backend or {})},
+                                   cache={"dir": tmp_path / "c"}, **sections))
 
 
 @pytest.mark.integration
@@ -280,7 +278,7 @@ def test_a_timeout_names_backend_timeout(tmp_path, monkeypatch):
 
     monkeypatch.setenv("STUB_KEY", "k")
     with OpenAIStubServer(api_key="k", delay=3) as server:
-        config = _stub_config(tmp_path, server, backend="  timeout: 0.5\n", rest="retry:\n  attempts: 1\n")
+        config = _stub_config(tmp_path, server, backend={"timeout": 0.5}, retry={"attempts": 1})
         one_line_error(run("solve", "What is 2 + 2?", "--config", config), "did not answer within 0.5 s",
                        "backend.timeout")
 

@@ -34,10 +34,7 @@ def servers(tmp_path, monkeypatch):
 
 
 def _config(tmp_path, name: str, server) -> str:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(f"backend:\n  model: openai/stub\n  api_base: {server.base_url}\n  api_key_env: STUB_KEY\n"
-                    "  model_type: text\n  max_tokens: 32\n")
-    return str(path)
+    return str(server.write_config(tmp_path / f"{name}.yaml", backend={"model": "openai/stub", "max_tokens": 32}))
 
 
 def test_solve_asks_each_server_and_reruns_from_the_cache(servers):

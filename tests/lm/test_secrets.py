@@ -50,9 +50,7 @@ def test_a_run_with_a_key_leaves_it_nowhere(tmp_path, monkeypatch):
     monkeypatch.setenv("STUB_KEY", KEY)
     cache = tmp_path / "cache"
     with OpenAIStubServer(api_key=KEY) as server:
-        config = tmp_path / "stub.yaml"
-        config.write_text(f"backend:\n  model: openai/stub-model\n  api_base: {server.base_url}\n"
-                          f"  api_key_env: STUB_KEY\n  model_type: text\n  max_tokens: 32\ncache:\n  dir: {cache}\n")
+        config = server.write_config(tmp_path / "stub.yaml", backend={"max_tokens": 32}, cache={"dir": cache})
         graph = tmp_path / "g.json"
         solved = subprocess.run([sys.executable, "-m", "ttc_modules.cli", "solve", "What is 2 + 3?", "--n", "2",
                                  "--strategy", "beam_search", "--beam-width", "2", "--max-rounds", "2",

@@ -29,6 +29,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
+
+import yaml
 
 from ttc_modules.testing.loopback import JSONHandler, LoopbackServer
 
@@ -40,6 +43,13 @@ def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature:
     digest = hashlib.sha256(f"{prompt}|{seed}|{index if temperature > 0 else 0}".encode()).digest()
     a, b = digest[0] % 20, digest[1] % 20
     return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
+
+
+def _plain(value):
+    """``value`` with paths turned into strings, as YAML holds them."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return str(value) if isinstance(value, Path) else value
 
 
 def _tokens(text: str) -> list[str]:
@@ -87,6 +97,27 @@ class OpenAIStubServer(LoopbackServer):
         """Completion requests received, failed ones included."""
         with self._lock:
             return len(self.requests)
+
+    def write_config(self, path, key_env: str = "STUB_KEY", backend: dict | None = None, **sections) -> Path:
+        """Write a ``ttc`` YAML config whose backend is this server and return its path.
+
+        The backend is a text model (``openai/<model>``, the key read from ``$key_env``); ``backend``
+        adds or overrides its fields and ``sections`` are top-level settings (``cache={"dir": ...}``,
+        ``retry={...}``, ``concurrency=4``).
+
+        Example:
+            >>> import tempfile, yaml
+            >>> with OpenAIStubServer() as server:
+            ...     path = server.write_config(Path(tempfile.mkdtemp()) / "stub.yaml", backend={"max_tokens": 32})
+            >>> yaml.safe_load(path.read_text())["backend"]["max_tokens"]
+            32
+        """
+        fields = {"model": f"openai/{self.model}", "api_base": self.base_url, "api_key_env": key_env,
+                  "model_type": "text", **(backend or {})}
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump({"backend": fields, **_plain(sections)}, sort_keys=False))
+        return path
 
     def fail_next(self, *codes: int) -> None:
         """Answer the next completion requests with these status codes, in order."""
