@@ -17,6 +17,9 @@ sums come out a little differently with each batch, which changed most sampled t
 Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
 sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
 caller gave up (cancelled, or past its deadline) is stopped at its next token, freeing its slot.
+A request's ``timeout`` counts from its first token: time spent in the queue behind this process's
+other requests (each bounded by its own timeout and max tokens) is not a backend failing to
+answer, and on a busy CPU it can be long.
 
 This file knows nothing about LiteLLM; ``provider.py`` adapts it to a LiteLLM provider.
 
@@ -36,7 +39,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,10 +89,13 @@ class _Stream:
     n: int
     chat: bool
     stop_when: Callable[[], bool]
+    timeout: float | None = None  # seconds from the first chunk
     samples: list[Sample] = field(default_factory=list)
     prompt_tokens: int = 0
     error: dict | None = None
     failure: Exception | None = None  # raised while reading a chunk (xllamacpp would swallow it)
+    timed_out: bool = False
+    _deadline: float | None = None
 
     def __post_init__(self):
         self.samples = [Sample() for _ in range(self.n)]
@@ -106,7 +111,14 @@ class _Stream:
         except Exception as exc:  # noqa: BLE001 - kept and raised in the caller's thread
             self.failure = exc
             return True
-        return self.stop_when()
+        return self.stop_when() or self._past_deadline()
+
+    def _past_deadline(self) -> bool:
+        now = time.monotonic()
+        if self._deadline is None and self.timeout is not None:
+            self._deadline = now + self.timeout
+        self.timed_out = self._deadline is not None and now > self._deadline
+        return self.timed_out
 
     def _take(self, choice: dict, timings: dict | None) -> None:
         sample = self.samples[choice["index"]]
@@ -183,18 +195,15 @@ class LocalEngine:
         run concurrently, part k starting at seed ``seed + offset``; sample ``i`` always has seed
         ``seed + i`` (a random seed when none is given). Raises :class:`EngineRequestError` for a
         request llama.cpp refuses (e.g. a prompt longer than the context) and
-        :class:`RequestCancelled` when ``timeout`` seconds pass or ``cancelled`` is set first.
+        :class:`RequestCancelled` when ``cancelled`` is set or a part is still decoding ``timeout``
+        seconds after its first token (time in the queue does not count: see the module docstring).
         """
         cancelled = cancelled or threading.Event()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        parts = [self._pool.submit(self._stream, part, chat, cancelled) for part in self._split(request)]
+        parts = [self._pool.submit(self._stream, part, chat, cancelled, timeout) for part in self._split(request)]
         try:
-            done = [future.result(timeout=_left(deadline)) for future in parts]
-        except FutureTimeout:
-            cancelled.set()  # every part stops at its next token
-            raise RequestCancelled(f"no answer within {timeout:g} s; the request was stopped") from None
+            done = [future.result() for future in parts]
         except BaseException:
-            cancelled.set()
+            cancelled.set()  # every other part stops at its next token
             raise
         return Completion([s for part in done for s in part.samples], max(part.prompt_tokens for part in done))
 
@@ -205,8 +214,8 @@ class LocalEngine:
         return [{**request, "n": min(self.slots, n - first), "seed": seed + first, "stream": True}
                 for first in range(0, n, self.slots)]
 
-    def _stream(self, request: dict, chat: bool, cancelled: threading.Event) -> _Stream:
-        stream = _Stream(request["n"], chat, cancelled.is_set)
+    def _stream(self, request: dict, chat: bool, cancelled: threading.Event, timeout: float | None) -> _Stream:
+        stream = _Stream(request["n"], chat, cancelled.is_set, timeout)
         handle = self._server.handle_chat_completions if chat else self._server.handle_completions
         handle(request, stream)
         if stream.failure is not None:
@@ -215,6 +224,8 @@ class LocalEngine:
             raise EngineRequestError(str(stream.error.get("message", stream.error)),
                                      kind=str(stream.error.get("type", "invalid_request_error")),
                                      code=int(stream.error.get("code", 400)))
+        if stream.timed_out:
+            raise RequestCancelled(f"no answer within {timeout:g} s of decoding; the request was stopped")
         if cancelled.is_set():
             raise RequestCancelled("the request was cancelled; its slot was freed")
         return stream
@@ -231,6 +242,3 @@ class LocalEngine:
             raise EngineRequestError(str(reply["error"].get("message")), kind=str(reply["error"].get("type")))
         return [item["embedding"] for item in sorted(reply["data"], key=lambda item: item["index"])]
 
-
-def _left(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
