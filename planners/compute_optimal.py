@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import json
 import random
 import statistics
@@ -43,6 +42,7 @@ from planners.plan import Plan
 from planners.search_space import candidates, cell_candidates
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import expected_accuracy
+from ttc_modules.evaluation.datasets import dataset_hash
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
@@ -272,8 +272,3 @@ def _qualified_name(fn) -> str:
     named = fn if hasattr(fn, "__qualname__") else type(fn)
     return f"{named.__module__}.{named.__qualname__}"
 
-
-def dataset_hash(examples: list) -> str:
-    """A short hash of the questions and answers a policy was fitted on."""
-    blob = json.dumps([[e.question, e.answer] for e in examples], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]

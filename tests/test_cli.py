@@ -291,3 +291,23 @@ def test_an_unreachable_reward_model_is_named(tmp_path, monkeypatch):
     with OpenAIStubServer(api_key="k") as server:
         one_line_error(run("solve", "What is 2 + 2?", "--n", "2", "--verifier", "prm:http://127.0.0.1:9/score",
                            "--config", _stub_config(tmp_path, server)), "http://127.0.0.1:9/score")
+
+
+@pytest.mark.integration
+def test_label_steps_writes_trl_rows_and_revision_pairs_and_a_rerun_asks_nothing(tmp_path, monkeypatch):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    labels, pairs = tmp_path / "labels.jsonl", tmp_path / "revisions.jsonl"
+    with OpenAIStubServer(api_key="k") as server:
+        command = ("label-steps", "--dataset", "synthetic:1", "--limit", "2", "--samples", "3", "--rollouts", "2",
+                   "--out", str(labels), "--revisions", str(pairs), "--config", _stub_config(tmp_path, server))
+        first = run(*command)
+        assert first.exit_code == 0, first.output
+        asked = server.count
+        again = run(*command)
+        assert again.exit_code == 0 and server.count == asked > 0
+    rows = [json.loads(line) for line in labels.read_text().splitlines()]
+    assert len(rows) == 6 and all(len(r["labels"]) == len(r["completions"]) for r in rows)
+    assert "6 rows" in first.stderr and "backend calls now: 0" in again.stderr
+    assert all(p["messages"][-1]["role"] == "assistant" for p in map(json.loads, pairs.read_text().splitlines()))

@@ -4,7 +4,16 @@ import networkx as nx
 import pytest
 
 from ttc_modules import BeamSearch
-from ttc_modules.graph import ROOT, add_child, load_json, new_graph, save_graphml, save_json, solution_steps, solution_tokens
+from ttc_modules.graph import (
+    ROOT,
+    add_child,
+    load_json,
+    new_graph,
+    save_graphml,
+    save_json,
+    solution_steps,
+    solution_tokens,
+)
 from ttc_modules.graph_html import render_html
 from ttc_modules.testing import StepScript, scripted_lm, v_score
 

@@ -345,6 +345,46 @@ def calibrate(
     err.print(f"policy written to {policy_file}")
 
 
+@app.command("label-steps")
+@friendly_errors
+def label_steps(
+    dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
+    out: Annotated[Path, typer.Option(help="Where to write the labels (JSONL, TRL's stepwise supervision).")],
+    samples: Annotated[int, typer.Option(min=1, help="Solutions sampled per question.")] = 4,
+    rollouts: Annotated[int, typer.Option(min=1, help="Completions per step prefix (Monte-Carlo rollouts).")] = 8,
+    revisions: Annotated[Path | None, typer.Option(help="Also write reviser training pairs here (chat JSONL).")
+                         ] = None,
+    limit: Annotated[int | None, typer.Option(help="Label the first K questions only.")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
+                                                    "backend's batch; labels do not depend on it).")] = 4,
+    config: ConfigOption = None,
+):
+    """Label the steps of the policy's own solutions by Monte-Carlo rollouts (the paper's PRM data): a
+    step's label is the fraction of rollouts from it that reach the reference. Killed and rerun, it
+    resumes where it stopped."""
+    from ttc_modules.evaluation.datasets import load_dataset
+    from ttc_modules.evaluation.labelling import label_dataset
+    from ttc_modules.evaluation.step_labels import StepLabeler
+    from ttc_modules.lm import build_lm
+
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens})
+    seed = settings.seed if seed is None else seed
+    examples = load_dataset(dataset, limit=limit, seed=seed)
+    labeler = StepLabeler(build_lm(settings, model), samples=samples, rollouts=rollouts, seed=seed)
+    summary = label_dataset(examples, labeler, out, revisions=revisions, workers=workers,
+                            progress=True)
+    out_text = f"{summary['rows']} rows ({summary['steps']} steps, {summary['positive_steps']} labelled positive, " \
+               f"mean soft label {summary['mean_soft_label']:.2f}) from {summary['questions']} questions to {out}"
+    if revisions is not None:
+        out_text += f"; {summary['revision_pairs']} revision pairs to {revisions}"
+    err.print(out_text)
+    err.print(f"spent: {summary['spent']}; backend calls now: {summary['backend_calls_now']}, "
+              f"wall_seconds: {summary['wall_seconds']}")
+
+
 def _print_policy(planner) -> None:
     view = Table(title=f"compute-optimal policy ({planner.metadata['questions']} questions)")
     for column in ("bin", "budget", "chosen", "cv accuracy", "best-of-N weighted", "n"):

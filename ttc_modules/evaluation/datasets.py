@@ -26,6 +26,8 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Mapping
 from importlib import resources
@@ -131,3 +133,15 @@ def split(examples: list, test_fraction: float = 0.5, seed: int = 0) -> tuple[li
     random.Random(seed).shuffle(order)
     cut = len(examples) - int(round(len(examples) * test_fraction))
     return [examples[i] for i in sorted(order[:cut])], [examples[i] for i in sorted(order[cut:])]
+
+
+def dataset_hash(examples: list) -> str:
+    """A short hash of the questions and reference answers of ``examples`` (what a policy was fitted on,
+    what step labels were drawn for).
+
+    Example:
+        >>> dataset_hash(load_synthetic(per_level=1, levels=[1])) == dataset_hash(load_synthetic(per_level=1, levels=[1]))
+        True
+    """
+    blob = json.dumps([[e.question, e.answer] for e in examples], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
