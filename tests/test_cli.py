@@ -311,3 +311,19 @@ def test_label_steps_writes_trl_rows_and_revision_pairs_and_a_rerun_asks_nothing
     assert len(rows) == 6 and all(len(r["labels"]) == len(r["completions"]) for r in rows)
     assert "6 rows" in first.stderr and "backend calls now: 0" in again.stderr
     assert all(p["messages"][-1]["role"] == "assistant" for p in map(json.loads, pairs.read_text().splitlines()))
+
+
+def test_train_prm_holds_questions_out_and_saves_a_verifier(tmp_path):
+    from tests.verifiers.helpers import labelled
+    from ttc_modules.verifiers.named import verifier_from_name
+
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(row) + "\n" for row in labelled()))
+    result = run("train-prm", str(labels), "--out", str(tmp_path / "prm"), "--embedding-model", "none")
+    assert result.exit_code == 0, result.output
+    assert "held-out questions: 15" in result.stdout and "step AUROC" in result.stdout
+    report = json.loads((tmp_path / "prm" / "report.json").read_text())
+    assert report["held_out"]["step_auroc"] == 1.0
+    assert verifier_from_name(f"learned:{tmp_path / 'prm'}").name == "learned_prm"
+    one_line_error(run("train-prm", str(labels), "--out", str(tmp_path / "p2"), "--embedding-model", "none",
+                       "--held-out", "1.5"), "held_out=1.5")

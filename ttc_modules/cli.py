@@ -91,7 +91,7 @@ def solve(
     n_parallel: Annotated[int | None, typer.Option(help="Parallel chains (revisions).")] = None,
     n_sequential: Annotated[int | None, typer.Option(help="Revisions per chain (revisions).")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="Search rounds at most (step-level search).")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, or prm:URL.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL or learned:PATH.")] = "auto",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name from the config, or a LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed: the same seed replays from the cache.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
@@ -235,7 +235,7 @@ def evaluate(
                                                  "(with --policy).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
     limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, or prm:URL.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL or learned:PATH.")] = "auto",
     max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search.")] = None,
     bins: Annotated[int, typer.Option(help="Oracle difficulty bins when the data has no level.")] = 5,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
@@ -306,7 +306,7 @@ def calibrate(
     policy_file: Annotated[Path, typer.Option("--out", help="Where to write the policy (JSON).")],
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "4,16,64",
     limit: Annotated[int | None, typer.Option(help="Calibrate on the first K questions only.")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, arithmetic, judge, or prm:URL.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, arithmetic, judge, prm:URL or learned:PATH.")] = "auto",
     bins: Annotated[int, typer.Option(help="Difficulty bins.")] = 5,
     probes: Annotated[int | None, typer.Option(help="Probe samples of the verifier difficulty estimate.")] = None,
     estimator: Annotated[str, typer.Option(help="verifier or lm_rated.")] = "verifier",
@@ -383,6 +383,47 @@ def label_steps(
     err.print(out_text)
     err.print(f"spent: {summary['spent']}; backend calls now: {summary['backend_calls_now']}, "
               f"wall_seconds: {summary['wall_seconds']}")
+
+
+@app.command("train-prm")
+@friendly_errors
+def train_prm(
+    labels: Annotated[Path, typer.Argument(help="Step labels from ttc label-steps (JSONL).")],
+    directory: Annotated[Path, typer.Option("--out", help="Directory to save the PRM in (use it as --verifier "
+                                                         "learned:DIRECTORY).")],
+    embedding_model: Annotated[str, typer.Option(help="LiteLLM model whose embeddings are the features "
+                                                      "('none': the checker's features only).")
+                               ] = "local/smollm2-135m-instruct",
+    held_out: Annotated[float, typer.Option(help="Share of the questions held out of training and measured on.")
+                        ] = 0.25,
+    seed: Annotated[int, typer.Option(help="Seed of the question split.")] = 0,
+    config: ConfigOption = None,
+):
+    """Train a process reward model on step labels (logistic regression on the policy's embeddings of each
+    prefix and the arithmetic checker's verdicts); print what it scores on held-out questions."""
+    from ttc_modules.evaluation.progress import progress_bar
+    from ttc_modules.evaluation.records import read_rows
+    from ttc_modules.verifiers.prm_training import train_prm as train
+    from ttc_modules.verifiers.step_features import StepFeatures
+
+    _settings_with_cache(config)
+    rows = [row for _, row in read_rows(labels)]
+    features = StepFeatures(embedding_model=None if embedding_model == "none" else embedding_model)
+    with progress_bar(len(rows), title="features") as advance:
+        prm, report = train(rows, features, held_out=held_out, seed=seed, advance=advance)
+    path = prm.save(directory)
+    directory.joinpath("report.json").write_text(json.dumps(report, indent=1))
+    view = Table(title=f"held-out questions: {report['held_out']['questions']} "
+                       f"({report['held_out']['prefixes']} prefixes); trained on {report['train']['questions']}")
+    for column in ("figure", "learned PRM", "arithmetic checker"):
+        view.add_column(column)
+    measured = report["held_out"]
+    for figure, ours, checker in (("step AUROC", "step_auroc", "checker_step_auroc"),
+                                  ("final-step AUROC", "final_auroc", "checker_final_auroc"),
+                                  ("Brier vs soft labels", "brier", "checker_brier")):
+        view.add_row(figure, str(measured.get(ours)), str(measured.get(checker)))
+    out.print(view)
+    err.print(f"PRM saved to {path}; use it with --verifier learned:{directory}")
 
 
 def _print_policy(planner) -> None:

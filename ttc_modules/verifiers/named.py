@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from ttc_modules.verifiers.arithmetic import ArithmeticChecker
 from ttc_modules.verifiers.judge import LLMJudge
+from ttc_modules.verifiers.learned_prm import LearnedPRM
 from ttc_modules.verifiers.remote_prm import RemotePRM
 
-NAMES = "auto, none, arithmetic, judge, or prm:URL"
+NAMES = "auto, none, arithmetic, judge, prm:URL or learned:PATH"
 
 
 def verifier_from_name(name: str, needed: bool = True):
     """``auto`` (the arithmetic checker when a verifier is ``needed``), ``none``, ``arithmetic``,
-    ``judge`` (an LLM judge on the configured model, scoring each step) or ``prm:URL`` (a remote PRM)."""
+    ``judge`` (an LLM judge on the configured model, scoring each step), ``prm:URL`` (a remote PRM) or
+    ``learned:PATH`` (a PRM trained by ``ttc train-prm``)."""
     if name == "auto":
         return ArithmeticChecker() if needed else None
     if name.startswith("prm:"):
         return RemotePRM(name.removeprefix("prm:"))
+    if name.startswith("learned:"):
+        return LearnedPRM.load(name.removeprefix("learned:"))
     choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}
     if name not in choices:
         raise ValueError(f"unknown verifier '{name}'; use {NAMES}")
