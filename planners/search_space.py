@@ -2,7 +2,7 @@
 
 For a budget of N generations: best-of-N with majority and with weighted selection; beam search
 with M = sqrt(N) and M = 4 (where they divide N); lookahead k = 1 with N/2 beams; DVTS with
-M = 4; sequential revisions fully sequential and sqrt(N) x sqrt(N). Fully parallel revisions
+M = 4; particle filtering with N particles; sequential revisions fully sequential and sqrt(N) x sqrt(N). Fully parallel revisions
 (N chains of one attempt, weighted selection) are weighted best-of-N itself, so they are not run
 twice. Every candidate spends exactly N generations. Users extend it with any registered strategy
 config, or narrow it to some kinds (:func:`of_kinds`, as ``ttc calibrate --kinds`` does).
@@ -45,6 +45,8 @@ def candidates(budget: int, extra: list[Plan] | None = None) -> list[Plan]:
         plans.append(Plan(kind="lookahead", options={"n": n // 2, "beam_width": 2, "k": 1}, budget=n))
     if n % 4 == 0 and n > 4:
         plans.append(Plan(kind="dvts", options={"n": n, "beam_width": 4}, budget=n))
+    if n >= 4:
+        plans.append(Plan(kind="particle_filtering", options={"n": n}, budget=n))
     for parallel in sorted({1, max(_divisors_up_to(n, root))} - {n}):  # n x 1 is weighted best-of-N
         plans.append(Plan(kind="revisions", options={"n_parallel": parallel, "n_sequential": n // parallel,
                                                      "selection": "weighted"}, budget=n))

@@ -7,7 +7,7 @@ submodule such as ``ttc_modules.budget`` does not pull in DSPy and LiteLLM):
 - :class:`TTCLM`, :func:`build_lm`, :func:`sample`, :class:`BackendError` (``lm/``): the LM boundary.
 - :class:`Settings`, :func:`load_settings`, :class:`ConfigError` (``config.py``): configuration.
 - :class:`BestOfN`, :class:`BeamSearch`, :class:`LookaheadSearch`, :class:`DVTS`,
-  :class:`SequentialRevisions`, :data:`STRATEGIES`, :func:`build_strategy` (``strategies/``).
+  :class:`ParticleFiltering`, :class:`SequentialRevisions`, :data:`STRATEGIES`, :func:`build_strategy` (``strategies/``).
 - :func:`as_verifier`, :class:`ArithmeticChecker`, :class:`LLMJudge`, :class:`RemotePRM`,
   :class:`OracleVerifier`, :class:`Verifier` (``verifiers/``).
 
@@ -28,6 +28,7 @@ _EXPORTS = {
     "ConfigError": "config", "Settings": "config", "load_settings": "config",
     "BackendError": "lm", "TTCLM": "lm", "build_lm": "lm", "sample": "lm",
     "BestOfN": "strategies", "BeamSearch": "strategies", "LookaheadSearch": "strategies", "DVTS": "strategies",
+    "ParticleFiltering": "strategies",
     "SequentialRevisions": "strategies", "STRATEGIES": "strategies", "Strategy": "strategies",
     "build_strategy": "strategies",
     "as_verifier": "verifiers", "ArithmeticChecker": "verifiers", "LLMJudge": "verifiers", "RemotePRM": "verifiers",

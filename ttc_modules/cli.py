@@ -83,7 +83,7 @@ def _settings_with_cache(config: Path | None, **overrides):
 @friendly_errors
 def solve(
     question: Annotated[str, typer.Argument(help="The question to answer.")],
-    strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts or revisions.")] = "best_of_n",
+    strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts, particle_filtering or revisions.")] = "best_of_n",
     n: Annotated[int, typer.Option("--n", help="Budget N: samples, or beams for step-level search.")] = 8,
     selection: Annotated[str | None, typer.Option(help="naive, majority or weighted (best_of_n, revisions).")] = None,
     beam_width: Annotated[int | None, typer.Option(help="M for beam_search, lookahead and dvts.")] = None,
@@ -231,7 +231,7 @@ def evaluate(
     dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
     out: Annotated[Path, typer.Option(help="Output directory (rerun the same command to resume).")],
     strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, best_of_n, "
-                                                 "beam_search, lookahead, dvts, revisions, compute_optimal "
+                                                 "beam_search, lookahead, dvts, particle_filtering, revisions, compute_optimal "
                                                  "(with --policy).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
     limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,

@@ -18,6 +18,9 @@ def strategy_configs(draw):
     if kind == "revisions":
         return kind, {"n_parallel": draw(st.integers(1, 4)), "n_sequential": draw(st.integers(1, 4)),
                       "selection": draw(st.sampled_from(["weighted", "majority"]))}
+    if kind == "particle_filtering":
+        return kind, {"n": draw(st.integers(1, 12)), "max_rounds": draw(st.integers(1, 5)),
+                      "selection": draw(st.sampled_from(["naive", "weighted"]))}
     width = draw(WIDTHS)
     options = {"n": width * draw(st.integers(1, 4)), "beam_width": width, "max_rounds": draw(st.integers(1, 5))}
     if kind == "lookahead":

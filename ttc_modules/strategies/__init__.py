@@ -1,6 +1,7 @@
 """Test-time compute strategies: DSPy modules growing a search graph within a budget.
 
-One file per strategy (``best_of_n``, ``beam_search``, ``lookahead``, ``dvts``, ``revisions``), the
+One file per strategy (``best_of_n``, ``beam_search``, ``lookahead``, ``dvts``,
+``particle_filtering``, ``revisions``), the
 shared base (``base.py``) and options (``config.py``), one call's search state and moves
 (``run.py``) with its request seeds (``seeds.py``), and the registry (``registry.py``).
 """
@@ -11,6 +12,7 @@ from ttc_modules.strategies.best_of_n import BestOfN, BestOfNConfig
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.dvts import DVTS, DVTSConfig
 from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
+from ttc_modules.strategies.particle_filtering import ParticleFiltering, ParticleFilteringConfig
 from ttc_modules.strategies.registry import (
     STRATEGIES,
     AnyStrategyConfig,
@@ -24,6 +26,7 @@ from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevision
 from ttc_modules.strategies.run import Run
 
 __all__ = ["DVTS", "STRATEGIES", "AnyStrategyConfig", "BeamSearch", "BeamSearchConfig", "BestOfN", "BestOfNConfig",
-           "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "RevisionsConfig", "Run", "SearchModule",
+           "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "ParticleFiltering", "ParticleFilteringConfig",
+           "RevisionsConfig", "Run", "SearchModule",
            "SequentialRevisions", "Strategy", "StrategyConfig", "accepted_options", "build_strategy",
            "check_question", "needs_verifier", "options_for_budget", "register_strategy"]

@@ -5,7 +5,7 @@ key, the CLI's ``--strategy`` value and the docs page.
 
 Example:
     >>> sorted(STRATEGIES)
-    ['beam_search', 'best_of_n', 'dvts', 'lookahead', 'revisions']
+    ['beam_search', 'best_of_n', 'dvts', 'lookahead', 'particle_filtering', 'revisions']
     >>> type(build_strategy({"kind": "best_of_n", "n": 4, "selection": "majority"})).__name__
     'BestOfN'
     >>> needs_verifier({"kind": "best_of_n", "selection": "majority"}), needs_verifier({"kind": "beam_search"})
@@ -25,14 +25,16 @@ from ttc_modules.strategies.best_of_n import BestOfN, BestOfNConfig
 from ttc_modules.strategies.config import parse_config
 from ttc_modules.strategies.dvts import DVTS, DVTSConfig
 from ttc_modules.strategies.lookahead import LookaheadConfig, LookaheadSearch
+from ttc_modules.strategies.particle_filtering import ParticleFiltering, ParticleFilteringConfig
 from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevisions
 
 STRATEGIES: dict[str, type[Strategy]] = {
-    cls.kind: cls for cls in (BestOfN, BeamSearch, LookaheadSearch, DVTS, SequentialRevisions)
+    cls.kind: cls for cls in (BestOfN, BeamSearch, LookaheadSearch, DVTS, ParticleFiltering, SequentialRevisions)
 }
 
 AnyStrategyConfig = Annotated[
-    BestOfNConfig | BeamSearchConfig | LookaheadConfig | DVTSConfig | RevisionsConfig, Field(discriminator="kind")]
+    BestOfNConfig | BeamSearchConfig | LookaheadConfig | DVTSConfig | ParticleFilteringConfig | RevisionsConfig,
+    Field(discriminator="kind")]
 
 
 def accepted_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
