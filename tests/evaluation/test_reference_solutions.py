@@ -6,12 +6,11 @@ format (one step per paragraph, calculator annotations dropped, "The answer is N
 99.5%; known exceptions would be listed here with their reasons (there are none at this commit).
 """
 
-import re
-
 from ttc_modules.answers import clean_answer
 from ttc_modules.evaluation import grade
 from ttc_modules.evaluation.datasets import PACKAGED, load_gsm8k, load_math500
 from ttc_modules.evaluation.records import read_rows
+from ttc_modules.evaluation.reference_solutions import in_model_format
 
 EXCEPTIONS: dict[str, str] = {}  # example id -> why its reference solution is graded wrong
 
@@ -26,13 +25,6 @@ def test_every_math500_reference_solution_is_graded_correct():
     wrong = _misgraded((row["id"], row["solution"], row["answer"]) for row in rows)
     assert len(rows) == len(load_math500()) == 250
     assert len(wrong) <= 0.005 * len(rows), "\n".join(wrong)
-
-
-def in_model_format(solution: str) -> str:
-    """A GSM8K solution as the model writes one: a step per paragraph, then "The answer is N."."""
-    body, final = solution.split("####")
-    steps = [re.sub(r"<<[^>]*>>", "", line).strip() for line in body.strip().splitlines() if line.strip()]
-    return "\n\n".join([*steps, f"The answer is {final.strip()}."])
 
 
 def test_every_gsm8k_training_solution_is_graded_correct_as_written_and_in_the_models_format():

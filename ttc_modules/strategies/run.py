@@ -29,7 +29,7 @@ Example:
     ...                 verifier=ArithmeticChecker(), budget=Budget(generations=3))
     >>> nodes = run.sample_solutions(run.reserve_up_to(5))   # 3 of the 5 fit; request seed 4099: samples 4099..4101
     >>> run.score(nodes), run.graph.nodes[run.best(nodes, "weighted")]["answer"]
-    ([0.025, 1.0, 0.025], '2')
+    ([0.05, 1.0, 0.05], '2')
 """
 
 from __future__ import annotations
