@@ -63,6 +63,10 @@ def test_the_output_is_trls_stepwise_supervision_and_loads_as_a_data_set(tmp_pat
     loaded = datasets.load_dataset("json", data_files=str(out), split="train")
     assert loaded.num_rows == 6 and {"prompt", "completions", "labels"} <= set(loaded.column_names)
     assert loaded.features["labels"].feature.dtype == "bool"
+    assert loaded.features["completions"].feature.dtype == loaded.features["prompt"].dtype == "string"
+    trl_only = loaded.filter(lambda row: row["question_id"] != "q2").remove_columns(  # as docs/verifiers.md splits
+        [c for c in loaded.column_names if c not in ("prompt", "completions", "labels")])
+    assert trl_only.num_rows == 3 and sorted(trl_only.column_names) == ["completions", "labels", "prompt"]
 
 
 def test_a_killed_run_resumes_without_relabelling_finished_questions(tmp_path):

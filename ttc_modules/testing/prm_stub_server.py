@@ -3,7 +3,7 @@
 It scores with the :class:`~ttc_modules.verifiers.ArithmeticChecker`, so its answers are known in
 advance, and it speaks both formats :class:`~ttc_modules.verifiers.RemotePRM` reads:
 ``POST /score`` with ``{"question", "steps"}`` answers ``{"step_scores": [...]}``; ``POST /pooling``
-with a Qwen-PRM chat (steps ended by ``<extra_0>``) answers ``{"data": [{"data": [[p_wrong, p_right],
+with a Qwen-PRM chat (steps ended by ``<extra_0>``), or with TRL's plain text (``separator``), answers ``{"data": [{"data": [[p_wrong, p_right],
 ...]}]}``. It can fail the first requests with given status codes; ``bodies`` holds every request.
 
 Example:
@@ -23,8 +23,8 @@ from ttc_modules.verifiers.remote_prm import STEP_SEPARATOR
 class PRMStubServer(LoopbackServer):
     """The server (see the module docstring); ``failures`` are status codes for the first requests."""
 
-    def __init__(self, failures: tuple[int, ...] | list[int] = (), port: int = 0):
-        self.failures, self.bodies = list(failures), []
+    def __init__(self, failures: tuple[int, ...] | list[int] = (), port: int = 0, separator: str = "\n"):
+        self.failures, self.bodies, self.separator = list(failures), [], separator
         self.checker = ArithmeticChecker()
         super().__init__(_handler_for(self), port)
 
@@ -35,9 +35,17 @@ class PRMStubServer(LoopbackServer):
             return self.failures.pop(0), {"error": "injected"}
         if path == "/score":
             return 200, {"step_scores": self.checker.score(body, body["steps"])}
-        steps = [s for s in body["messages"][2]["content"].split(STEP_SEPARATOR) if s]
-        scores = self.checker.score({"question": body["messages"][1]["content"]}, steps)
+        question, steps = self._pooled_solution(body)
+        scores = self.checker.score({"question": question}, steps)
         return 200, {"data": [{"data": [[1 - s, s] for s in scores]}]}
+
+    def _pooled_solution(self, body: dict) -> tuple[str, list[str]]:
+        """The question and steps of a pooling request: a Qwen-PRM chat, or TRL's plain text (the
+        question ends at its ``?``; every step ends with ``self.separator``)."""
+        if "messages" in body:
+            return body["messages"][1]["content"], [s for s in body["messages"][2]["content"].split(STEP_SEPARATOR) if s]
+        question, _, solution = body["input"].partition("?")
+        return question + "?", [s for s in solution.split(self.separator) if s]
 
 
 def _handler_for(server: PRMStubServer) -> type[JSONHandler]:

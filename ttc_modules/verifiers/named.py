@@ -12,17 +12,24 @@ from ttc_modules.verifiers.judge import LLMJudge
 from ttc_modules.verifiers.learned_prm import LearnedPRM
 from ttc_modules.verifiers.remote_prm import RemotePRM
 
-NAMES = "auto, none, arithmetic, judge, prm:URL or learned:PATH"
+NAMES = "auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL or learned:PATH"
+TRL_STEP_SEPARATOR = "\n"  # the default ``step_separator`` of TRL's PRMConfig
 
 
 def verifier_from_name(name: str, needed: bool = True):
     """``auto`` (the arithmetic checker when a verifier is ``needed``), ``none``, ``arithmetic``,
-    ``judge`` (an LLM judge on the configured model, scoring each step), ``prm:URL`` (a remote PRM) or
-    ``learned:PATH`` (a PRM trained by ``ttc train-prm``)."""
+    ``judge`` (an LLM judge on the configured model, scoring each step), ``prm:URL`` (a remote PRM speaking
+    our contract), ``vllm-prm:URL`` (vLLM's ``/pooling`` serving a Qwen-style PRM), ``trl-prm:URL`` (the same
+    serving a PRM trained by TRL's ``PRMTrainer`` with its default step separator) or ``learned:PATH``
+    (a PRM trained by ``ttc train-prm``)."""
     if name == "auto":
         return ArithmeticChecker() if needed else None
     if name.startswith("prm:"):
         return RemotePRM(name.removeprefix("prm:"))
+    if name.startswith("vllm-prm:"):
+        return RemotePRM(name.removeprefix("vllm-prm:"), format="vllm")
+    if name.startswith("trl-prm:"):
+        return RemotePRM(name.removeprefix("trl-prm:"), format="vllm", separator=TRL_STEP_SEPARATOR, chat=False)
     if name.startswith("learned:"):
         return LearnedPRM.load(name.removeprefix("learned:"))
     choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}

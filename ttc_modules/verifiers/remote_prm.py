@@ -6,9 +6,11 @@
 
 **vLLM** (``format="vllm"``): a PRM such as Qwen2.5-Math-PRM-7B served with
 ``vllm serve Qwen/Qwen2.5-Math-PRM-7B --task reward`` answers ``POST /pooling``. The steps are
-sent as one chat (system prompt, the question, then the steps joined and ended by the
-``<extra_0>`` step separator); the answer's ``data[0].data`` holds one ``[p_wrong, p_right]`` pair
-per separator, and the score of a step is ``p_right``.
+sent as one chat (system prompt, the question, then the steps, each ended by the ``<extra_0>``
+step separator); the answer's ``data[0].data`` holds one ``[p_wrong, p_right]`` pair per
+separator, and the score of a step is ``p_right``. A PRM trained with TRL's ``PRMTrainer`` reads
+plain text, not a chat: the prompt, then each step followed by the trainer's ``step_separator``;
+``chat=False, separator=...`` sends exactly that (``docs/verifiers.md`` has the whole route).
 
 Transient failures (connection errors, timeouts, 429, 5xx) are retried with tenacity (jittered
 exponential backoff); others fail at once with the URL and the status in the message.
@@ -51,16 +53,20 @@ class RemotePRM:
 
     def __init__(self, url: str, format: Literal["ttc", "vllm"] = "ttc", model: str | None = None,  # noqa: A002
                  api_key_env: str | None = None, timeout: float = 60.0, attempts: int = 4,
-                 max_wait: float = 10.0):
+                 max_wait: float = 10.0, separator: str = STEP_SEPARATOR, chat: bool = True):
         if format not in ("ttc", "vllm"):
             raise ValueError(f"format must be 'ttc' or 'vllm', got {format!r}")
+        if not separator:
+            raise ValueError("separator must be the step separator the PRM was trained with, such as '<extra_0>'")
         self.url, self.format, self.model, self.api_key_env = url.rstrip("/"), format, model, api_key_env
+        self.separator, self.chat = separator, chat
         self.timeout, self.attempts, self.max_wait = timeout, attempts, max_wait
         self.name = f"prm({model or url})"
 
     @property
     def cache_id(self) -> str:
-        return f"remote-prm-v1:{self.url}:{self.format}:{self.model}"  # never the key
+        layout = "" if (self.separator, self.chat) == (STEP_SEPARATOR, True) else f":{self.separator!r}:{self.chat}"
+        return f"remote-prm-v1:{self.url}:{self.format}:{self.model}{layout}"  # never the key
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
         question = str(inputs.get("question", ""))
@@ -74,10 +80,12 @@ class RemotePRM:
         return [float(s) for s in scores]
 
     def _vllm_body(self, question: str, steps: list[str]) -> dict:
-        assistant = "".join(step + STEP_SEPARATOR for step in steps)
+        solution = "".join(step + self.separator for step in steps)
+        if not self.chat:  # as TRL's PRMTrainer lays out a row: the prompt, then each step and its separator
+            return {"model": self.model, "input": question + solution}
         return {"model": self.model, "messages": [
             {"role": "system", "content": QWEN_PRM_SYSTEM}, {"role": "user", "content": question},
-            {"role": "assistant", "content": assistant}]}
+            {"role": "assistant", "content": solution}]}
 
     def _vllm_scores(self, reply: dict) -> list[float]:
         try:
