@@ -244,7 +244,8 @@ def evaluate(
     strict: Annotated[bool, typer.Option(help="Refuse a data file with bad rows instead of skipping them.")] = False,
     policy: Annotated[Path | None, typer.Option(help="A policy from ttc calibrate, for compute_optimal.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
-                                                    "backend's batch; results do not depend on it).")] = 4,
+                                                    "backend's batch; on the embedded model a sample can depend on "
+                                                    "its batch: 1 reproduces exactly).")] = 4,
     config: ConfigOption = None,
 ):
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
@@ -320,7 +321,8 @@ def calibrate(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
-                                                    "backend's batch; results do not depend on it).")] = 4,
+                                                    "backend's batch; on the embedded model a sample can depend on "
+                                                    "its batch: 1 reproduces exactly).")] = 4,
     config: ConfigOption = None,
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
@@ -359,7 +361,8 @@ def label_steps(
     seed: Annotated[int | None, typer.Option(help="Seed of the samples and of synthetic data.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
-                                                    "backend's batch; labels do not depend on it).")] = 4,
+                                                    "backend's batch; on the embedded model a sample can depend on "
+                                                    "its batch: 1 reproduces exactly).")] = 4,
     config: ConfigOption = None,
 ):
     """Label the steps of the policy's own solutions by Monte-Carlo rollouts (the paper's PRM data): a

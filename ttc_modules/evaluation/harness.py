@@ -116,8 +116,8 @@ class Evaluation:
         search_options: extra options for search strategies (e.g. ``{"max_rounds": 8}``); each strategy
             takes those its config has and ignores the rest.
         programs: more :class:`Program` objects to evaluate, by the name ``strategies`` gives them.
-        workers: questions worked on at once (their requests share the backend's batch; the rows
-            do not depend on it).
+        workers: questions worked on at once (their requests share the backend's batch; on the embedded
+            model a sample can depend on what shares its batch, so 1 is what reproduces a figure exactly).
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
