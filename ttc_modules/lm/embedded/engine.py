@@ -12,11 +12,11 @@ and copied to the other samples' slots.
 Separate cells per slot (rather than one pool shared by all) keep a sequence's arithmetic apart
 from its neighbours': in a shared pool, attention runs over every cell in use, masked, and the
 sums come out a little differently with each batch, which changed most sampled texts
-(``benchmarks/batch_invariance.py``). For the same reason a prompt is always prefilled whole
-(``cache_prompt`` off): prefilled after a prefix a slot kept from an earlier request, its
-arithmetic differs a little, and a sample would depend on the requests before it. What remains
-is the batch: beside other sequences a sample can still come out otherwise, so one request at a
-time (``--workers 1``) is what reproduces a figure exactly.
+(``benchmarks/batch_invariance.py``). What remains: a prompt that shares a prefix with what a
+slot kept from an earlier request is prefilled after that prefix (llama.cpp's ``cache_prompt``,
+which saves step-level search most of its prefill), and a sequence beside others in the batch
+is multiplied in other splits; either can change a sampled text. So one request at a time
+(``--workers 1``) from an empty cache is what reproduces a figure exactly (docs/embedded-model.md).
 
 Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
 sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
@@ -215,7 +215,7 @@ class LocalEngine:
         n = int(request.get("n") or 1)
         seed = request.get("seed")
         seed = random.SystemRandom().randrange(2**31) if seed is None else int(seed)
-        return [{**request, "n": min(self.slots, n - first), "seed": seed + first, "stream": True, "cache_prompt": False}
+        return [{**request, "n": min(self.slots, n - first), "seed": seed + first, "stream": True}
                 for first in range(0, n, self.slots)]
 
     def _stream(self, request: dict, chat: bool, cancelled: threading.Event, timeout: float | None) -> _Stream:
