@@ -36,6 +36,7 @@ def main() -> None:
     settings = load_settings()
     configure_cache(settings)
     lm, work, started = build_lm(settings), Path(args.work), time.perf_counter()
+    work.mkdir(parents=True, exist_ok=True)
     train_sets, test_sets = _data(args)
     train_rows = [row for name, examples in train_sets.items()
                   for row in _labels(examples, lm, args, work / f"labels-train-{name}.jsonl")]
