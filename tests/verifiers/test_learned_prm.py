@@ -35,6 +35,12 @@ def test_it_learns_the_soft_labels_and_its_probabilities_are_calibrated():
     assert report["held_out"]["step_auroc"] == 1.0 and report["held_out"]["brier"] < report["held_out"]["checker_brier"]
 
 
+def test_a_cross_validation_fold_with_one_class_does_not_stop_training():
+    rows = [row for row in labelled(12) if row["labels"][0] or row["question_id"] == "q0"]  # one wrong question
+    prm, report = train_prm(rows, CHECKER_ONLY, held_out=0.0001, seed=0)
+    assert report["train"]["questions"] >= 4 and 0 <= prm.score({"question": "q"}, ["1 + 3 = 4."])[0] <= 1
+
+
 def test_saved_as_json_and_loaded_by_name(tmp_path):
     prm, _ = train_prm(labelled(), CHECKER_ONLY)
     path = prm.save(tmp_path / "prm")

@@ -99,18 +99,27 @@ def _fit(items: list[dict], strength: float):
     from sklearn.preprocessing import StandardScaler
 
     x, y, weight = _weighted(items)
-    if len(set(y[weight > 0])) < 2:
+    if not _both_classes(items):
         raise ValueError("every training label is the same (all 0 or all 1); label more questions or a harder mix")
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=2000))
     return pipeline.fit(x, y, logisticregression__sample_weight=weight)
 
 
+def _both_classes(items: list[dict]) -> bool:
+    _, y, weight = _weighted(items)
+    return len(set(y[weight > 0])) == 2
+
+
 def _choose_strength(items: list[dict], seed: int) -> float:
-    """The C of :data:`STRENGTHS` with the lowest cross-validated log-loss, folds grouped by question."""
+    """The C of :data:`STRENGTHS` with the lowest cross-validated log-loss, folds grouped by question;
+    a fold whose training part holds one class only cannot vote (with no fold left: sklearn's C = 1)."""
     from sklearn.model_selection import GroupKFold
 
     groups = [item["question_id"] for item in items]
-    folds = list(GroupKFold(n_splits=min(3, len(set(groups)))).split(items, groups=groups))
+    folds = [(fit, check) for fit, check in GroupKFold(n_splits=min(3, len(set(groups)))).split(items, groups=groups)
+             if _both_classes([items[i] for i in fit])]
+    if not folds:
+        return 1.0
 
     def loss(strength: float) -> float:
         total = 0.0
