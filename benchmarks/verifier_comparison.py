@@ -47,7 +47,8 @@ def main() -> None:
         for label, verifier in verifiers.items():
             table.append({"data": name, "verifier": label, "step_auroc": _step_auroc(verifier, test_rows),
                           **_evaluate(examples, lm, verifier, args, work / "eval" / name / label)})
-            print(f"{name} / {label} done ({time.perf_counter() - started:.0f} s so far)", flush=True)
+            print(f"{name} / {label} done ({time.perf_counter() - started:.0f} s so far): {json.dumps(table[-1])}",
+                  flush=True)
     _print_table(table, args)
     print(f"total {time.perf_counter() - started:.0f} s")
     print(json.dumps({"rows": table, "questions": {name: len(examples) for name, examples in test_sets.items()}}))
