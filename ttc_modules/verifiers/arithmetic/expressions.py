@@ -114,13 +114,13 @@ def tokenize(text: str) -> list[Token]:
         coefficient = after_number and matches[i - 1].end() == matches[i].start()  # "4S", not "20 m"
         if token.kind == "word" and token.text in ("x", "X") and following and following.kind in ("num", "lp"):
             token = Token("op", "*")
-        elif token.kind == "word" and _is_unknown(token, following, coefficient, after_number or _per_unit(raw, i)):
+        elif token.kind == "word" and _is_unknown(token, following, coefficient, after_number or _unit_letter(raw, i)):
             token = Token("var", token.text)
         tokens.append(token)
     return tokens
 
 
-def _per_unit(raw: list[Token], i: int) -> bool:
+def _unit_letter(raw: list[Token], i: int) -> bool:
     """``ml/g``: a letter after a unit and a slash is a unit too."""
     return i >= 2 and raw[i - 1].text == "/" and raw[i - 2].kind == "word"
 
@@ -197,8 +197,9 @@ def _with_implicit_products(tokens: list[Token] | None) -> list[Token] | None:
         return None
     result: list[Token] = []
     for token in tokens:
-        if result and result[-1].kind in ("num", "rp", "var") and token.kind in ("lp", "var") or (
-                result and result[-1].kind in ("rp", "var") and token.kind == "num"):
+        before = result[-1].kind if result else None
+        if (before in ("num", "rp", "var") and token.kind in ("lp", "var")) or (
+                before in ("rp", "var") and token.kind == "num"):
             result.append(Token("op", "*"))
         result.append(token)
     return result

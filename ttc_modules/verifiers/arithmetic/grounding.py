@@ -30,11 +30,12 @@ _ORDINALS = {w: n for n, w in enumerate(("_", "_", "half", "third", "fourth", "f
 _MULTIPLES = {"twice": 2, "double": 2, "doubled": 2, "doubles": 2, "pair": 2, "pairs": 2, "couple": 2, "both": 2,
               "triple": 3, "tripled": 3, "triples": 3, "thrice": 3, "quadruple": 4, "quadrupled": 4,
               "dozen": 12, "dozens": 12, "score": 20}
-# Constants of the units a text names: r"\bweek" -> 7 days, 52 weeks a year...
+# Constants of the units a text names: "week" -> 7 days, 52 weeks a year... (a word's start; a pattern
+# that starts with a backslash is a symbol, matched anywhere)
 _CONSTANTS = {
     r"week": (7, 52, 5, 2), r"day|daily": (24, 7, 30, 365), r"hour": (60, 24), r"minute": (60,), r"second": (60,),
     r"year|annual": (12, 52, 365), r"month": (12, 30, 4), r"decade": (10,), r"centur": (100,),
-    r"percent|%": (100,), r"cent|dollar|\$": (100,), r"quarter": (25, 4), r"dime": (10,), r"nickel": (5,),
+    r"percent": (100,), r"\%": (100,), r"cent|dollar": (100,), r"\$": (100,), r"quarter": (25, 4), r"dime": (10,), r"nickel": (5,),
     r"f[eo][eo]t": (12, 3), r"inch": (12,), r"yard": (3, 36), r"mile": (5280,), r"pound|lb": (16,),
     r"ounce|oz": (16, 8), r"gallon": (4, 128, 16), r"quart(?!er)": (4, 2, 32), r"pint": (2, 16), r"cup": (8, 16),
     r"lit(?:er|re)|millilit|ml\b|kilo|\bkg|gram|\bkm|met(?:er|re)": (1000, 100), r"centimet|cm\b": (100, 10),
