@@ -99,14 +99,13 @@ def _fit(items: list[dict], strength: float):
     from sklearn.preprocessing import StandardScaler
 
     x, y, weight = _weighted(items)
-    if not _both_classes(items):
+    if not _both_classes(y, weight):
         raise ValueError("every training label is the same (all 0 or all 1); label more questions or a harder mix")
     pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=2000))
     return pipeline.fit(x, y, logisticregression__sample_weight=weight)
 
 
-def _both_classes(items: list[dict]) -> bool:
-    _, y, weight = _weighted(items)
+def _both_classes(y: np.ndarray, weight: np.ndarray) -> bool:
     return len(set(y[weight > 0])) == 2
 
 
@@ -117,7 +116,7 @@ def _choose_strength(items: list[dict], seed: int) -> float:
 
     groups = [item["question_id"] for item in items]
     folds = [(fit, check) for fit, check in GroupKFold(n_splits=min(3, len(set(groups)))).split(items, groups=groups)
-             if _both_classes([items[i] for i in fit])]
+             if _both_classes(*_weighted([items[i] for i in fit])[1:])]
     if not folds:
         return 1.0
 

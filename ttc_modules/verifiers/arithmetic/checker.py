@@ -35,7 +35,13 @@ from fractions import Fraction
 from ttc_modules.answers import extract_answer, has_final_answer
 from ttc_modules.verifiers.arithmetic.equations import Equation, equations_in
 from ttc_modules.verifiers.arithmetic.expressions import evaluate
-from ttc_modules.verifiers.arithmetic.grounding import ALWAYS_KNOWN, known_numbers, numerals, stated_numbers
+from ttc_modules.verifiers.arithmetic.grounding import (
+    ALWAYS_KNOWN,
+    known_numbers,
+    stated_numbers,
+    unit_constants,
+    worded_numbers,
+)
 
 
 @dataclass
@@ -83,7 +89,9 @@ class ArithmeticChecker:
 
     def check_step(self, step: str, solution: Solution) -> float:
         """This step's own verdict; what it establishes is added to ``solution``."""
-        own_words = known_numbers(step) - numerals(step)
+        stated = stated_numbers(step)  # each numeral with its readings: the step is read once
+        written = {value for readings in stated for value in readings}
+        own_words = (ALWAYS_KNOWN | worded_numbers(step) | unit_constants(step)) - written
         verdict, results = 1.0, set()
         for equation in equations_in(step):
             outcome = self._check_equation(equation, solution)
@@ -99,9 +107,9 @@ class ArithmeticChecker:
         solution.known |= results | own_words
         if has_final_answer(step):  # the answer it states is checked by the caller, not made known
             return verdict
-        new = [token for token in stated_numbers(step)
-               if not any(n in results or solution.derivable(n, own_words | results) for n in token)]
-        solution.known |= numerals(step)
+        new = [readings for readings in stated
+               if not any(n in results or solution.derivable(n, own_words | results) for n in readings)]
+        solution.known |= written
         return min(verdict, self.unchecked) if new else verdict
 
     @staticmethod
