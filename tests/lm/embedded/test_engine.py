@@ -8,6 +8,7 @@ import pytest
 
 from ttc_modules.lm.embedded import EMBEDDED_MODELS
 from ttc_modules.lm.embedded.engine import EngineRequestError, LocalEngine, RequestCancelled
+from ttc_modules.lm.embedded.gguf_metadata import read_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -108,3 +109,30 @@ def test_a_cancelled_request_stops_and_frees_its_slot():
 def test_embeddings_of_a_prompt(engine):
     first, again, other = engine.embed(["2 + 2 = 4", "2 + 2 = 4", "The sea is blue."])
     assert len(first) == 576 and first == again and first != other
+
+
+CHATS = [
+    [{"role": "user", "content": "Name a colour."}],
+    [{"role": "system", "content": "Answer in one word."}, {"role": "user", "content": "Name a fruit."}],
+    [{"role": "user", "content": "Tom has 3 apples and buys 4 more. How many apples?"},
+     {"role": "assistant", "content": "3 + 4 ="}],  # continued, not answered anew
+]
+
+
+@pytest.mark.parametrize("messages", CHATS)
+def test_a_chat_is_the_prompt_llama_cpps_own_chat_path_makes(engine, messages):
+    request = {"messages": messages, "max_tokens": 12, "temperature": 0}
+    ours = engine.complete(request, chat=True)
+    theirs = engine._server.handle_chat_completions(request)  # llama.cpp renders it; its reply repeats a prefill
+    prefill = messages[-1]["content"] if messages[-1]["role"] == "assistant" else ""
+    assert ours.prompt_tokens == theirs["usage"]["prompt_tokens"]
+    assert prefill + ours.samples[0].text == theirs["choices"][0]["message"]["content"]
+
+
+def test_each_sample_says_whether_the_model_ended_its_text_or_a_stop_string_ended_it(engine):
+    counting = engine.complete(chat("Count from 1 to 20.", max_tokens=40, temperature=0, stop=[" 5"]), chat=True)
+    answered = engine.complete(chat("What is 2 + 2? Answer with a number only.", max_tokens=40, temperature=0,
+                                    stop=["\n\n"]), chat=True)
+    assert counting.samples[0].stop_reason == " 5"
+    assert answered.samples[0].finish_reason == "stop" and answered.samples[0].stop_reason is None
+    assert read_metadata(engine.path)["tokenizer.ggml.eos_token_id"] in engine.end_tokens

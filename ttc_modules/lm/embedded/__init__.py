@@ -5,6 +5,8 @@
 - ``provider.py``: the LiteLLM provider (:func:`register`): requests, options, responses, errors.
 - ``engine.py``: llama.cpp's server scheduler in process (xllamacpp): continuous batching of every
   request's samples, embeddings (:class:`LocalEngine`).
+- ``chat_template.py``, ``gguf_metadata.py``: a chat rendered with the template the GGUF file carries,
+  read from the file's header.
 """
 
 from ttc_modules.lm.embedded.catalogue import (

@@ -18,6 +18,11 @@ which saves step-level search most of its prefill), and a sequence beside others
 is multiplied in other splits; either can change a sampled text. So one request at a time
 (``--workers 1``) from an empty cache is what reproduces a figure exactly (docs/embedded-model.md).
 
+Every request goes down llama.cpp's text path, chats rendered here first with the model's own chat
+template (``chat_template.py``): only that path streams the token that ended each sample, which
+tells the model's end of text from a stop string (``Sample.stop_reason``; llama.cpp's end-of-text
+tokens are asked of llama.cpp at load).
+
 Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
 sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
 caller gave up (cancelled, or past its deadline) is stopped at its next token, freeing its slot.
@@ -36,6 +41,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -47,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ttc_modules.lm.embedded.catalogue import DEFAULT_CONTEXT, DEFAULT_SLOTS
+from ttc_modules.lm.embedded.chat_template import ChatTemplate, TemplateError
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +65,18 @@ _LOAD_LOCK = threading.Lock()
 @dataclass
 class Sample:
     """One finished sequence: its text, why it ended, the tokens it took and, if asked, their log-probabilities
-    (OpenAI's format: one dict per token with ``token``, ``logprob`` and ``top_logprobs``)."""
+    (OpenAI's format: one dict per token with ``token``, ``logprob`` and ``top_logprobs``).
+
+    ``stop_reason`` says which stop ended it, as vLLM reports it: None when the model ended the text
+    itself (an end-of-generation token) or ran out of tokens, else the stop string (when the request
+    gave several, the list of them: llama.cpp does not say which one matched)."""
 
     text: str = ""
     finish_reason: str = "length"  # "stop" (end of text or a stop string) or "length"
     completion_tokens: int = 0
     logprobs: list[dict] | None = None
+    stop_reason: str | list[str] | None = None
+    last_token: int | None = None  # the id of the token that ended it, when log-probabilities were read
 
 
 @dataclass
@@ -91,9 +104,9 @@ class _Stream:
     """What the chunks of one streamed request have said so far."""
 
     n: int
-    chat: bool
     stop_when: Callable[[], bool]
     timeout: float | None = None  # seconds from the first chunk
+    keep_logprobs: bool = True  # False: they were asked for only to see each sample's last token
     samples: list[Sample] = field(default_factory=list)
     prompt_tokens: int = 0
     error: dict | None = None
@@ -126,10 +139,12 @@ class _Stream:
 
     def _take(self, choice: dict, timings: dict | None) -> None:
         sample = self.samples[choice["index"]]
-        piece = (choice.get("delta") or {}).get("content") if self.chat else choice.get("text")
-        sample.text += piece or ""
-        if choice.get("logprobs"):
-            sample.logprobs = (sample.logprobs or []) + list(choice["logprobs"].get("content") or [])
+        sample.text += choice.get("text") or ""
+        tokens = (choice.get("logprobs") or {}).get("content") or []
+        if tokens:
+            sample.last_token = tokens[-1].get("id")
+            if self.keep_logprobs:
+                sample.logprobs = (sample.logprobs or []) + list(tokens)
         if choice.get("finish_reason"):
             sample.finish_reason = choice["finish_reason"]
             if timings:  # the sample's last chunk: the tokens it took, and the prompt it saw
@@ -151,6 +166,7 @@ class LocalEngine:
         self.path, self.n_ctx, self.slots = path, n_ctx, slots
         self.threads = threads or os.cpu_count() or 1
         self._server = self._start(embeddings=False)
+        self.end_tokens = self._end_tokens()
         self._embedder = None
         self._embedder_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4 * slots, thread_name_prefix="llama-request")
@@ -190,10 +206,25 @@ class LocalEngine:
             params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
         return xllamacpp.Server(params)
 
+    def _end_tokens(self) -> frozenset[int]:
+        """The ids of the tokens that end a text (llama.cpp's end-of-generation set: for a chat model
+        more than its EOS token), asked of llama.cpp itself: an empty grammar leaves only those
+        tokens possible, and a flat temperature keeps each one's probability above zero."""
+        reply = self._server.handle_completions({
+            "prompt": " ", "max_tokens": 1, "grammar": 'root ::= ""', "temperature": 1e3, "top_k": 0, "top_p": 1.0,
+            "min_p": 0.0, "n_probs": 64, "post_sampling_probs": True, "seed": 0})
+        if "error" in reply:
+            raise EngineRequestError(f"could not read the end-of-text tokens of {self.path}: {reply['error']}")
+        tokens = reply["choices"][0]["logprobs"]["content"][0]
+        return frozenset(int(alternative["id"]) for alternative in [tokens, *tokens.get("top_probs", [])])
+
     # ----------------------------------------------------------------- generation
     def complete(self, request: dict, chat: bool = False, timeout: float | None = None,
                  cancelled: threading.Event | None = None) -> Completion:
         """Run one OpenAI-style request (``prompt`` for text, ``messages`` for chat) and return its samples.
+
+        A chat is rendered with the model's chat template (``chat_template.py``) and completed as text,
+        like a prompt: a chat ending with an assistant message is continued.
 
         ``n`` may exceed the slots: the request is split into parts of at most ``slots`` samples that
         run concurrently, part k starting at seed ``seed + offset``; sample ``i`` always has seed
@@ -203,7 +234,9 @@ class LocalEngine:
         seconds after its first token (time in the queue does not count: see the module docstring).
         """
         cancelled = cancelled or threading.Event()
-        parts = [self._pool.submit(self._stream, part, chat, cancelled, timeout) for part in self._split(request)]
+        if chat:
+            request = self._rendered(request)
+        parts = [self._pool.submit(self._stream, part, cancelled, timeout) for part in self._split(request)]
         try:
             done = [future.result() for future in parts]
         except BaseException:
@@ -218,10 +251,31 @@ class LocalEngine:
         return [{**request, "n": min(self.slots, n - first), "seed": seed + first, "stream": True}
                 for first in range(0, n, self.slots)]
 
-    def _stream(self, request: dict, chat: bool, cancelled: threading.Event, timeout: float | None) -> _Stream:
-        stream = _Stream(request["n"], chat, cancelled.is_set, timeout)
-        handle = self._server.handle_chat_completions if chat else self._server.handle_completions
-        handle(request, stream)
+    @functools.cached_property
+    def chat_template(self) -> ChatTemplate | None:
+        """The chat template the GGUF file carries (None for a base model), read on first use."""
+        return ChatTemplate.from_gguf(self.path)
+
+    def _rendered(self, request: dict) -> dict:
+        """A chat request as a text request: its messages rendered with the model's chat template."""
+        if self.chat_template is None:
+            raise EngineRequestError(f"{self.path} carries no chat template: declare the model with chat=False "
+                                     "(local_models.<name>.chat) and send it plain text prompts")
+        body = {key: value for key, value in request.items() if key not in ("messages", "top_logprobs")}
+        if request.get("logprobs") is True:  # the chat form (top_logprobs=k) as the text path takes it
+            body["logprobs"] = max(1, int(request.get("top_logprobs") or 0))
+        try:
+            return {**body, "prompt": self.chat_template.render(request.get("messages") or [])}
+        except TemplateError as exc:
+            raise EngineRequestError(f"the chat template of {self.path} refused the chat: {exc}") from exc
+
+    def _stream(self, request: dict, cancelled: threading.Event, timeout: float | None) -> _Stream:
+        stops = list(request.get("stop") or [])
+        asked = bool(request.get("logprobs"))
+        if stops and not asked:  # the last token of each sample tells its end-of-text from a stop string
+            request = {**request, "logprobs": 1}
+        stream = _Stream(request["n"], cancelled.is_set, timeout, keep_logprobs=asked)
+        self._server.handle_completions(request, stream)
         if stream.failure is not None:
             raise stream.failure
         if stream.error is not None:
@@ -232,7 +286,15 @@ class LocalEngine:
             raise RequestCancelled(f"no answer within {timeout:g} s of decoding; the request was stopped")
         if cancelled.is_set():
             raise RequestCancelled("the request was cancelled; its slot was freed")
+        for sample in stream.samples:
+            sample.stop_reason = self._stop_reason(sample, stops)
         return stream
+
+    def _stop_reason(self, sample: Sample, stops: list[str]) -> str | list[str] | None:
+        """vLLM's ``stop_reason`` of a finished sample (see :class:`Sample`)."""
+        if sample.finish_reason != "stop" or not stops or sample.last_token in self.end_tokens:
+            return None
+        return stops[0] if len(stops) == 1 else stops
 
     # ----------------------------------------------------------------- embeddings
     def embed(self, texts: list[str]) -> list[list[float]]:

@@ -7,7 +7,9 @@ path as a hosted model: no keys, no network, no server process. The model is run
 
 Chat models get their prompt from the chat template stored in the GGUF file. Base models (no
 usable template) take the text of the last message as a plain completion prompt, so give them a
-few-shot text prompt and stop sequences.
+few-shot text prompt and stop sequences. Each choice carries vLLM's ``stop_reason`` in its
+``provider_specific_fields`` (None where the model ended the text itself), as LiteLLM passes on
+vLLM's: step-level search reads it (``ttc_modules/lm/endings.py``).
 
 Example:
     >>> import litellm
@@ -89,18 +91,19 @@ def build_request(model: EmbeddedModel, messages: list[dict], params: dict) -> d
     """The llama.cpp request for ``messages``: the chat itself for chat models, the last message's text
     as a plain completion prompt for base ones, with the sampling options of ``params``.
 
-    A chat model's prompt is made by llama.cpp from the chat template stored in the GGUF file. A chat
-    ending with an assistant message is continued, not answered anew (llama.cpp's assistant prefill,
-    what vLLM calls ``continue_final_message``): step-level search extends partial solutions this way.
+    A chat model's prompt is made by the engine from the chat template stored in the GGUF file
+    (``chat_template.py``). A chat ending with an assistant message is continued, not answered anew
+    (llama.cpp's assistant prefill, what vLLM calls ``continue_final_message``): step-level search
+    extends partial solutions this way.
     """
     if model.chat:
         body = {"messages": [{"role": m["role"], "content": _text(m)} for m in messages]}
     else:
         body = {"prompt": _text(messages[-1]) if messages else ""}
-    return {**body, **_generation_options(params, chat=model.chat)}
+    return {**body, **_generation_options(params)}
 
 
-def _generation_options(params: dict, chat: bool) -> dict:
+def _generation_options(params: dict) -> dict:
     """OpenAI sampling options as llama.cpp takes them: plain temperature and top-p sampling, as a
     hosted API does (llama.cpp's own top-k 40 and min-p 0.05 defaults are turned off)."""
     stop = params.get("stop")
@@ -116,8 +119,7 @@ def _generation_options(params: dict, chat: bool) -> dict:
         options["seed"] = int(params["seed"])
     if params.get("logprobs"):
         top = int(params.get("top_logprobs") or 0)
-        # the text endpoint reports nothing for logprobs=0: ask for one alternative, trimmed in _logprobs
-        options.update({"logprobs": True, "top_logprobs": top} if chat else {"logprobs": max(1, top)})
+        options["logprobs"] = max(1, top)  # llama.cpp reports nothing for no alternatives: one, trimmed in _logprobs
     return options
 
 
@@ -134,7 +136,9 @@ def _logprobs(sample: Sample, top: int) -> ChoiceLogprobs | None:
 def _response(model_response, model_name: str, done: Completion, top_logprobs: int):
     model_response.choices = [
         Choices(index=i, finish_reason=s.finish_reason, logprobs=_logprobs(s, top_logprobs),
-                message=Message(role="assistant", content=s.text)) for i, s in enumerate(done.samples)]
+                message=Message(role="assistant", content=s.text),
+                provider_specific_fields={"stop_reason": s.stop_reason})  # as LiteLLM passes on vLLM's
+        for i, s in enumerate(done.samples)]
     completion = sum(s.completion_tokens for s in done.samples)
     model_response.usage = Usage(prompt_tokens=done.prompt_tokens, completion_tokens=completion,
                                  total_tokens=done.prompt_tokens + completion)
