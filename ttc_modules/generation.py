@@ -64,11 +64,13 @@ class ReviseSolution(dspy.Signature):
 
 @dataclass
 class Draft:
-    """One generated text and the completion tokens it took."""
+    """One generated text, the completion tokens it took, and whether the model ended its text there
+    (``ended``: known only where the backend says so, see ``ttc_modules/lm/endings.py``)."""
 
     text: str
     tokens: int
     rollout_id: int
+    ended: bool = False
 
 
 class Generator(dspy.Module):
@@ -157,7 +159,7 @@ class Generator(dspy.Module):
         options = {"max_tokens": max_tokens, **({"stop": stop} if stop else {}),
                    **({"temperature": temperature} if temperature is not None else {})}
         texts = sample(lm, messages, n=n, seed=seed, **options)
-        return [Draft(t.strip(), texts.tokens[i], i) for i, t in enumerate(texts)]
+        return [Draft(t.strip(), texts.tokens[i], i, texts.ended[i]) for i, t in enumerate(texts)]
 
     def _predict(self, lm, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
                  **inputs) -> list[Draft]:

@@ -113,3 +113,14 @@ def test_timeouts_are_retried_then_reported():
         with pytest.raises(BackendError, match="stub-model"):
             sample(lm, MESSAGES, n=1, seed=11)
         assert slow.count == 2
+
+
+@pytest.mark.parametrize("model_type", ["chat", "text"])
+def test_vllms_stop_reason_says_which_samples_the_model_ended(model_type):
+    def responder(prompt, index, seed, temperature):  # sample 0 stops at the delimiter, sample 1 ends
+        return "2 + 2 = 4.\n\nThe answer is 4." if index == 0 else "2 + 2 = 4."
+
+    with OpenAIStubServer(responder=responder, stop_reasons=True) as vllm, OpenAIStubServer(responder=responder) as api:
+        ended = {name: sample(lm_for(server, key="k", model_type=model_type, cache=False), MESSAGES, n=2, seed=1,
+                              stop=["\n\n"]).ended for name, server in (("vllm", vllm), ("api", api))}
+    assert ended == {"vllm": [False, True], "api": [False, False]}  # a hosted API cannot say

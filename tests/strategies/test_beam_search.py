@@ -8,7 +8,7 @@ from tests.strategies.helpers import Q, assert_tree, expanded_parents
 from ttc_modules import DVTS, BeamSearch
 from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT
-from ttc_modules.testing import StepScript, scripted_lm, v_score
+from ttc_modules.testing import END_OF_TEXT, StepScript, scripted_lm, v_score
 
 
 def test_beam_search_keeps_n_over_m_and_expands_each_m_times():
@@ -71,3 +71,16 @@ def test_a_solution_ends_at_the_whole_solutions_token_limit(cls):
     ends = [n for n, d in pred.graph.nodes(data=True) if d["terminal"]]
     assert ends and {pred.graph.nodes[n]["depth"] for n in ends} == {3}
     assert max(d["depth"] for _, d in pred.graph.nodes(data=True)) == 3
+
+
+@pytest.mark.parametrize("cls", [BeamSearch, DVTS])
+def test_a_step_where_the_model_ended_its_text_finishes_its_solution(cls):
+    """No 'The answer is' line, but the model ended there: the solution is over, with its last number."""
+    def responder(prompt, seed):
+        return f"So it is 1{seed % 2}.{END_OF_TEXT}" if seed % 2 else f"step {prompt.count('step') + 1} v9"
+
+    pred = cls(n=4, beam_width=2, max_rounds=3, verifier=v_score, lm=scripted_lm(responder))(question=Q)
+    ended = [n for n, d in pred.graph.nodes(data=True) if d["text"].startswith("So it is")]
+    assert ended and all(pred.graph.nodes[n]["terminal"] and pred.graph.out_degree(n) == 0 for n in ended)
+    assert {pred.graph.nodes[n]["answer"] for n in ended} == {"11"}
+

@@ -5,6 +5,7 @@
   (size, ``n`` support, :data:`PromptStyle`).
 - ``build.py``: :func:`build_lm` from settings, :func:`resolve_lm` ("the LM to use").
 - ``sampling.py``: :func:`sample`, n samples of one prompt with rollout ids and seeds.
+- ``endings.py``: whether a sample ended at the model's end of text or at a stop string.
 - ``usage.py``: usage per call, cache hits included; :func:`collect_usage`.
 - ``retries.py``, ``errors.py``: the retry layer and :class:`BackendError`'s one-line messages.
 - ``cache.py``: where DSPy caches LM calls, and our caches beside it.

@@ -11,6 +11,8 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
   :class:`~ttc_modules.budget.BudgetMeter`, cache hits included (``usage.py``), and a meter's token
   and FLOPs limits are checked *before* the call, against the call's worst case
   (:func:`samples_that_fit` says how many samples of a prompt still fit);
+- **how each sample ended**: ``lm(..., endings=True)`` marks the samples the model ended itself, where
+  the backend says so (vLLM's ``stop_reason``; the embedded engine gives it too: ``endings.py``);
 - **a concurrency limit** per LM across threads;
 - **what the LM is**: ``params`` (for FLOPs), whether one request may carry ``n`` samples
   (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it; for an
@@ -39,6 +41,7 @@ from ttc_modules.budget import current_meter
 from ttc_modules.lm.api_keys import key_for_request, remember
 from ttc_modules.lm.dspy_compat import execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import lm_options
+from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import with_retries
 from ttc_modules.lm.usage import heard, usage_of
@@ -104,7 +107,9 @@ class TTCLM(dspy.LM):
         return self.model.split("/", 1)[0] in N_CAPABLE_PROVIDERS
 
     @with_callbacks
-    def __call__(self, prompt=None, *, messages=None, **kwargs):
+    def __call__(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
+        """DSPy's call; ``endings=True`` returns each output as a dict whose ``ended`` says whether that
+        sample ended at the model's end of text (``endings.py``)."""
         key = key_for_request(self.api_key_handle, self.api_key_env)
         if key and "api_key" not in kwargs:
             kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
@@ -117,7 +122,8 @@ class TTCLM(dspy.LM):
             _release(reserved)
             raise
         _report(self, call, result, reserved)
-        return finalize(self, call, result)
+        outputs = finalize(self, call, result)
+        return with_endings(outputs, result.raw) if endings else outputs
 
     async def acall(self, prompt=None, *, messages=None, **kwargs):
         return await asyncio.to_thread(self.__call__, prompt, messages=messages, **kwargs)

@@ -31,7 +31,7 @@ import json
 from ttc_modules.lm.dspy_compat import PreparedCall
 from ttc_modules.lm.embedded.catalogue import engine_version, is_embedded
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: responses say where each sample ended (vLLM's stop_reason; endings.py)
 """The version of every cache key and row fingerprint the project writes; raised when what they mean changes."""
 
 # Request settings that do not change what the model answers, or must never be stored.

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ttc_modules.concurrency import map_in_context
-from ttc_modules.lm.client import samples_that_fit
+from ttc_modules.lm.client import TTCLM, samples_that_fit
 from ttc_modules.lm.usage import collect_usage, total
 
 
@@ -28,11 +28,14 @@ class Samples(list):
 
     ``tokens[i]`` is sample i's share of the completion tokens, split in proportion to text
     length (usage is reported per request, not per choice); the shares add up to the exact total.
+    ``ended[i]`` is True when the backend said sample i ended at the model's end of text, not at a
+    stop string (``endings.py``; False where it cannot say).
     """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tokens: list[int]
+    ended: list[bool]
 
 
 def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples:
@@ -44,28 +47,33 @@ def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples
     # itself refuses (BudgetExceeded, saying why) before anything is sent
     n = max(1, samples_that_fit(lm, messages, n, **kwargs))
     with collect_usage() as usages:
-        texts, per_call = _draw(lm, messages, n, seed, kwargs)
+        outputs, per_call = _draw(lm, messages, n, seed, kwargs)
+    texts = [o["text"] if isinstance(o, dict) else str(o) for o in outputs]
     samples = Samples(texts)
+    samples.ended = [bool(isinstance(o, dict) and o.get("ended")) for o in outputs]
     spent = total(usages)
     samples.prompt_tokens, samples.completion_tokens = spent["prompt_tokens"], spent["completion_tokens"]
     samples.tokens = _split_tokens(texts, per_call, usages)
     return samples
 
 
-def _draw(lm, messages: list[dict], n: int, seed: int, kwargs: dict) -> tuple[list[str], list[int]]:
-    """The texts, and how many texts each call returned (in order)."""
-    texts: list[str] = []
+def _draw(lm, messages: list[dict], n: int, seed: int, kwargs: dict) -> tuple[list, list[int]]:
+    """The outputs (texts, or dicts with ``text`` and ``ended`` from a TTCLM), and how many each call
+    returned (in order)."""
+    outputs: list = []
     per_call: list[int] = []
     rollout = rollout_options(lm, kwargs.get("temperature"))
-    if getattr(lm, "takes_n", False):  # any dspy.LM works; only a TTCLM knows whether to batch
-        texts = _texts(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
-        per_call.append(len(texts))
-    missing = range(len(texts), n)
+    if isinstance(lm, TTCLM):  # any dspy.LM works; a TTCLM also says how each sample ended
+        kwargs = {**kwargs, "endings": True}
+    if getattr(lm, "takes_n", False):  # only a TTCLM knows whether to batch
+        outputs = list(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
+        per_call.append(len(outputs))
+    missing = range(len(outputs), n)
     if missing:
-        one = lambda i: _texts(lm(messages=messages, seed=seed + i, **rollout(i), **kwargs))[0]  # noqa: E731
-        texts += map_in_context(one, missing, max_workers=getattr(lm, "concurrency", 8))
+        one = lambda i: lm(messages=messages, seed=seed + i, **rollout(i), **kwargs)[0]  # noqa: E731
+        outputs += map_in_context(one, missing, max_workers=getattr(lm, "concurrency", 8))
         per_call += [1] * len(missing)
-    return texts, per_call
+    return outputs, per_call
 
 
 def rollout_options(lm, temperature: float | None = None) -> Callable[[int], dict]:
@@ -94,6 +102,3 @@ def _split_tokens(texts: list[str], per_call: list[int], usages: list[dict]) -> 
         start += count
     return shares
 
-
-def _texts(outputs: list) -> list[str]:
-    return [o["text"] if isinstance(o, dict) else str(o) for o in outputs]

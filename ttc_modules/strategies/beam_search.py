@@ -7,7 +7,8 @@ With budget N and beam width M:
 3. keep the top N/M prefixes;
 4. from each kept prefix sample M next steps (N candidates again); repeat 2-4.
 
-Candidates that finish (state a final answer, or reach ``max_depth``) leave the beam; the search
+Candidates that finish (state a final answer, end where the model ended its text, or reach
+``max_depth``) leave the beam; the search
 stops when none is left or after ``max_rounds`` (40) rounds, whose kept prefixes are then finished
 in one generation each (no step stop), as search-and-learn does. Among equally good prefixes,
 distinct ones are kept before repeats of the same text. The finished candidates then go

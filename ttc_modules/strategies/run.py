@@ -189,7 +189,8 @@ class Run:
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
         at_limit = solution_tokens(self.graph, parent) + draft.tokens >= self.generator.max_solution_tokens
-        terminal = not draft.text or has_final_answer(draft.text) or depth >= self.settings.max_depth or at_limit
+        terminal = (not draft.text or draft.ended or has_final_answer(draft.text) or depth >= self.settings.max_depth
+                    or at_limit)
         answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)

@@ -12,8 +12,8 @@
 
 from ttc_modules.testing.openai_stub_server import OpenAIStubServer, arithmetic_responder
 from ttc_modules.testing.prm_stub_server import PRMStubServer
-from ttc_modules.testing.scripted import ScriptedProvider, scripted_lm
+from ttc_modules.testing.scripted import END_OF_TEXT, ScriptedProvider, scripted_lm
 from ttc_modules.testing.step_script import StepScript, v_score
 
-__all__ = ["OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript", "arithmetic_responder",
-           "scripted_lm", "v_score"]
+__all__ = ["END_OF_TEXT", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript",
+           "arithmetic_responder", "scripted_lm", "v_score"]

@@ -72,13 +72,16 @@ class OpenAIStubServer(LoopbackServer):
         responder: makes each choice's text (default :func:`arithmetic_responder`).
         model: the model name listed by ``GET /v1/models``.
         port: 0 picks a free port.
+        stop_reasons: give each choice vLLM's ``stop_reason`` (None where the text ended by itself or at
+            the length limit, else the stop string that ended it); a hosted API gives none.
     """
 
     def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
                  failures: list[int] | None = None, responder: Responder = arithmetic_responder,
                  model: str = "stub-model", port: int = 0, fault_rates: dict[int, float] | None = None,
-                 seed: int = 0, hang: float = 5.0):
+                 seed: int = 0, hang: float = 5.0, stop_reasons: bool = False):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
+        self.stop_reasons = stop_reasons
         self._failures = list(failures or [])
         self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
         self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
@@ -156,8 +159,10 @@ class OpenAIStubServer(LoopbackServer):
 
     def _choice(self, body: dict, prompt: str, index: int, chat: bool) -> dict:
         text = self.responder(prompt, index, body.get("seed"), float(body.get("temperature", 1.0) or 0.0))
-        text, finish = _apply_limits(text, body.get("stop"), body.get("max_tokens"))
+        text, finish, stop_reason = _apply_limits(text, body.get("stop"), body.get("max_tokens"))
         choice = {"index": index, "finish_reason": finish, "_tokens": len(_tokens(text))}
+        if self.stop_reasons:
+            choice["stop_reason"] = stop_reason
         if chat:
             choice["message"] = {"role": "assistant", "content": text}
         else:
@@ -167,15 +172,16 @@ class OpenAIStubServer(LoopbackServer):
         return choice
 
 
-def _apply_limits(text: str, stop, max_tokens) -> tuple[str, str]:
+def _apply_limits(text: str, stop, max_tokens) -> tuple[str, str, str | None]:
+    """The text cut at its first stop string or at ``max_tokens`` words: (text, finish_reason, stop_reason)."""
     stops = [stop] if isinstance(stop, str) else list(stop or [])
-    hits = [text.find(s) for s in stops if s and s in text]
+    hits = sorted((text.find(s), s) for s in stops if s and s in text)
     if hits:
-        return text[: min(hits)], "stop"
+        return text[: hits[0][0]], "stop", hits[0][1]
     words = _tokens(text)
     if max_tokens is not None and len(words) > int(max_tokens):
-        return " ".join(words[: int(max_tokens)]), "length"
-    return text, "stop"
+        return " ".join(words[: int(max_tokens)]), "length", None
+    return text, "stop", None
 
 
 def _logprobs(text: str, top: int) -> list[dict]:

@@ -25,6 +25,11 @@ from ttc_modules.lm.client import TTCLM
 
 Responder = Callable[[str, int], str]  # (last message text, seed of this sample) -> completion
 
+END_OF_TEXT = "<|end-of-text|>"
+"""End a scripted completion with this to say the model ended its text there: the provider strips it
+and reports vLLM's ``stop_reason`` None, as the embedded engine does (``ttc_modules/lm/endings.py``).
+Completions without it report no stop reason, as a hosted API does."""
+
 
 class ScriptedProvider:
     """LiteLLM custom provider whose answers come from ``responder(prompt, seed)``.
@@ -44,8 +49,12 @@ class ScriptedProvider:
         prompt = str(messages[-1].get("content", "")) if messages else ""
         seed = int(params.get("seed") or 0)
         texts = [self.responder(prompt, seed + i) for i in range(int(params.get("n") or 1))]
-        model_response.choices = [Choices(index=i, finish_reason="stop", message=Message(role="assistant", content=t))
-                                  for i, t in enumerate(texts)]
+        ended = [t.endswith(END_OF_TEXT) for t in texts]
+        texts = [t.removesuffix(END_OF_TEXT) for t in texts]
+        model_response.choices = [
+            Choices(index=i, finish_reason="stop", message=Message(role="assistant", content=t),
+                    provider_specific_fields={"stop_reason": None} if end else None)
+            for i, (t, end) in enumerate(zip(texts, ended, strict=True))]
         completion = sum(len(t.split()) for t in texts)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages)
         with self._lock:
