@@ -121,6 +121,9 @@ def test_vllms_stop_reason_says_which_samples_the_model_ended(model_type):
         return "2 + 2 = 4.\n\nThe answer is 4." if index == 0 else "2 + 2 = 4."
 
     with OpenAIStubServer(responder=responder, stop_reasons=True) as vllm, OpenAIStubServer(responder=responder) as api:
-        ended = {name: sample(lm_for(server, key="k", model_type=model_type, cache=False), MESSAGES, n=2, seed=1,
-                              stop=["\n\n"]).ended for name, server in (("vllm", vllm), ("api", api))}
+        lms = {"vllm": lm_for(vllm, model_type=model_type), "api": lm_for(api, model_type=model_type)}
+        ended = {name: sample(lm, MESSAGES, n=2, seed=1, stop=["\n\n"]).ended for name, lm in lms.items()}
+        again = sample(lms["vllm"], MESSAGES, n=2, seed=1, stop=["\n\n"])  # from the cache
+        assert vllm.count == 1
     assert ended == {"vllm": [False, True], "api": [False, False]}  # a hosted API cannot say
+    assert again.ended == [False, True]

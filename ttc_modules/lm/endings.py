@@ -5,9 +5,8 @@ means either that the model wrote the delimiter (more steps follow) or that it e
 solution is over, whatever its last step says). OpenAI's reply does not tell the two apart; vLLM's
 ``stop_reason`` does (None at the end of the text, the stop string otherwise), LiteLLM passes it
 on (in a chat choice's ``provider_specific_fields``, on a text choice itself), and the embedded
-engine reports it the same way.
-Where a backend does not report it the ending is unknown, and a search takes the step as ending
-at the delimiter.
+engine reports it the same way. Where a backend does not report it the ending is unknown, and a
+search takes the step as ending at the delimiter.
 
 Example:
     >>> from litellm.types.utils import Choices

@@ -101,4 +101,3 @@ def _split_tokens(texts: list[str], per_call: list[int], usages: list[dict]) -> 
         shares += share_tokens(int(usage.get("completion_tokens") or 0), texts[start:start + count])
         start += count
     return shares
-

@@ -8,12 +8,12 @@ With budget N and beam width M:
 4. from each kept prefix sample M next steps (N candidates again); repeat 2-4.
 
 Candidates that finish (state a final answer, end where the model ended its text, or reach
-``max_depth``) leave the beam; the search
-stops when none is left or after ``max_rounds`` (40) rounds, whose kept prefixes are then finished
-in one generation each (no step stop), as search-and-learn does. Among equally good prefixes,
-distinct ones are kept before repeats of the same text. The finished candidates then go
-through weighted best-of-N. If none finished, the best unfinished prefix is answered from.
-The paper tries M = sqrt(N) and M = 4. Cost: N generations. N must be divisible by M.
+``max_depth``) leave the beam; the search stops once N have finished, when none is left, or after
+``max_rounds`` (40) rounds, whose kept prefixes are then finished in one generation each (no step
+stop), as search-and-learn does. Among equally good prefixes, distinct ones are kept before
+repeats of the same text. The finished candidates then go through weighted best-of-N. If none
+finished, the best unfinished prefix is answered from. The paper tries M = sqrt(N) and M = 4.
+Cost: N generations. N must be divisible by M.
 
 Example:
     >>> from ttc_modules.testing import scripted_lm

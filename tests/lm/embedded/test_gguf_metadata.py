@@ -1,10 +1,10 @@
-"""The GGUF header reader, on files written here byte by byte (no model needed)."""
+"""The GGUF header reader and the chat template read from it, on files written here byte by byte (no model)."""
 
 import struct
 
 import pytest
 
-from ttc_modules.lm.embedded.chat_template import ChatTemplate
+from ttc_modules.lm.embedded.chat_template import ChatTemplate, TemplateError
 from ttc_modules.lm.embedded.gguf_metadata import GGUFFormatError, read_metadata
 
 
@@ -70,8 +70,6 @@ def test_other_files_are_refused_with_what_they_are(tmp_path, content, message):
 
 
 def test_a_template_that_refuses_the_chat_says_why():
-    from ttc_modules.lm.embedded.chat_template import TemplateError
-
     template = ChatTemplate("{% if messages[0].role != 'user' %}{{ raise_exception('user first') }}{% endif %}ok")
     assert template.render([{"role": "user", "content": "hi"}]) == "ok"
     with pytest.raises(TemplateError, match="user first"):

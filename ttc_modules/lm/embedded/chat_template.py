@@ -34,7 +34,7 @@ _TOKENS_KEY = "tokenizer.ggml.tokens"
 
 
 class TemplateError(ValueError):
-    """The chat template refused the chat (its ``raise_exception``), or there is none."""
+    """The chat template refused the chat (it called ``raise_exception``)."""
 
 
 def _raise(message: str):
@@ -67,11 +67,8 @@ class ChatTemplate:
         """The prompt for ``messages`` (``role`` and text ``content``), ready for the model's answer."""
         prefill = messages[-1]["content"] if messages and messages[-1]["role"] == "assistant" else None
         shown = messages[:-1] if prefill is not None else messages
-        return self._compiled().render(messages=shown, add_generation_prompt=True, bos_token=self.bos_token,
-                                       eos_token=self.eos_token) + (prefill or "")
-
-    def _compiled(self):
-        return _compile(self.source)
+        return _compile(self.source).render(messages=shown, add_generation_prompt=True, bos_token=self.bos_token,
+                                            eos_token=self.eos_token) + (prefill or "")
 
 
 @functools.lru_cache(maxsize=8)

@@ -2,8 +2,8 @@
 
 GGUF (llama.cpp's model format) starts with its metadata: ``kv_count`` keys, each with a typed value
 (numbers, strings, arrays). This reads that header and stops before the tensors. llama.cpp's own
-``gguf`` package reads the same, but builds an object for every element of every array first: 6.5 s
-for SmolLM2's 49k-token vocabulary, against well under a second here, on every engine load.
+``gguf`` package reads the same, but builds an object for every element of every array first: it
+took 6.5 s on SmolLM2's file (a 49k-token vocabulary), this 0.1 s, and an engine reads it at load.
 
 Example:
     >>> from ttc_modules.lm.embedded.catalogue import resolve_model
