@@ -8,6 +8,7 @@ another, with the arithmetic checker as the process verifier and no cache, on th
 and on our loopback OpenAI server (a fixed delay per request: what the rounds cost in round trips).
 
     .venv/bin/python benchmarks/search_cost.py [--questions 3] [--level 1] [--n 16] [--beam-width 4] [--k 1]
+        [--no-lookahead] [--backends embedded,loopback]
 
 Prints, per backend and strategy, the wall seconds, LM calls and completion tokens, and two ratios to
 best-of-N: of wall time, and of wall time per completion token (what the engine makes of the
@@ -29,9 +30,10 @@ def strategies(args) -> dict:
     from ttc_modules import BeamSearch, BestOfN, LookaheadSearch
 
     n, width = args.n, args.beam_width
-    return {"best_of_n": lambda **kw: BestOfN(n=n, selection="weighted", **kw),
-            "beam_search": lambda **kw: BeamSearch(n=n, beam_width=width, **kw),
-            "lookahead": lambda **kw: LookaheadSearch(n=n, beam_width=width, k=args.k, **kw)}
+    makers = {"best_of_n": lambda **kw: BestOfN(n=n, selection="weighted", **kw),
+              "beam_search": lambda **kw: BeamSearch(n=n, beam_width=width, **kw),
+              "lookahead": lambda **kw: LookaheadSearch(n=n, beam_width=width, k=args.k, **kw)}
+    return {name: make for name, make in makers.items() if name != "lookahead" or not args.no_lookahead}
 
 
 def run(make, lm, questions: list[str]) -> dict:
@@ -57,6 +59,8 @@ def backends(args):
 
     register()
     yield "embedded", TTCLM(args.model, cache=False, temperature=0.8, max_tokens=args.max_tokens)
+    if "loopback" not in args.backends:
+        return
     with OpenAIStubServer(delay=args.delay, concurrency=args.n) as server:
         yield "loopback", TTCLM("openai/stub-model", api_base=server.base_url, api_key="k", cache=False,
                                 temperature=0.8, max_tokens=args.max_tokens, prompt_style="few_shot_chat")
@@ -72,6 +76,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--delay", type=float, default=0.05, help="the loopback server's seconds per request")
+    parser.add_argument("--no-lookahead", action="store_true", help="best-of-N and beam search only")
+    parser.add_argument("--backends", default="embedded,loopback", help="the embedded model always runs")
     args = parser.parse_args()
 
     from ttc_modules.evaluation.synthetic import make_problems
@@ -98,8 +104,9 @@ def main() -> None:
           "(goal <= 1.5x)")
     print(json.dumps({"beam_over_best_of_n": figures["embedded"]["beam_search"]["over_best_of_n"],
                       "beam_per_token_over_best_of_n": figures["embedded"]["beam_search"]["per_token_over_best_of_n"],
-                      "lookahead_over_best_of_n": figures["embedded"]["lookahead"]["over_best_of_n"],
-                      "loopback_beam_over_best_of_n": figures["loopback"]["beam_search"]["over_best_of_n"],
+                      "lookahead_over_best_of_n": figures["embedded"].get("lookahead", {}).get("over_best_of_n"),
+                      "loopback_beam_over_best_of_n":
+                          figures.get("loopback", {}).get("beam_search", {}).get("over_best_of_n"),
                       "figures": figures}))
 
 
