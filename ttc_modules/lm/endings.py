@@ -42,7 +42,7 @@ def ended_at_end_of_text(choice) -> bool:
 
 def with_endings(outputs: list, response) -> list[dict]:
     """DSPy's ``outputs`` of ``response`` as dicts whose ``ended`` says :func:`ended_at_end_of_text`."""
-    choices = list(_field(response, "choices", None) or []) if response is not None else []
+    choices = list(_field(response, "choices") or [])
     ended = [ended_at_end_of_text(choice) for choice in choices]
     return [{**(output if isinstance(output, dict) else {"text": output}), "ended": i < len(ended) and ended[i]}
             for i, output in enumerate(outputs)]

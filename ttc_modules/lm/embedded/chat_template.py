@@ -52,9 +52,9 @@ class ChatTemplate:
     @classmethod
     def from_gguf(cls, path: str | Path) -> ChatTemplate | None:
         """The template stored in the GGUF file ``path``, or None when it has none."""
-        if _TEMPLATE_KEY not in read_metadata(path):
-            return None
         metadata = read_metadata(path, arrays={_TOKENS_KEY})
+        if _TEMPLATE_KEY not in metadata:
+            return None
         tokens = metadata.get(_TOKENS_KEY) or []
 
         def text(key: str) -> str:

@@ -21,7 +21,7 @@ is multiplied in other splits; either can change a sampled text. So one request 
 Every request goes down llama.cpp's text path, chats rendered here first with the model's own chat
 template (``chat_template.py``): only that path streams the token that ended each sample, which
 tells the model's end of text from a stop string (``Sample.stop_reason``; llama.cpp's end-of-text
-tokens are asked of llama.cpp at load).
+tokens are asked of llama.cpp when a request with stop strings first needs them).
 
 Requests are streamed, for two reasons: the last chunk of each sample says how many tokens that
 sample took (a non-streamed reply with ``n`` > 1 reports only the first), and a request whose
@@ -166,7 +166,6 @@ class LocalEngine:
         self.path, self.n_ctx, self.slots = path, n_ctx, slots
         self.threads = threads or os.cpu_count() or 1
         self._server = self._start(embeddings=False)
-        self.end_tokens = self._end_tokens()
         self._embedder = None
         self._embedder_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4 * slots, thread_name_prefix="llama-request")
@@ -206,10 +205,11 @@ class LocalEngine:
             params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
         return xllamacpp.Server(params)
 
-    def _end_tokens(self) -> frozenset[int]:
+    @functools.cached_property
+    def end_tokens(self) -> frozenset[int]:
         """The ids of the tokens that end a text (llama.cpp's end-of-generation set: for a chat model
-        more than its EOS token), asked of llama.cpp itself: an empty grammar leaves only those
-        tokens possible, and a flat temperature keeps each one's probability above zero."""
+        more than its EOS token), asked of llama.cpp itself on first use: an empty grammar leaves only
+        those tokens possible, and a flat temperature keeps each one's probability above zero."""
         reply = self._server.handle_completions({
             "prompt": " ", "max_tokens": 1, "grammar": 'root ::= ""', "temperature": 1e3, "top_k": 0, "top_p": 1.0,
             "min_p": 0.0, "n_probs": 64, "post_sampling_probs": True, "seed": 0})

@@ -3,7 +3,8 @@
 GGUF (llama.cpp's model format) starts with its metadata: ``kv_count`` keys, each with a typed value
 (numbers, strings, arrays). This reads that header and stops before the tensors. llama.cpp's own
 ``gguf`` package reads the same, but builds an object for every element of every array first: it
-took 6.5 s on SmolLM2's file (a 49k-token vocabulary), this 0.1 s, and an engine reads it at load.
+took 6.5 s on SmolLM2's file (a 49k-token vocabulary), this 0.1 s. An engine reads it at its first
+chat.
 
 Example:
     >>> from ttc_modules.lm.embedded.catalogue import resolve_model
