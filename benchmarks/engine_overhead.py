@@ -7,8 +7,12 @@ run by our ``BestOfN`` (one request per prompt carrying ``n``, prompts in parall
 Ours runs twice: with ``n`` in one request (its default where the backend takes ``n``) and with one
 sample per request (the same calls as dspy.BestOfN). For each, the script prints the wall time,
 the backend calls made, and the overhead wall / (calls x L / C): 1.0 is a perfect engine (goal for
-ours: at most 1.15); then the ratio of wall times for the same work. Nothing is cached. The last
-line is JSON: ``overhead`` is the one-sample-per-request figure, beside its ``goal``, then the rest.
+ours: at most 1.15); then the ratio of wall times for the same work. Two floors are measured in
+the same run: the one-sample calls made with ``litellm.completion`` alone, and with the ``openai``
+client alone, from the same number of threads (what any engine on LiteLLM, or on the bare client,
+pays per call on this machine). Nothing is cached. The last line is JSON: ``overhead`` is the
+one-sample-per-request figure, beside its ``goal``, ``litellm_floor`` and ``openai_floor``, then
+the rest.
 
     .venv/bin/python benchmarks/engine_overhead.py [--delay 0.05] [--concurrency 8] [--prompts 50] [--n 64]
 """
@@ -77,6 +81,35 @@ def run_dspy(base_url: str, prompts: list[str], n: int, concurrency: int) -> tup
     return time.perf_counter() - start, len(prompts) * n
 
 
+def run_litellm_alone(base_url: str, prompts: list[str], n: int, concurrency: int) -> tuple[float, int]:
+    import litellm
+
+    def call(prompt: str) -> str:
+        return litellm.completion(model="openai/stub-model", api_base=base_url, api_key="k", temperature=0.8,
+                                  max_tokens=64, messages=[{"role": "user", "content": prompt}]).choices[0]
+    return _calls_in_threads(call, prompts, n, concurrency)
+
+
+def run_openai_alone(base_url: str, prompts: list[str], n: int, concurrency: int) -> tuple[float, int]:
+    import openai
+
+    client = openai.OpenAI(base_url=base_url, api_key="k")
+
+    def call(prompt: str) -> str:
+        return client.chat.completions.create(model="stub-model", temperature=0.8, max_tokens=64,
+                                              messages=[{"role": "user", "content": prompt}]).choices[0]
+    return _calls_in_threads(call, prompts, n, concurrency)
+
+
+def _calls_in_threads(call, prompts: list[str], n: int, concurrency: int) -> tuple[float, int]:
+    """``n`` calls per prompt from ``concurrency`` threads: wall seconds and calls."""
+    work = [f"{prompt} (sample {i})" for prompt in prompts for i in range(n)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(call, work))
+    return time.perf_counter() - start, len(work)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=0.05, help="L: seconds per request")
@@ -90,7 +123,8 @@ def main() -> None:
           f"{args.concurrency}")
     print(f"{'engine':<30} {'wall s':>8} {'calls':>6} {'ideal s':>8} {'overhead':>9} {'samples/s':>10}")
     engines = (("dspy-ttc (n in one request)", run_ours), ("dspy-ttc (one sample/request)", run_ours_unbatched),
-               ("dspy.BestOfN", run_dspy))
+               ("dspy.BestOfN", run_dspy), ("litellm.completion alone", run_litellm_alone),
+               ("openai client alone", run_openai_alone))
     walls, ratios = {}, {}
     for name, runner in engines:
         with server_process(args.delay, args.concurrency) as base_url:
@@ -101,6 +135,8 @@ def main() -> None:
               f"{len(prompts) * args.n / wall:>10.0f}")
     print(f"same work, wall time of dspy.BestOfN / dspy-ttc: {walls['dspy.BestOfN'] / walls[engines[0][0]]:.1f}x")
     print(json.dumps({"overhead": round(ratios[engines[1][0]], 3), "goal": GOAL,
+                      "litellm_floor": round(ratios["litellm.completion alone"], 3),
+                      "openai_floor": round(ratios["openai client alone"], 3),
                       "wall_seconds": {name: round(wall, 2) for name, wall in walls.items()},
                       "over_ideal": {name: round(ratio, 2) for name, ratio in ratios.items()},
                       "dspy_best_of_n_vs_ours": round(walls["dspy.BestOfN"] / walls[engines[0][0]], 1)}))
