@@ -77,16 +77,15 @@ def test_unreachable_server_says_so():
         sample(lm, MESSAGES, n=1, seed=7)
 
 
-def test_a_server_that_ignores_n_is_topped_up(server):
-    lm = lm_for(server)
-    original = server.complete
-
-    def one_choice(body, chat):
-        return original({**body, "n": 1}, chat)
-
-    server.complete = one_choice
-    texts = sample(lm, MESSAGES, n=3, seed=8)
-    assert len(texts) == 3 and server.count == 3
+@pytest.mark.parametrize("handling", ["ignore", "reject"])
+def test_a_server_that_ignores_or_rejects_n_is_topped_up(handling):
+    with OpenAIStubServer(n=handling) as one_choice:
+        lm = lm_for(one_choice, key=None)
+        texts = sample(lm, MESSAGES, n=3, seed=8)
+        assert len(texts) == 3 and len(set(texts)) == 3
+        assert one_choice.count == 4  # the request with n, then one per missing sample
+        sample(lm, MESSAGES, n=3, seed=20)
+        assert one_choice.count == 4 + (3 if handling == "reject" else 4)  # rejected once: n is not sent again
 
 
 def test_the_key_is_never_written_to_the_cache(server, tmp_path):
@@ -127,3 +126,30 @@ def test_vllms_stop_reason_says_which_samples_the_model_ended(model_type):
         assert vllm.count == 1
     assert ended == {"vllm": [False, True], "api": [False, False]}  # a hosted API cannot say
     assert again.ended == [False, True]
+
+
+@pytest.mark.parametrize("model,model_type", [("openai/stub-model", "chat"), ("openai/stub-model", "text"),
+                                              ("hosted_vllm/stub-model", "chat"), ("hosted_vllm/stub-model", "text")])
+def test_a_server_that_needs_no_key_is_reached_without_one(model, model_type, monkeypatch):
+    for name in ("OPENAI_API_KEY", "HOSTED_VLLM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with OpenAIStubServer() as keyless:
+        lm = TTCLM(model, api_base=keyless.base_url, model_type=model_type, max_tokens=16, cache=False,
+                   retry_attempts=2, retry_initial_wait=0.01, retry_max_wait=0.02)
+        assert sample(lm, MESSAGES, n=1, seed=12) and keyless.count == 1
+
+
+def test_a_key_in_the_environment_is_not_replaced(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "from-env")
+    with OpenAIStubServer(api_key="from-env") as keyed:
+        lm = TTCLM("openai/stub-model", api_base=keyed.base_url, max_tokens=16, cache=False)
+        assert sample(lm, MESSAGES, n=1, seed=13) and keyed.count == 1
+
+
+def test_a_missing_key_for_a_hosted_api_fails_at_once_with_the_fix(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    lm = TTCLM("openai/gpt-4o-mini", max_tokens=16, cache=False, retry_attempts=3, retry_initial_wait=0.01)
+    with pytest.raises(BackendError) as info:
+        sample(lm, MESSAGES, n=1, seed=14)
+    message = str(info.value)
+    assert "no key for model 'openai/gpt-4o-mini'" in message and "api_key_env" in message and "\n" not in message

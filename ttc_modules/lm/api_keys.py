@@ -43,6 +43,35 @@ def recall(handle: str | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 
 
+PLACEHOLDER_KEY = "EMPTY"  # what vLLM's documentation sends to a server started without --api-key
+
+
+def needs_placeholder_key(model: str, model_type: str, api_base: str | None) -> bool:
+    """True when a request to the server at ``api_base`` would carry no key at all.
+
+    A local server started without a key (llama.cpp's, vLLM's, SGLang's) accepts any, but the
+    ``openai`` client under LiteLLM refuses to send a request without one. The key LiteLLM or DSPy
+    would find in the environment (``OPENAI_API_KEY`` and the like) is never replaced.
+
+    Example:
+        >>> import os
+        >>> os.environ.pop("OPENAI_API_KEY", None) and None
+        >>> needs_placeholder_key("openai/smollm2", "chat", "http://127.0.0.1:8080/v1")
+        True
+        >>> needs_placeholder_key("openai/gpt-4o-mini", "chat", None)  # a hosted API: its key is needed
+        False
+    """
+    if not api_base:
+        return False
+    provider = model.split("/", 1)[0]
+    if model_type == "text":  # DSPy's text route: {provider}_API_KEY, then the openai client's own variable
+        return not any(os.environ.get(name) for name in (f"{provider}_API_KEY", f"{provider.upper()}_API_KEY",
+                                                         "OPENAI_API_KEY"))
+    import litellm
+
+    return not litellm.validate_environment(model, api_base=api_base)["keys_in_environment"]
+
+
 def key_for_request(handle: str | None, env: str | None) -> str | None:
     """The key to send now: the one remembered under ``handle``, else the variable ``env`` names."""
     return recall(handle) or (os.environ.get(env) or None if env else None)

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Literal
@@ -38,10 +39,11 @@ import dspy
 from dspy.utils.callback import with_callbacks
 
 from ttc_modules.budget import current_meter
-from ttc_modules.lm.api_keys import key_for_request, remember
+from ttc_modules.lm.api_keys import PLACEHOLDER_KEY, key_for_request, needs_placeholder_key, remember
 from ttc_modules.lm.dspy_compat import execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import lm_options
 from ttc_modules.lm.endings import with_endings
+from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import with_retries
 from ttc_modules.lm.usage import heard, usage_of
@@ -106,11 +108,17 @@ class TTCLM(dspy.LM):
             return self.batch_samples
         return self.model.split("/", 1)[0] in N_CAPABLE_PROVIDERS
 
+    @functools.cached_property
+    def _placeholder_key(self) -> str | None:
+        """The key sent to a server at ``api_base`` when none is configured or in the environment."""
+        needed = needs_placeholder_key(self.model, self.model_type, self.kwargs.get("api_base"))
+        return PLACEHOLDER_KEY if needed else None
+
     @with_callbacks
     def __call__(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
         """DSPy's call; ``endings=True`` returns each output as a dict whose ``ended`` says whether that
         sample ended at the model's end of text (``endings.py``)."""
-        key = key_for_request(self.api_key_handle, self.api_key_env)
+        key = key_for_request(self.api_key_handle, self.api_key_env) or self._placeholder_key
         if key and "api_key" not in kwargs:
             kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
         call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
@@ -118,6 +126,12 @@ class TTCLM(dspy.LM):
         try:
             with self._slots:
                 result = with_retries(self, lambda: execute(self, call))
+        except BackendError as error:
+            _release(reserved)
+            if (kwargs.get("n") or 1) > 1 and rejects_n(error):  # from now on one sample per request;
+                self.batch_samples = False  # the caller tops up the samples this call does not return
+                return self(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
+            raise
         except BaseException:
             _release(reserved)
             raise

@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 from dspy.utils.exceptions import (
     ContextWindowExceededError,
     LMAuthError,
@@ -31,10 +33,26 @@ class BackendError(RuntimeError):
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures a retry may cure (429, 5xx, timeouts, connection trouble)."""
+    if _no_key(str(exc)):  # the client refused to send a request without a key: LiteLLM reports a 500
+        return False
     if isinstance(exc, Exception) and is_retryable_lm_error(exc):
         return True
     status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
     return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def rejects_n(error: BackendError) -> bool:
+    """True when a backend refused a request for asking several samples at once (llama.cpp's server
+    answers 400 "Only one completion choice is allowed")."""
+    cause = error.__cause__
+    if cause is None or "400" not in _status(cause):
+        return False
+    return bool(re.search(r"\bchoices?\b|\bn\b", str(cause), flags=re.IGNORECASE))
+
+
+def _no_key(message: str) -> bool:
+    """The ``openai`` client's refusal to send a request without a key."""
+    return "Missing credentials" in message or "api_key client option must be set" in message
 
 
 def _status(exc: BaseException) -> str:
@@ -57,6 +75,9 @@ def describe_backend_error(exc: BaseException, lm) -> str:
     model = lm.model
     where = f" at {lm.kwargs['api_base']}" if lm.kwargs.get("api_base") else ""
     message = _first_line(exc)
+    if _no_key(message):
+        return (f"no key for model '{model}'{where}: set it in an environment variable and name that in "
+                "backend.api_key_env (or pass api_key=); a local server needs none once backend.api_base is set")
     if isinstance(exc, LMAuthError) or "401" in _status(exc):
         return (f"authentication failed for model '{model}'{where}{_status(exc)}: {message}. "
                 "Set the key in the environment variable named by backend.api_key_env")

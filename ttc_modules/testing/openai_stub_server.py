@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -74,14 +75,18 @@ class OpenAIStubServer(LoopbackServer):
         port: 0 picks a free port.
         stop_reasons: give each choice vLLM's ``stop_reason`` (None where the text ended by itself or at
             the length limit, else the stop string that ended it); a hosted API gives none.
+        n: what a request with ``n`` > 1 gets: ``"honour"`` (n choices, as vLLM and OpenAI),
+            ``"ignore"`` (one choice, as some chat servers) or ``"reject"`` (400, as llama.cpp's server).
+        retry_after: the seconds a 429 answer asks the client to wait (``Retry-After``).
     """
 
     def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
                  failures: list[int] | None = None, responder: Responder = arithmetic_responder,
                  model: str = "stub-model", port: int = 0, fault_rates: dict[int, float] | None = None,
-                 seed: int = 0, hang: float = 5.0, stop_reasons: bool = False):
+                 seed: int = 0, hang: float = 5.0, stop_reasons: bool = False,
+                 n: Literal["honour", "ignore", "reject"] = "honour", retry_after: float = 0.0):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
-        self.stop_reasons = stop_reasons
+        self.stop_reasons, self.n_handling, self.retry_after = stop_reasons, n, retry_after
         self._failures = list(failures or [])
         self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
         self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
@@ -149,7 +154,8 @@ class OpenAIStubServer(LoopbackServer):
         """The response body for a chat (``chat=True``) or text completion request."""
         prompt = (" ".join(str(m.get("content", "")) for m in body.get("messages", [])) if chat
                   else str(body.get("prompt", "")))
-        choices = [self._choice(body, prompt, i, chat) for i in range(int(body.get("n") or 1))]
+        n = 1 if self.n_handling == "ignore" else int(body.get("n") or 1)
+        choices = [self._choice(body, prompt, i, chat) for i in range(n)]
         completion = sum(choice.pop("_tokens") for choice in choices)
         prompt_tokens = len(_tokens(prompt))
         return {"id": f"stub-{uuid.uuid4().hex[:12]}", "object": "chat.completion" if chat else "text_completion",
@@ -201,12 +207,12 @@ def hash_fraction(token: str, position: int) -> float:
     return hashlib.sha256(f"{token}|{position}".encode()).digest()[0] / 256
 
 
-def _error(status: int) -> dict:
+def _error(status: int, retry_after: float = 0.0) -> dict:
     kinds = {400: ("invalid_request_error", "bad_request"), 401: ("invalid_request_error", "invalid_api_key"),
              404: ("invalid_request_error", "not_found"), 429: ("rate_limit_error", "rate_limit_exceeded")}
     kind, code = kinds.get(status, ("server_error", "server_error"))
     message = {401: "Incorrect API key provided", 404: "Not found",
-               429: "Rate limit reached, retry after 0 s"}.get(status, f"Injected error {status}")
+               429: f"Rate limit reached, retry after {retry_after:g} s"}.get(status, f"Injected error {status}")
     return {"error": {"message": message, "type": kind, "code": code}}
 
 
@@ -245,8 +251,12 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
             if hung:  # the answer comes after the client has given up
                 time.sleep(server.hang)
                 failure = None
+            if failure is None and server.n_handling == "reject" and int(body.get("n") or 1) > 1:
+                return self.send_json(400, {"error": {"message": "Only one completion choice is allowed",
+                                                      "type": "invalid_request_error", "code": 400}})
             if failure:
-                return self.send_json(failure, _error(failure), {"Retry-After": "0"} if failure == 429 else None)
+                retry = {"Retry-After": f"{server.retry_after:g}"} if failure == 429 else None
+                return self.send_json(failure, _error(failure, server.retry_after), retry)
             if server._slots is None:
                 time.sleep(server.delay)
                 payload = server.complete(body, chat)
