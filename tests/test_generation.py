@@ -75,3 +75,36 @@ def test_signature_path_makes_one_call_per_sample_where_the_lm_takes_no_n():
     assert sorted(d.text for d in drafts) == ["step from seed 10", "step from seed 11", "step from seed 12"]
     assert lm.provider_fake.calls == 3
     assert sorted(entry["kwargs"]["rollout_id"] for entry in lm.history) == [0, 1, 2]
+
+
+def test_one_unreadable_sample_is_a_failed_candidate_not_an_error():
+    from ttc_modules import BestOfN
+    from ttc_modules.budget import BudgetMeter
+
+    def reply(prompt, seed):
+        return "I think it is eight" if seed % 2 else chat_adapter_reply(prompt, seed)
+
+    meter = BudgetMeter()
+    with meter.active():
+        prediction = BestOfN(n=4, selection="majority", lm=scripted_lm(reply), generator=Generator(mode="signature"))(
+            question=Q)
+    answers = [d["answer"] for _, d in prediction.graph.nodes(data=True) if d["kind"] == "answer"]
+    assert sorted(answers, key=str) == ["8", "8", None, None] and prediction.answer == "8"
+    assert prediction.spent["unparsed"] == 2 and meter.spent()["unparsed"] == 2
+    assert prediction.spent["generations"] == 4
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("handling", ["ignore", "reject"])
+def test_the_signature_path_tops_up_a_server_that_ignores_or_rejects_n(handling):
+    from ttc_modules import BestOfN
+    from ttc_modules.lm import TTCLM
+    from ttc_modules.testing import OpenAIStubServer
+
+    reply = "[[ ## reasoning ## ]]\n5 + 3 = 8.\n\n[[ ## answer ## ]]\n8\n\n[[ ## completed ## ]]"
+    with OpenAIStubServer(n=handling, responder=lambda *_: reply) as server:
+        lm = TTCLM("openai/stub-model", api_base=server.base_url, max_tokens=64, cache=False)
+        prediction = BestOfN(n=4, selection="majority", lm=lm)(question=Q)
+        assert lm.prompt_style == "signature" and server.count == 4 + (handling == "reject")
+    answers = [d["answer"] for _, d in prediction.graph.nodes(data=True) if d["kind"] == "answer"]
+    assert answers == ["8"] * 4 and prediction.spent["generations"] == 4

@@ -119,7 +119,8 @@ class BudgetMeter:
         self._reserved = dict.fromkeys(_RESERVED, 0)
         self.exhausted: str | None = None
         self.counts = dict.fromkeys(
-            ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits"), 0)
+            ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits",
+             "unparsed"), 0)
         self.flops = 0.0
         self.cost = 0.0
 
@@ -205,6 +206,12 @@ class BudgetMeter:
                     meter.flops += 2.0 * size * (prompt_tokens + completion_tokens)
                 if cost:
                     meter.cost += cost
+
+    def record_unparsed(self) -> None:
+        """Count one sample the adapter could not parse (a failed candidate), here and in every parent."""
+        for meter in self.chain():
+            with meter._lock:
+                meter.counts["unparsed"] += 1
 
     def spent(self) -> dict:
         """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""

@@ -31,6 +31,7 @@ import dspy
 from ttc_modules import prompts
 from ttc_modules.answers import stating_answer
 from ttc_modules.concurrency import map_in_context
+from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
 from ttc_modules.lm.sampling import rollout_options, sample, share_tokens
@@ -71,6 +72,7 @@ class Draft:
     tokens: int
     rollout_id: int
     ended: bool = False
+    parsed: bool = True  # False: the adapter could not read it (a failed candidate, no answer)
 
 
 class Generator(dspy.Module):
@@ -163,28 +165,36 @@ class Generator(dspy.Module):
 
     def _predict(self, lm, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
                  **inputs) -> list[Draft]:
-        """``n`` completions of a predictor: one call with ``n`` where the LM takes it, else ``n`` calls
-        run concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`."""
+        """``n`` completions of a predictor: one call with ``n`` where the LM takes it, then one call per
+        sample still missing (all of them where it does not, or a server that ignored ``n``), run
+        concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`. A
+        completion the adapter cannot read is a failed candidate (``lenient_adapter.py``)."""
         base = {"max_tokens": max_tokens, **({"temperature": temperature} if temperature is not None else {})}
         rollout = rollout_options(lm, temperature)
-        with dspy.context(lm=lm), collect_usage() as usages:
+        texts: list[tuple[str, bool]] = []
+        with dspy.context(lm=lm, adapter=lenient()), collect_usage() as usages:
             if getattr(lm, "takes_n", True) or n == 1:
-                texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)
-            else:
-                one = lambda i: self._completions(predictor, {**base, "seed": seed + i, **rollout(i)}, inputs)  # noqa: E731
-                groups = map_in_context(one, range(n), max_workers=getattr(lm, "concurrency", 8))
-                texts = [t for group in groups for t in group]
-        shares = share_tokens(total(usages)["completion_tokens"], texts)
-        return [Draft(text, tokens, i) for i, (text, tokens) in enumerate(zip(texts, shares, strict=True))]
+                texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)[:n]
+            one = lambda i: self._completions(predictor, {**base, "seed": seed + i, **rollout(i)}, inputs)[:1]  # noqa: E731
+            groups = map_in_context(one, range(len(texts), n), max_workers=getattr(lm, "concurrency", 8))
+            texts += [t for group in groups for t in group]
+        shares = share_tokens(total(usages)["completion_tokens"], [text for text, _ in texts])
+        return [Draft(text, tokens, i, parsed=parsed)
+                for i, ((text, parsed), tokens) in enumerate(zip(texts, shares, strict=True))]
 
     @staticmethod
-    def _completions(predictor, config: dict, inputs: dict) -> list[str]:
+    def _completions(predictor, config: dict, inputs: dict) -> list[tuple[str, bool]]:
+        """Each completion's solution text, and whether the adapter could read it."""
         prediction = predictor(**inputs, config=config)
         return [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
 
 
-def _solution_text(completion) -> str:
-    """A completion as solution text: the step, or the reasoning followed by the answer line."""
+def _solution_text(completion) -> tuple[str, bool]:
+    """A completion as solution text (the step, or the reasoning followed by the answer line), and
+    whether it was parsed (else the text is the raw completion)."""
+    unread = next((value for value in completion.values() if isinstance(value, Unparsed)), None)
+    if unread is not None:
+        return str(unread).strip(), False
     if "next_step" in completion:
-        return str(completion["next_step"]).strip()
-    return stating_answer(completion.get("reasoning", ""), completion.get("answer", ""))
+        return str(completion["next_step"]).strip(), True
+    return stating_answer(completion.get("reasoning", ""), completion.get("answer", "")), True

@@ -137,7 +137,7 @@ class Evaluation:
         self.rows: list[dict] = []  # this invocation's rows, reused or new
         self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
         self.claims = Claims(self.out_dir)  # shared with other processes writing this directory
-        self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "bank_hits": 0}
+        self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "unparsed": 0, "bank_hits": 0}
         self.workers = workers
         self._spent_lock = threading.Lock()
 
@@ -225,12 +225,12 @@ class Evaluation:
         self.log.append({"id": example.id, "bin": bins[example.id], "strategy": key[1], "budget": key[2],
                          "config": key[3], "correct": float(grade(prediction.reasoning, example.answer)),
                          "answer": prediction.answer, "tokens": spent["tokens"], "flops": spent["flops"],
-                         "generations": spent["generations"], "source": "search"})
+                         "generations": spent["generations"], "unparsed": spent["unparsed"], "source": "search"})
 
     def _count(self, spent: dict) -> None:
         with self._spent_lock:
-            for key in ("backend_calls", "cache_hits", "tokens"):
-                self.spent[key] += spent[key]
+            for key in ("backend_calls", "cache_hits", "tokens", "unparsed"):
+                self.spent[key] += spent.get(key, 0)  # bank entries from before "unparsed" was counted lack it
 
     def _progress_bar(self, needs_bank: bool, search_names: list[str]):
         total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import dspy
@@ -48,14 +49,15 @@ class SearchModule(dspy.Module):
         verifier: a Verifier, a function, a DSPy reward function or a dspy.Module (``as_verifier``).
         budget: limits for each call: a :class:`Budget`, a number of generations, or None.
         lm: the LM to sample from; None uses ``dspy.settings.lm``, then the configured default.
-        generator: a :class:`Generator` to use instead of a fresh one (e.g. an optimised one).
+        generator: a :class:`Generator` to use instead of a fresh one (e.g. an optimised one); without an LM
+            of its own it samples from ``lm``.
         allow_oracle: let an oracle verifier in (evaluation only).
     """
 
     def __init__(self, verifier=None, budget: Budget | int | None = None, lm=None,
                  generator: Generator | None = None, allow_oracle: bool = False):
         super().__init__()
-        self.generator = generator or Generator(lm=lm)
+        self.generator = _with_lm(generator, lm) if generator is not None else Generator(lm=lm)
         self.verifier = as_verifier(verifier) if verifier is not None else None
         if isinstance(verifier, dspy.Module):
             self.verifier_module = verifier  # visible to DSPy optimizers and save/load
@@ -66,6 +68,15 @@ class SearchModule(dspy.Module):
         """A fresh run for one call on ``question`` (checked) and the other ``inputs``."""
         return Run.start({"question": check_question(question), **inputs}, settings, self.generator,
                          verifier=self.verifier, budget=budget, allow_oracle=self.allow_oracle)
+
+
+def _with_lm(generator: Generator, lm) -> Generator:
+    """``generator``, sampling from ``lm`` when it has no LM of its own (its predictors, demos included, shared)."""
+    if lm is None or generator.lm is not None:
+        return generator
+    given = copy.copy(generator)
+    given.lm = lm
+    return given
 
 
 class Strategy(SearchModule):

@@ -175,7 +175,8 @@ class Run:
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=extract_answer(text), steps=self._step_count(draft.text))
+                               answer=extract_answer(text) if draft.parsed else None,
+                               steps=self._step_count(draft.text))
 
     def tokens_left(self, node: int) -> int:
         """Completion tokens the solution ``node`` stands for may still grow by (at least 1)."""
@@ -184,14 +185,15 @@ class Run:
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=extract_answer(draft.text), steps=self._step_count(draft.text))
+                               answer=extract_answer(draft.text) if draft.parsed else None,
+                               steps=self._step_count(draft.text))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
         at_limit = solution_tokens(self.graph, parent) + draft.tokens >= self.generator.max_solution_tokens
-        terminal = (not draft.text or draft.ended or has_final_answer(draft.text) or depth >= self.settings.max_depth
-                    or at_limit)
-        answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal else None
+        terminal = (not draft.text or not draft.parsed or draft.ended or has_final_answer(draft.text)
+                    or depth >= self.settings.max_depth or at_limit)
+        answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal and draft.parsed else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
 
