@@ -153,3 +153,10 @@ def test_a_missing_key_for_a_hosted_api_fails_at_once_with_the_fix(monkeypatch):
         sample(lm, MESSAGES, n=1, seed=14)
     message = str(info.value)
     assert "no key for model 'openai/gpt-4o-mini'" in message and "api_key_env" in message and "\n" not in message
+
+
+def test_an_option_the_endpoint_does_not_take_fails_at_once_with_the_fix(server):
+    lm = lm_for(server, model_type="text", cache=False)
+    with pytest.raises(BackendError, match="request option not accepted for model 'openai/stub-model'.*top_logprobs"):
+        sample(lm, MESSAGES, n=1, seed=15, logprobs=True, top_logprobs=2)
+    assert server.count == 0  # refused by the client library: never sent, never retried

@@ -31,3 +31,15 @@ def test_judge_falls_back_to_a_rating_without_logprobs():
     judge = LLMJudge(lm=scripted_lm(lambda prompt, seed: "8"), mode="outcome")
     assert judge.score(QUESTION, ["7 + 5 = 12."]) == [0.8]
     assert judge.use_logprobs is False
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("model_type,requests", [("chat", 3), ("text", 2)])  # text: the client refuses top_logprobs
+def test_judge_rates_where_the_backend_refuses_logprobs(model_type, requests):
+    from ttc_modules.lm import TTCLM
+
+    with OpenAIStubServer(responder=lambda *_: "7", rejected_params=("logprobs",)) as server:
+        lm = TTCLM("openai/stub-model", api_base=server.base_url, cache=False, model_type=model_type)
+        judge = LLMJudge(lm=lm, mode="outcome")
+        assert judge.score(QUESTION, ["7 + 5 = 12."]) == [0.7] and judge.use_logprobs is False
+        assert judge.score(QUESTION, ["7 + 5 = 12."]) == [0.7] and server.count == requests  # refused once only

@@ -22,6 +22,7 @@ from dspy.utils.exceptions import (
     LMProviderError,
     LMTimeoutError,
     LMTransportError,
+    LMUnsupportedFeatureError,
     LMUnsupportedModelError,
     is_retryable_lm_error,
 )
@@ -33,7 +34,7 @@ class BackendError(RuntimeError):
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures a retry may cure (429, 5xx, timeouts, connection trouble)."""
-    if _no_key(str(exc)):  # the client refused to send a request without a key: LiteLLM reports a 500
+    if _no_key(str(exc)) or _option_not_taken(str(exc)):  # the client refused to send it: LiteLLM says 500
         return False
     if isinstance(exc, Exception) and is_retryable_lm_error(exc):
         return True
@@ -41,13 +42,29 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
+def refused_request(error: BackendError) -> bool:
+    """True when the backend refused the request itself (400, 422, or an option it does not support):
+    the same request will never succeed, a different one may."""
+    cause = error.__cause__
+    if cause is None:
+        return False
+    if _option_not_taken(str(cause)):
+        return True
+    return isinstance(cause, (LMInvalidRequestError, LMUnsupportedFeatureError)) or any(
+        code in _status(cause) for code in ("400", "422"))
+
+
 def rejects_n(error: BackendError) -> bool:
     """True when a backend refused a request for asking several samples at once (llama.cpp's server
     answers 400 "Only one completion choice is allowed")."""
-    cause = error.__cause__
-    if cause is None or "400" not in _status(cause):
+    if not refused_request(error):
         return False
-    return bool(re.search(r"\bchoices?\b|\bn\b", str(cause), flags=re.IGNORECASE))
+    return bool(re.search(r"\bchoices?\b|\bn\b", str(error.__cause__), flags=re.IGNORECASE))
+
+
+def _option_not_taken(message: str) -> bool:
+    """The client library's refusal of an option its endpoint does not take (``top_logprobs`` on text)."""
+    return "unexpected keyword argument" in message
 
 
 def _no_key(message: str) -> bool:
@@ -101,6 +118,8 @@ def describe_backend_error(exc: BaseException, lm) -> str:
     if isinstance(exc, LMUnsupportedModelError) or "NotFound" in type(exc).__name__ or "404" in _status(exc):
         return (f"unknown model '{model}'{where}: {message}. Check backend.model "
                 "(`ttc models` lists the embedded models and configured backends)")
+    if _option_not_taken(message):
+        return f"request option not accepted for model '{model}'{where}: {message}. Leave that option out"
     if isinstance(exc, LMInvalidRequestError):
         return f"request rejected by model '{model}'{where}{_status(exc)}: {message}. Check the request options"
     if is_transient(exc) or isinstance(exc, LMProviderError):

@@ -78,15 +78,19 @@ class OpenAIStubServer(LoopbackServer):
         n: what a request with ``n`` > 1 gets: ``"honour"`` (n choices, as vLLM and OpenAI),
             ``"ignore"`` (one choice, as some chat servers) or ``"reject"`` (400, as llama.cpp's server).
         retry_after: the seconds a 429 answer asks the client to wait (``Retry-After``).
+        rejected_params: request fields answered with 400 (e.g. ``("logprobs",)``, as an endpoint
+            that does not take them).
     """
 
     def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
                  failures: list[int] | None = None, responder: Responder = arithmetic_responder,
                  model: str = "stub-model", port: int = 0, fault_rates: dict[int, float] | None = None,
                  seed: int = 0, hang: float = 5.0, stop_reasons: bool = False,
-                 n: Literal["honour", "ignore", "reject"] = "honour", retry_after: float = 0.0):
+                 n: Literal["honour", "ignore", "reject"] = "honour", retry_after: float = 0.0,
+                 rejected_params: tuple[str, ...] = ()):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
         self.stop_reasons, self.n_handling, self.retry_after = stop_reasons, n, retry_after
+        self.rejected_params = tuple(rejected_params)
         self._failures = list(failures or [])
         self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
         self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
@@ -251,6 +255,10 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
             if hung:  # the answer comes after the client has given up
                 time.sleep(server.hang)
                 failure = None
+            rejected = next((name for name in server.rejected_params if body.get(name)), None)
+            if failure is None and rejected:
+                return self.send_json(400, {"error": {"message": f"'{rejected}' is not supported",
+                                                      "type": "invalid_request_error", "code": 400}})
             if failure is None and server.n_handling == "reject" and int(body.get("n") or 1) > 1:
                 return self.send_json(400, {"error": {"message": "Only one completion choice is allowed",
                                                       "type": "invalid_request_error", "code": 400}})

@@ -22,6 +22,7 @@ from typing import Literal
 
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.build import resolve_lm
+from ttc_modules.lm.errors import BackendError, refused_request
 from ttc_modules.lm.identity import backend_id
 
 SYSTEM = "You check solutions to math word problems. Reply with one word: Yes or No."
@@ -72,8 +73,13 @@ class LLMJudge:
     def _yes_probability(self, question: str, solution: str) -> float | None:
         messages = [{"role": "system", "content": SYSTEM},
                     {"role": "user", "content": YES_NO.format(question=question, solution=solution)}]
-        outputs = self._lm()(messages=messages, max_tokens=1, temperature=0.0, logprobs=True,
-                             top_logprobs=self.top_logprobs)
+        try:
+            outputs = self._lm()(messages=messages, max_tokens=1, temperature=0.0, logprobs=True,
+                                 top_logprobs=self.top_logprobs)
+        except BackendError as error:
+            if refused_request(error):  # e.g. a text endpoint that takes no top_logprobs: rate instead
+                return None
+            raise
         return yes_probability(outputs[0])
 
     def _rating(self, question: str, solution: str) -> float:
