@@ -327,3 +327,23 @@ def test_train_prm_holds_questions_out_and_saves_a_verifier(tmp_path):
     assert verifier_from_name(f"learned:{tmp_path / 'prm'}").name == "learned_prm"
     one_line_error(run("train-prm", str(labels), "--out", str(tmp_path / "p2"), "--embedding-model", "none",
                        "--held-out", "1.5"), "held_out=1.5")
+
+
+@pytest.mark.integration
+def test_the_judge_and_the_prompt_style_follow_the_config(tmp_path, monkeypatch):
+    from ttc_modules.testing import OpenAIStubServer
+
+    monkeypatch.setenv("STUB_KEY", "k")
+    reply = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
+    with OpenAIStubServer(api_key="k", responder=lambda *_: reply) as server:
+        config = _stub_config(tmp_path, server, backend={"model_type": "chat"})
+        result = run("solve", "What is 2 + 3?", "--n", "2", "--selection", "weighted", "--verifier", "judge",
+                     "--prompt-style", "signature", "--json", "--config", config)
+        assert result.exit_code == 0, result.output
+        judged = [r for r in server.requests if r.get("max_tokens") in (1, 4)]  # the judge's yes/no or rating
+        assert judged and "[[ ## reasoning ## ]]" in str(server.requests[0]["messages"])
+        assert json.loads(result.stdout)["answer"] == "5"
+
+
+def test_a_bad_prompt_style_is_one_line():
+    one_line_error(run("solve", "What is 2 + 2?", "--prompt-style", "fancy"), "--prompt-style", "fancy")

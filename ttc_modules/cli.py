@@ -33,6 +33,9 @@ err = Console(stderr=True)
 
 COMPUTE_OPTIMAL = "compute_optimal"  # the name ttc eval gives a fitted policy (--policy) among the strategies
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (see examples/configs).")]
+PromptStyleOption = Annotated[str | None, typer.Option(
+    help="How strategies prompt the model: signature (DSPy signatures), few_shot_chat or few_shot_text "
+         "(backend.prompt_style; default: what the model calls for).")]
 
 
 def friendly_errors(command):
@@ -103,6 +106,7 @@ def solve(
     policy: Annotated[Path | None, typer.Option(help="A compute-optimal policy (ttc calibrate): choose the "
                                                      "strategy by the question's difficulty.")] = None,
     budget: Annotated[int | None, typer.Option(help="Generations for --policy (default: --n).")] = None,
+    prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
@@ -118,7 +122,8 @@ def solve(
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
                                  n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
-    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature})
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature,
+                                               "backend.prompt_style": prompt_style})
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
     limits = {"tokens": token_budget, "flops": flops_budget}
@@ -128,7 +133,7 @@ def solve(
         result = {**_report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
                   "difficulty": prediction.difficulty}
     else:
-        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options)),
+        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options), lm),
                                 budget=Budget(**limits))
         with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
             prediction = runner(question=question)
@@ -149,7 +154,7 @@ def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget, s
     from ttc_modules.verifiers.named import verifier_from_name
 
     planner = ComputeOptimalPlanner.load(policy)
-    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier()), lm=lm, seed=seed)
+    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier(), lm), lm=lm, seed=seed)
     with err.status(f"compute-optimal ({budget.generations} generations) on {lm.model}...", spinner="dots"):
         prediction = program(question=question, budget=budget)
     err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
@@ -246,6 +251,7 @@ def evaluate(
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
+    prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
@@ -260,13 +266,14 @@ def evaluate(
     budget_list = _int_list(budgets, "--budgets")
     if COMPUTE_OPTIMAL in names and policy is None:
         raise ValueError(f"{COMPUTE_OPTIMAL} needs a fitted policy; pass --policy policy.json (ttc calibrate)")
-    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens})
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
     examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
     planner = ComputeOptimalPlanner.load(policy) if policy is not None else None
     needed = any(strategy_needs_verifier(n) for n in names if n != COMPUTE_OPTIMAL) or \
         (COMPUTE_OPTIMAL in names and planner.needs_verifier())
-    lm, chosen_verifier = build_lm(settings, model), verifier_from_name(verifier, needed)
+    lm = build_lm(settings, model)
+    chosen_verifier = verifier_from_name(verifier, needed, lm)
     programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed)} if planner else {}
     evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
                             progress=sys.stderr.isatty(), programs=programs, workers=workers,
@@ -323,6 +330,7 @@ def calibrate(
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
+    prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
@@ -340,8 +348,9 @@ def calibrate(
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule,
                                     workers=workers)
-    fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=build_lm(settings, model),
-                             verifier=verifier_from_name(verifier, needed=True))
+    lm = build_lm(settings, model)
+    fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=lm,
+                             verifier=verifier_from_name(verifier, needed=True, lm=lm))
     fitted.save(policy_file)
     _print_policy(fitted)
     err.print(f"policy written to {policy_file}")
@@ -363,6 +372,7 @@ def label_steps(
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
+    prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
     """Label the steps of the policy's own solutions by Monte-Carlo rollouts (the paper's PRM data): a
@@ -373,7 +383,7 @@ def label_steps(
     from ttc_modules.evaluation.step_labels import StepLabeler
     from ttc_modules.lm import build_lm
 
-    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens})
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
     examples = load_dataset(dataset, limit=limit, seed=seed)
     labeler = StepLabeler(build_lm(settings, model), samples=samples, rollouts=rollouts, seed=seed)

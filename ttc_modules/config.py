@@ -56,6 +56,7 @@ class BackendConfig(_Strict):
     max_tokens: int = Field(256, ge=1)
     timeout: float = Field(120.0, gt=0)
     params: float | None = Field(None, gt=0)
+    prompt_style: Literal["signature", "few_shot_chat", "few_shot_text"] | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     def api_key(self) -> str | None:

@@ -45,6 +45,8 @@ def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTC
         kwargs["model_type"] = "chat"  # DSPy's text route is HTTP-only; the provider prompts base models as text
     if config.api_base:
         kwargs["api_base"] = config.api_base
+    if config.prompt_style:
+        kwargs["prompt_style"] = config.prompt_style
     if config.api_key():  # fails here, by name, when the variable is not set
         kwargs["api_key_env"] = config.api_key_env  # read again for each request: the LM holds no key
     kwargs.update(overrides)

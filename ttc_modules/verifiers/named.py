@@ -16,12 +16,13 @@ NAMES = "auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL or le
 TRL_STEP_SEPARATOR = "\n"  # the default ``step_separator`` of TRL's PRMConfig
 
 
-def verifier_from_name(name: str, needed: bool = True):
+def verifier_from_name(name: str, needed: bool = True, lm=None):
     """``auto`` (the arithmetic checker when a verifier is ``needed``), ``none``, ``arithmetic``,
     ``judge`` (an LLM judge on the configured model, scoring each step), ``prm:URL`` (a remote PRM speaking
     our contract), ``vllm-prm:URL`` (vLLM's ``/pooling`` serving a Qwen-style PRM), ``trl-prm:URL`` (the same
     serving a PRM trained by TRL's ``PRMTrainer`` with its default step separator) or ``learned:PATH``
-    (a PRM trained by ``ttc train-prm``)."""
+    (a PRM trained by ``ttc train-prm``). The judge asks ``lm`` (None: DSPy's configured LM, else the
+    configured default backend)."""
     if name == "auto":
         return ArithmeticChecker() if needed else None
     if name.startswith("prm:"):
@@ -32,7 +33,7 @@ def verifier_from_name(name: str, needed: bool = True):
         return RemotePRM(name.removeprefix("trl-prm:"), format="vllm", separator=TRL_STEP_SEPARATOR, chat=False)
     if name.startswith("learned:"):
         return LearnedPRM.load(name.removeprefix("learned:"))
-    choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(mode="process")}
+    choices = {"none": lambda: None, "arithmetic": ArithmeticChecker, "judge": lambda: LLMJudge(lm=lm, mode="process")}
     if name not in choices:
         raise ValueError(f"unknown verifier '{name}'; use {NAMES}")
     return choices[name]()
