@@ -42,7 +42,7 @@ from planners.plan import Plan
 from planners.search_space import candidates, cell_candidates
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import expected_accuracy
-from ttc_modules.evaluation.datasets import dataset_hash
+from ttc_modules.evaluation.datasets import dataset_hash, identified
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
@@ -81,6 +81,7 @@ class ComputeOptimalPlanner:
                 ) -> ComputeOptimalPlanner:
         """A fitted copy of this planner (this one is left as it was); ``progress`` shows a bar with ETA."""
         verifier = as_verifier(verifier) if verifier is not None else None
+        trainset = identified(trainset)
         fitted = copy.copy(self)
         fitted.estimator = copy.deepcopy(self.estimator)
         lm = resolve_lm(lm)

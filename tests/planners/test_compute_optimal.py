@@ -88,3 +88,15 @@ def test_the_policy_round_trips_through_json(fitted, tmp_path):
     with pytest.raises(ValueError, match="not a policy file"):
         (tmp_path / "bad.json").write_text("{}")
         ComputeOptimalPlanner.load(tmp_path / "bad.json")
+
+
+def test_compile_takes_examples_without_ids_as_dspy_optimizers_do(tmp_path):
+    import dspy
+
+    planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
+                                    search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
+    plain = [dspy.Example(question=e.question, answer=e.answer).with_inputs("question") for e in examples()]
+    fitted = planner.compile(plain, verifier=verifier, lm=scripted_lm(model), progress=False)
+    assert fitted.metadata["questions"] == len(plain) and fitted.policy
+    with pytest.raises(ValueError, match="example 0 has no answer"):
+        planner.compile([dspy.Example(question="What is 2 + 2?")], verifier=verifier, lm=scripted_lm(model))

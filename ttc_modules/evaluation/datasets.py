@@ -145,3 +145,24 @@ def dataset_hash(examples: list) -> str:
     """
     blob = json.dumps([[e.question, e.answer] for e in examples], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def identified(examples: list) -> list[dspy.Example]:
+    """``examples`` (any ``dspy.Example`` list, as DSPy's optimizers take) each with an ``id``: its own,
+    else one from a hash of its question; a missing question or answer is named with the fix.
+
+    Example:
+        >>> [e.id for e in identified([dspy.Example(question="What is 2 + 2?", answer="4")])]
+        ['q-38d46ad361']
+    """
+    result = []
+    for index, example in enumerate(examples):
+        missing = [name for name in ("question", "answer") if getattr(example, name, None) in (None, "")]
+        if missing:
+            raise ValueError(f"example {index} has no {' and no '.join(missing)}; give every dspy.Example a "
+                             "question and its reference answer, e.g. dspy.Example(question=..., answer=...)")
+        if getattr(example, "id", None) in (None, ""):
+            digest = hashlib.sha256(str(example.question).encode()).hexdigest()[:10]
+            example = example.copy(id=f"q-{digest}")
+        result.append(example)
+    return result

@@ -44,6 +44,7 @@ import dspy
 from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
+from ttc_modules.evaluation.datasets import identified
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.report import summarise
@@ -127,8 +128,8 @@ class Evaluation:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
-        self.examples, self.lm, self.verifier = examples, lm, verifier
-        self._examples_by_id = {example.id: example for example in examples}
+        self.examples, self.lm, self.verifier = identified(examples), lm, verifier
+        self._examples_by_id = {example.id: example for example in self.examples}
         self.programs = dict(programs or {})
         self.strategies = check_strategies(strategies, verifier, self.programs)
         self.budgets, self.out_dir, self.seed, self.bins = sorted(set(budgets)), Path(out_dir), seed, bins
