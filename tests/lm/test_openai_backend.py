@@ -160,3 +160,19 @@ def test_an_option_the_endpoint_does_not_take_fails_at_once_with_the_fix(server)
     with pytest.raises(BackendError, match="request option not accepted for model 'openai/stub-model'.*top_logprobs"):
         sample(lm, MESSAGES, n=1, seed=15, logprobs=True, top_logprobs=2)
     assert server.count == 0  # refused by the client library: never sent, never retried
+
+
+def test_a_plain_dspy_lm_is_counted_and_held_to_its_budget(server):
+    import dspy
+
+    from ttc_modules import BestOfN
+    from ttc_modules.budget import Budget, BudgetExceeded
+
+    plain = dspy.LM("openai/stub-model", api_base=server.base_url, api_key="secret", cache=False, max_tokens=32)
+    with dspy.context(lm=plain):
+        prediction = BestOfN(n=2, selection="majority")(question="What is 2 + 3?")
+        assert prediction.spent["lm_calls"] >= 1 and prediction.spent["tokens"] > 0
+        calls = server.count
+        with pytest.raises(BudgetExceeded, match="tokens"):
+            BestOfN(n=2, selection="majority", budget=Budget(tokens=10))(question="What is 2 + 3?")
+    assert server.count == calls  # refused before anything was sent

@@ -22,6 +22,7 @@ import dspy
 
 from ttc_modules.config import Settings, load_settings
 from ttc_modules.lm import embedded
+from ttc_modules.lm.adopt import adopt
 from ttc_modules.lm.client import TTCLM
 
 
@@ -54,11 +55,12 @@ def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTC
 
 
 def resolve_lm(lm=None):
-    """``lm`` if given, else the LM set with ``dspy.configure``, else the configured default backend."""
+    """``lm`` if given, else the LM set with ``dspy.configure``, else the configured default backend; a
+    plain ``dspy.LM`` taken in as a TTCLM (``adopt.py``), so budgets and accounting hold for it."""
     if lm is not None:
-        return lm
+        return adopt(lm)
     if dspy.settings.lm is not None:
-        return dspy.settings.lm
+        return adopt(dspy.settings.lm)
     return default_lm()
 
 
