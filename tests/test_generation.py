@@ -108,3 +108,16 @@ def test_the_signature_path_tops_up_a_server_that_ignores_or_rejects_n(handling)
         assert lm.prompt_style == "signature" and server.count == 4 + (handling == "reject")
     answers = [d["answer"] for _, d in prediction.graph.nodes(data=True) if d["kind"] == "answer"]
     assert answers == ["8"] * 4 and prediction.spent["generations"] == 4
+
+
+@pytest.mark.parametrize("base", [True, False])
+def test_compiled_demos_reach_the_text_path_prompt(base):
+    lm = scripted_lm(lambda prompt, seed: " 5 + 3 = 8.\n\nThe answer is 8.", base=base)
+    generator = Generator(lm=lm, mode="text")
+    compiled = dspy.LabeledFewShot(k=1).compile(
+        generator, trainset=[dspy.Example(question="What is 40 + 2?", reasoning="40 + 2 = 42.", answer="42")
+                             .with_inputs("question")])
+    compiled.solutions(Q, n=1, seed=0)
+    sent = str(lm.history[-1]["messages"])
+    assert "What is 40 + 2?" in sent and "40 + 2 = 42.\\n\\nThe answer is 42." in sent
+    assert "Sam has 5 pencils and buys 3 more. How many pencils does Sam have now?" not in sent

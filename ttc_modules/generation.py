@@ -153,15 +153,28 @@ class Generator(dspy.Module):
     # ------------------------------------------------------------------ the two paths
     def _sample_text(self, lm, question: str, prefix: str, n: int, seed: int, temperature: float | None,
                      max_tokens: int, stop: list[str]) -> list[Draft]:
+        shots = self.demo_shots()
         if prompt_style(lm) == "few_shot_text":
-            messages = [{"role": "user", "content": prompts.text_prompt(question) + (" " + prefix if prefix else "")}]
+            messages = [{"role": "user",
+                         "content": prompts.text_prompt(question, shots) + (" " + prefix if prefix else "")}]
             stop = stop + prompts.TEXT_STOP
         else:
-            messages = prompts.chat_messages(question) + ([{"role": "assistant", "content": prefix}] if prefix else [])
+            messages = (prompts.chat_messages(question, shots)
+                        + ([{"role": "assistant", "content": prefix}] if prefix else []))
         options = {"max_tokens": max_tokens, **({"stop": stop} if stop else {}),
                    **({"temperature": temperature} if temperature is not None else {})}
         texts = sample(lm, messages, n=n, seed=seed, **options)
         return [Draft(t.strip(), texts.tokens[i], i, texts.ended[i]) for i, t in enumerate(texts)]
+
+    def demo_shots(self) -> list[tuple[str, str]]:
+        """The ``solve`` predictor's demos (set by a DSPy optimizer, or by hand) as worked examples for the
+        text path, in place of the built-in ones; empty when it has none."""
+        shots = []
+        for demo in self.solve.demos:
+            question, answer = demo.get("question"), demo.get("answer")
+            if question and answer is not None:
+                shots.append((str(question), stating_answer(str(demo.get("reasoning") or ""), str(answer))))
+        return shots
 
     def _predict(self, lm, predictor, n: int, seed: int, temperature: float | None, max_tokens: int,
                  **inputs) -> list[Draft]:

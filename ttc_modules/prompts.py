@@ -30,19 +30,21 @@ FEW_SHOT: list[tuple[str, str]] = [
 TEXT_STOP = ["\nQuestion:", "\n\n\n"]
 
 
-def chat_messages(question: str) -> list[dict]:
-    """The question as a chat: an instruction, the worked examples as earlier turns, then the question."""
+def chat_messages(question: str, shots: list[tuple[str, str]] | None = None) -> list[dict]:
+    """The question as a chat: an instruction, the worked examples (``shots``, by default
+    :data:`FEW_SHOT`) as earlier turns, then the question."""
     messages = [{"role": "system", "content": INSTRUCTION}]
-    for demo_question, demo_solution in FEW_SHOT:
+    for demo_question, demo_solution in shots or FEW_SHOT:
         messages += [{"role": "user", "content": demo_question},
                      {"role": "assistant", "content": demo_solution}]
     return messages + [{"role": "user", "content": question}]
 
 
-def text_prompt(question: str) -> str:
-    """The question as a plain few-shot text for base models (stop with :data:`TEXT_STOP`)."""
-    shots = "".join(f"Question: {q}\nAnswer: {a}\n\n" for q, a in FEW_SHOT)
-    return f"{shots}Question: {question}\nAnswer:"
+def text_prompt(question: str, shots: list[tuple[str, str]] | None = None) -> str:
+    """The question as a plain few-shot text for base models (stop with :data:`TEXT_STOP`); ``shots`` as
+    in :func:`chat_messages`."""
+    examples = "".join(f"Question: {q}\nAnswer: {a}\n\n" for q, a in shots or FEW_SHOT)
+    return f"{examples}Question: {question}\nAnswer:"
 
 
 def attempts_block(attempts: list[str]) -> str:
