@@ -154,3 +154,11 @@ def test_a_budget_object_limits_tokens_too(fitted):
 def test_a_policy_that_scores_solutions_needs_a_verifier(fitted):
     with pytest.raises(ValueError, match="this policy needs a verifier"):
         AdaptiveTTC(fitted, lm=scripted_lm(model))
+
+
+def test_adaptive_ttc_acall(fitted):
+    import asyncio
+
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    prediction = asyncio.run(program.acall(question="What is 3 + 4?", budget=4))
+    assert prediction.plan is not None and prediction.spent["generations"] <= 4

@@ -36,3 +36,22 @@ def test_majority_needs_no_verifier_but_weighted_does():
     BestOfN(n=2, selection="majority", lm=scripted_lm(seven_or_nine))
     with pytest.raises(ValueError, match="needs a verifier"):
         BestOfN(n=2, selection="weighted", lm=scripted_lm(seven_or_nine))
+
+
+def test_acall_under_asyncio_inside_dspy_context():
+    import asyncio
+
+    import dspy
+
+    from ttc_modules.budget import BudgetMeter
+
+    lm = scripted_lm(lambda prompt, seed: "2 + 2 = 4.\n\nThe answer is 4.")
+    meter = BudgetMeter()
+
+    async def both():
+        strategy = BestOfN(n=2, selection="majority")
+        return await asyncio.gather(strategy.acall(question="What is 2 + 2?"), strategy.acall(question="What is 3 + 1?"))
+
+    with dspy.context(lm=lm), meter.active():
+        predictions = asyncio.run(both())
+    assert [p.answer for p in predictions] == ["4", "4"] and meter.spent()["generations"] == 4

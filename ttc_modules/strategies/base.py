@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any, ClassVar
 
@@ -63,6 +64,11 @@ class SearchModule(dspy.Module):
             self.verifier_module = verifier  # visible to DSPy optimizers and save/load
         self.budget = as_budget(budget)
         self.allow_oracle = allow_oracle
+
+    async def aforward(self, *args: Any, **kwargs: Any) -> dspy.Prediction:
+        """``forward`` for ``await module.acall(...)``: the search runs in a worker thread, so the event loop
+        stays free while it does; DSPy's settings and the budget meter in context go with it."""
+        return await asyncio.to_thread(self.forward, *args, **kwargs)  # copies the context (contextvars)
 
     def start_run(self, question: str, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
         """A fresh run for one call on ``question`` (checked) and the other ``inputs``."""
