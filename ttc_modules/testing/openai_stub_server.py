@@ -40,9 +40,14 @@ Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, se
 
 
 def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature: float) -> str:
-    """A short arithmetic solution whose numbers depend on (prompt, seed, index) only."""
+    """A short arithmetic solution whose numbers depend on (prompt, seed, index) only; in the fields of
+    DSPy's chat adapter when the prompt asks for them, as an instruction-following model would."""
     digest = hashlib.sha256(f"{prompt}|{seed}|{index if temperature > 0 else 0}".encode()).digest()
     a, b = digest[0] % 20, digest[1] % 20
+    if "[[ ## next_step ## ]]" in prompt:
+        return f"[[ ## next_step ## ]]\n{a} + {b} = {a + b}.\n\n[[ ## completed ## ]]"
+    if "[[ ## reasoning ## ]]" in prompt:
+        return f"[[ ## reasoning ## ]]\n{a} + {b} = {a + b}.\n\n[[ ## answer ## ]]\n{a + b}\n\n[[ ## completed ## ]]"
     return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
 
 
