@@ -6,14 +6,17 @@
   verifier whose choices the tests can predict.
 - :class:`OpenAIStubServer` (``openai_stub_server.py``): an OpenAI-compatible chat and text
   completion server with injectable failures, keys, delays and a concurrency limit.
+- :class:`LlamaCppServer` (``llamacpp_server.py``): llama.cpp's own OpenAI-compatible HTTP server,
+  serving an embedded model (needs the ``local`` extra).
 - :class:`PRMStubServer` (``prm_stub_server.py``): a reward model server in our format and vLLM's.
 - ``loopback.py``: what the servers share.
 """
 
+from ttc_modules.testing.llamacpp_server import LlamaCppServer
 from ttc_modules.testing.openai_stub_server import OpenAIStubServer, arithmetic_responder
 from ttc_modules.testing.prm_stub_server import PRMStubServer
 from ttc_modules.testing.scripted import END_OF_TEXT, ScriptedProvider, scripted_lm
 from ttc_modules.testing.step_script import StepScript, v_score
 
-__all__ = ["END_OF_TEXT", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript",
+__all__ = ["END_OF_TEXT", "LlamaCppServer", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript",
            "arithmetic_responder", "scripted_lm", "v_score"]
