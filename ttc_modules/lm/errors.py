@@ -120,6 +120,9 @@ def describe_backend_error(exc: BaseException, lm) -> str:
                 "(`ttc models` lists the embedded models and configured backends)")
     if _option_not_taken(message):
         return f"request option not accepted for model '{model}'{where}: {message}. Leave that option out"
+    if isinstance(exc, LMUnsupportedFeatureError):
+        return (f"model '{model}'{where} does not support what the request asked: {message}. Leave that option "
+                "out, or choose a backend that supports it")
     if isinstance(exc, LMInvalidRequestError):
         return f"request rejected by model '{model}'{where}{_status(exc)}: {message}. Check the request options"
     if is_transient(exc) or isinstance(exc, LMProviderError):
