@@ -53,12 +53,9 @@ def needs_placeholder_key(model: str, model_type: str, api_base: str | None) -> 
     ``openai`` client under LiteLLM refuses to send a request without one. The key LiteLLM or DSPy
     would find in the environment (``OPENAI_API_KEY`` and the like) is never replaced.
 
-    Example:
-        >>> import os
-        >>> os.environ.pop("OPENAI_API_KEY", None) and None
-        >>> needs_placeholder_key("openai/smollm2", "chat", "http://127.0.0.1:8080/v1")
-        True
-        >>> needs_placeholder_key("openai/gpt-4o-mini", "chat", None)  # a hosted API: its key is needed
+    Example (with ``OPENAI_API_KEY`` unset, ``openai/smollm2`` at ``http://127.0.0.1:8080/v1`` gets
+    the placeholder; ``tests/lm/test_openai_backend.py`` covers each provider):
+        >>> needs_placeholder_key("openai/gpt-4o-mini", "chat", None)  # a hosted API: its own key is needed
         False
     """
     if not api_base:
