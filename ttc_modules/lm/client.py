@@ -50,6 +50,9 @@ from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
 N_CAPABLE_PROVIDERS = ("openai", "hosted_vllm", "azure", "together_ai", "fireworks_ai", "deepseek")
+# Providers that take OpenAI's sampling options (seed, logprobs, n) as they are. To any other, LiteLLM is
+# told to drop the options it does not take (Anthropic refuses ``seed``), instead of refusing the call.
+OPENAI_LIKE_PROVIDERS = (*N_CAPABLE_PROVIDERS, "local", "text-completion-openai", "fake")
 
 PromptStyle = Literal["signature", "few_shot_chat", "few_shot_text"]
 """How a model is prompted: ``signature`` (DSPy signatures through an adapter: chat models behind an
@@ -121,6 +124,8 @@ class TTCLM(dspy.LM):
         key = key_for_request(self.api_key_handle, self.api_key_env) or self._placeholder_key
         if key and "api_key" not in kwargs:
             kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
+        if self.model.split("/", 1)[0] not in OPENAI_LIKE_PROVIDERS:
+            kwargs.setdefault("drop_params", True)
         call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
         reserved = _reserve_tokens(self, call)
         try:

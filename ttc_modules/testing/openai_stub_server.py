@@ -65,6 +65,9 @@ def _tokens(text: str) -> list[str]:
 class OpenAIStubServer(LoopbackServer):
     """The server; a context manager that starts it in a daemon thread and stops it on exit.
 
+    It also answers Anthropic's ``/v1/messages`` and Ollama's ``/api/chat`` (one sample per request,
+    as those APIs do), so configs for those providers run against it too.
+
     Args:
         delay: seconds each completion request waits before answering.
         concurrency: completion requests served at once (None: unlimited).
@@ -225,10 +228,53 @@ def _error(status: int, retry_after: float = 0.0) -> dict:
     return {"error": {"message": message, "type": kind, "code": code}}
 
 
+def _from_anthropic(body: dict) -> dict:
+    system = [{"role": "system", "content": _text_of(body["system"])}] if body.get("system") else []
+    messages = [{"role": m.get("role"), "content": _text_of(m.get("content"))} for m in body.get("messages", [])]
+    return {**body, "messages": system + messages, "n": 1, "stop": body.get("stop_sequences")}
+
+
+def _to_anthropic(payload: dict) -> dict:
+    choice = payload["choices"][0]
+    return {"id": f"msg_{payload['id']}", "type": "message", "role": "assistant", "model": payload["model"],
+            "content": [{"type": "text", "text": choice["message"]["content"]}],
+            "stop_reason": "max_tokens" if choice["finish_reason"] == "length" else "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": payload["usage"]["prompt_tokens"],
+                      "output_tokens": payload["usage"]["completion_tokens"]}}
+
+
+def _from_ollama(body: dict) -> dict:
+    options = body.get("options") or {}
+    return {"model": body.get("model"), "messages": body.get("messages", []), "n": 1, "seed": options.get("seed"),
+            "temperature": options.get("temperature", 0.8), "max_tokens": options.get("num_predict"),
+            "stop": options.get("stop")}
+
+
+def _to_ollama(payload: dict) -> dict:
+    choice = payload["choices"][0]
+    return {"model": payload["model"], "created_at": "2026-01-01T00:00:00Z",
+            "message": {"role": "assistant", "content": choice["message"]["content"]}, "done": True,
+            "done_reason": "length" if choice["finish_reason"] == "length" else "stop",
+            "prompt_eval_count": payload["usage"]["prompt_tokens"], "eval_count": payload["usage"]["completion_tokens"]}
+
+
+def _text_of(content) -> str:
+    """A message's content as text (Anthropic's may be a list of blocks)."""
+    if isinstance(content, list):
+        return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
+    return str(content or "")
+
+
+# path -> (chat?, request as OpenAI's, response from OpenAI's): OpenAI's API, then Anthropic's and Ollama's
+DIALECTS = {"/v1/chat/completions": (True,), "/v1/completions": (False,),
+            "/v1/messages": (True, _from_anthropic, _to_anthropic), "/api/chat": (True, _from_ollama, _to_ollama)}
+
+
 def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
     class Handler(JSONHandler):
         def _authorised(self) -> bool:
-            return server.api_key is None or self.headers.get("Authorization") == f"Bearer {server.api_key}"
+            return server.api_key is None or server.api_key in (
+                self.headers.get("Authorization", "").removeprefix("Bearer "), self.headers.get("x-api-key"))
 
         def do_GET(self):  # noqa: N802 - http.server's naming
             if not self._authorised():
@@ -238,15 +284,17 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
             self.send_json(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "stub"}]})
 
         def do_POST(self):  # noqa: N802 - http.server's naming
-            routes = {"/v1/chat/completions": True, "/v1/completions": False}
+            dialect = DIALECTS.get(self.path.rstrip("/"))
             body = self.read_json()
-            if self.path.rstrip("/") not in routes:
+            if dialect is None:
                 return self.send_json(404, _error(404))
             if body is None:
                 return self.send_json(400, _error(400))
-            self._answer(body, routes[self.path.rstrip("/")])
+            self._answer(body, *dialect)
 
-        def _answer(self, body: dict, chat: bool) -> None:
+        def _answer(self, body: dict, chat: bool, request=None, response=None) -> None:
+            if request is not None:  # another API's request, answered as the OpenAI one it stands for
+                body = request(body)
             failure = server._record(body)
             if failure is None and not self._authorised():
                 return self.send_json(401, _error(401))
@@ -277,7 +325,7 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
                 with server._slots:
                     time.sleep(server.delay)
                     payload = server.complete(body, chat)
-            self.send_json(200, payload)
+            self.send_json(200, response(payload) if response is not None else payload)
             if not hung:
                 server._answered(body)
 
