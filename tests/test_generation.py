@@ -121,3 +121,11 @@ def test_compiled_demos_reach_the_text_path_prompt(base):
     sent = str(lm.history[-1]["messages"])
     assert "What is 40 + 2?" in sent and "40 + 2 = 42.\\n\\nThe answer is 42." in sent
     assert "Sam has 5 pencils and buys 3 more. How many pencils does Sam have now?" not in sent
+
+
+def test_a_sample_written_as_json_is_read_as_json():
+    from ttc_modules.lenient_adapter import lenient
+
+    lm = scripted_lm(lambda prompt, seed: '{"answer": "4"}')
+    with dspy.context(lm=lm, adapter=lenient(dspy.ChatAdapter())):
+        assert dspy.Predict("question -> answer")(question="What is 2 + 2?").answer == "4"

@@ -3,8 +3,10 @@
 DSPy's adapters parse each completion of a call and raise ``AdapterParseError`` when one cannot be
 read, so with ``n`` samples in one call a single bad one loses the other ``n - 1`` (and ends the
 run), and a small model writes such samples often. :func:`lenient` turns any ``dspy.Adapter`` into
-one that returns a completion it cannot parse as :class:`Unparsed` text in the signature's first
-output field (the other fields None) and counts it in the active budget meter's ``unparsed``.
+one that reads each completion on its own, tries JSON where its own format fails (as DSPy's chat
+adapter falls back to JSON, but without a new call), and returns a completion it still cannot
+read as :class:`Unparsed` text in the signature's first output field (the other fields None),
+counted in the active budget meter's ``unparsed``.
 
 Example:
     >>> import dspy
@@ -39,8 +41,18 @@ class _Lenient:
             try:
                 values += super()._call_postprocess(processed_signature, original_signature, [output], lm, lm_kwargs)
             except AdapterParseError:
-                values.append(_unparsed(original_signature, output))
+                values.append(_as_json(processed_signature, original_signature, output, lm, lm_kwargs)
+                              or _unparsed(original_signature, output))
         return values
+
+
+def _as_json(processed_signature, original_signature, output, lm, lm_kwargs) -> dict | None:
+    """The output read as JSON (a model may answer so whatever the prompt asked), or None."""
+    try:
+        return dspy.JSONAdapter()._call_postprocess(processed_signature, original_signature, [output], lm,
+                                                    lm_kwargs)[0]
+    except (AdapterParseError, ValueError, TypeError):
+        return None
 
 
 def _unparsed(signature, output) -> dict:
