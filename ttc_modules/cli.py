@@ -342,7 +342,7 @@ def calibrate(
 
     budget_list = _int_list(budgets, "--budgets")
     space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else candidates
-    settings = _settings_with_cache(config)
+    settings = _settings_with_cache(config, **{"backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
