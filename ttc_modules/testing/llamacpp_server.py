@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ttc_modules.lm.embedded.catalogue import resolve_model
+
 
 class LlamaCppServer:
     """A context manager that starts the server, waits until it is healthy, and stops it on exit.
@@ -66,8 +68,6 @@ class LlamaCppServer:
 def _gguf_path(model: str) -> Path:
     if model.endswith(".gguf"):
         return Path(model)
-    from ttc_modules.lm.embedded.catalogue import resolve_model
-
     return resolve_model(model).locate()
 
 
