@@ -30,11 +30,10 @@ import dspy
 
 from ttc_modules import prompts
 from ttc_modules.answers import stating_answer
-from ttc_modules.concurrency import map_in_context
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
-from ttc_modules.lm.sampling import rollout_options, sample, share_tokens
+from ttc_modules.lm.sampling import draw_with_top_up, rollout_options, sample, share_tokens
 from ttc_modules.lm.usage import collect_usage, total
 
 
@@ -183,14 +182,12 @@ class Generator(dspy.Module):
         concurrently; sample ``i`` has seed ``seed + i`` and rollout id ``i``, as in :func:`sample`. A
         completion the adapter cannot read is a failed candidate (``lenient_adapter.py``)."""
         base = {"max_tokens": max_tokens, **({"temperature": temperature} if temperature is not None else {})}
-        rollout = rollout_options(lm, temperature)
-        texts: list[tuple[str, bool]] = []
         with dspy.context(lm=lm, adapter=lenient()), collect_usage() as usages:
-            if getattr(lm, "takes_n", True) or n == 1:
-                texts = self._completions(predictor, {**base, "n": n, "seed": seed, **rollout(0)}, inputs)[:n]
-            one = lambda i: self._completions(predictor, {**base, "seed": seed + i, **rollout(i)}, inputs)[:1]  # noqa: E731
-            groups = map_in_context(one, range(len(texts), n), max_workers=getattr(lm, "concurrency", 8))
-            texts += [t for group in groups for t in group]
+            texts, _ = draw_with_top_up(lambda options: self._completions(predictor, {**base, **options}, inputs),
+                                        lambda options: self._acompletions(predictor, {**base, **options}, inputs),
+                                        n, seed, rollout_options(lm, temperature),
+                                        batched=getattr(lm, "takes_n", True) or n == 1,
+                                        max_workers=getattr(lm, "concurrency", 8))
         shares = share_tokens(total(usages)["completion_tokens"], [text for text, _ in texts])
         return [Draft(text, tokens, i, parsed=parsed)
                 for i, ((text, parsed), tokens) in enumerate(zip(texts, shares, strict=True))]
@@ -198,8 +195,16 @@ class Generator(dspy.Module):
     @staticmethod
     def _completions(predictor, config: dict, inputs: dict) -> list[tuple[str, bool]]:
         """Each completion's solution text, and whether the adapter could read it."""
-        prediction = predictor(**inputs, config=config)
-        return [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
+        return _solution_texts(predictor(**inputs, config=config))
+
+    @staticmethod
+    async def _acompletions(predictor, config: dict, inputs: dict) -> list[tuple[str, bool]]:
+        """:meth:`_completions` under ``asyncio``."""
+        return _solution_texts(await predictor.acall(**inputs, config=config))
+
+
+def _solution_texts(prediction) -> list[tuple[str, bool]]:
+    return [_solution_text(c) for c in prediction.completions] if len(prediction.completions) else []
 
 
 def _solution_text(completion) -> tuple[str, bool]:

@@ -13,7 +13,8 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
   (:func:`samples_that_fit` says how many samples of a prompt still fit);
 - **how each sample ended**: ``lm(..., endings=True)`` marks the samples the model ended itself, where
   the backend says so (vLLM's ``stop_reason``; the embedded engine gives it too: ``endings.py``);
-- **a concurrency limit** per LM across threads;
+- **a concurrency limit** per LM across threads (and per event loop for ``acall``, whose requests are
+  coroutines on the caller's loop);
 - **what the LM is**: ``params`` (for FLOPs), whether one request may carry ``n`` samples
   (``takes_n``) and its :data:`PromptStyle`, which decides how strategies prompt it; for an
   embedded model these come from its catalogue entry unless given.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,12 +42,13 @@ from dspy.utils.callback import with_callbacks
 
 from ttc_modules.budget import current_meter
 from ttc_modules.lm.api_keys import PLACEHOLDER_KEY, key_for_request, needs_placeholder_key, remember
-from ttc_modules.lm.dspy_compat import execute, finalize, prepare
-from ttc_modules.lm.embedded.catalogue import lm_options
+from ttc_modules.lm.dspy_compat import aexecute, execute, finalize, prepare
+from ttc_modules.lm.embedded.catalogue import is_embedded, lm_options
+from ttc_modules.lm.embedded.provider import ensure_registered
 from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
-from ttc_modules.lm.retries import with_retries
+from ttc_modules.lm.retries import awith_retries, with_retries
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
@@ -84,6 +87,8 @@ class TTCLM(dspy.LM):
                  batch_samples: bool | None = None, prompt_style: PromptStyle | None = None,
                  api_key: str | None = None, api_key_env: str | None = None, **kwargs):
         super().__init__(model, engine="litellm", num_retries=0, **kwargs)
+        if is_embedded(model):
+            ensure_registered()  # LiteLLM's ``local/`` provider (nothing is loaded until the first request)
         self.api_key_handle, self.api_key_env = remember(api_key), api_key_env
         known = lm_options(model)  # what the catalogue knows of an embedded model
         self.params = params if params is not None else known.get("params")
@@ -93,16 +98,22 @@ class TTCLM(dspy.LM):
         self.concurrency = concurrency
         self.batch_samples = batch_samples if batch_samples is not None else known.get("batch_samples")
         self.prompt_style: PromptStyle = prompt_style or known.get("prompt_style") or _style_of_endpoint(self.model_type)
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self._make_slots()
+
+    def _make_slots(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.concurrency)  # across threads
+        self._loop_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per event loop
+        self._loop_slots_lock = threading.Lock()
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_slots", None)
+        for name in ("_slots", "_loop_slots", "_loop_slots_lock"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._make_slots()
 
     @property
     def takes_n(self) -> bool:
@@ -121,31 +132,68 @@ class TTCLM(dspy.LM):
     def __call__(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
         """DSPy's call; ``endings=True`` returns each output as a dict whose ``ended`` says whether that
         sample ended at the model's end of text (``endings.py``)."""
+        call = self._prepared(prompt, messages, kwargs, asynchronous=False)
+        reserved = _reserve_tokens(self, call)
+        try:
+            with self._slots:
+                result = with_retries(self, lambda: execute(self, call))
+        except BaseException as error:
+            _release(reserved)
+            if self._refused_n(error, kwargs):
+                return self(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
+            raise
+        return self._outputs(call, result, reserved, endings)
+
+    @with_callbacks
+    async def acall(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
+        """:meth:`__call__` under ``asyncio``: the request is a coroutine on the running event loop (LiteLLM's
+        async client), with the same cache, retries, budget checks and usage; at most ``concurrency``
+        requests of this LM are in flight on one loop."""
+        call = self._prepared(prompt, messages, kwargs, asynchronous=True)
+        reserved = _reserve_tokens(self, call)
+        try:
+            async def attempt():
+                return await aexecute(self, call)
+
+            async with self._slots_on_this_loop():
+                result = await awith_retries(self, attempt)
+        except BaseException as error:
+            _release(reserved)
+            if self._refused_n(error, kwargs):
+                return await self.acall(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
+            raise
+        return self._outputs(call, result, reserved, endings)
+
+    def _prepared(self, prompt, messages, kwargs: dict, asynchronous: bool):
+        """DSPy's prepared call, with this request's key and the backend in its cache key."""
+        kwargs = dict(kwargs)
         key = key_for_request(self.api_key_handle, self.api_key_env) or self._placeholder_key
         if key and "api_key" not in kwargs:
             kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
         if self.model.split("/", 1)[0] not in OPENAI_LIKE_PROVIDERS:
             kwargs.setdefault("drop_params", True)
-        call = keyed_by_backend(prepare(self, prompt, messages, kwargs), self)
-        reserved = _reserve_tokens(self, call)
-        try:
-            with self._slots:
-                result = with_retries(self, lambda: execute(self, call))
-        except BackendError as error:
-            _release(reserved)
-            if (kwargs.get("n") or 1) > 1 and rejects_n(error):  # from now on one sample per request;
-                self.batch_samples = False  # the caller tops up the samples this call does not return
-                return self(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
-            raise
-        except BaseException:
-            _release(reserved)
-            raise
+        return keyed_by_backend(prepare(self, prompt, messages, kwargs, asynchronous=asynchronous), self)
+
+    def _refused_n(self, error: BaseException, kwargs: dict) -> bool:
+        """Whether ``error`` is the backend refusing ``n`` > 1; if so, from now on one sample per request
+        (the caller tops up the samples the retried call does not return)."""
+        if isinstance(error, BackendError) and (kwargs.get("n") or 1) > 1 and rejects_n(error):
+            self.batch_samples = False
+            return True
+        return False
+
+    def _outputs(self, call, result, reserved: _Reservation, endings: bool) -> list:
         _report(self, call, result, reserved)
         outputs = finalize(self, call, result)
         return with_endings(outputs, result.raw) if endings else outputs
 
-    async def acall(self, prompt=None, *, messages=None, **kwargs):
-        return await asyncio.to_thread(self.__call__, prompt, messages=messages, **kwargs)
+    def _slots_on_this_loop(self) -> asyncio.Semaphore:
+        """The running event loop's limit on this LM's requests in flight."""
+        loop = asyncio.get_running_loop()
+        with self._loop_slots_lock:
+            if loop not in self._loop_slots:
+                self._loop_slots[loop] = asyncio.Semaphore(self.concurrency)
+            return self._loop_slots[loop]
 
 
 def prompt_style(lm) -> PromptStyle:

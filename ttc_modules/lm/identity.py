@@ -66,12 +66,13 @@ def backend_id(lm) -> str:
 
 @dataclasses.dataclass
 class BackendKeyedCall(PreparedCall):
-    """DSPy's prepared call whose cache key also names the backend that answers it."""
+    """DSPy's prepared call whose cache key also names the backend that answers it, and is the same for
+    ``acall`` as for a call (DSPy keys them apart; the same request has the same answer either way)."""
 
     backend: dict | None = None
 
     def key(self, lm, asynchronous):
-        return {**super().key(lm, asynchronous), "ttc_backend": self.backend}
+        return {**super().key(lm, False), "ttc_backend": self.backend}
 
 
 def keyed_by_backend(call: PreparedCall, lm) -> BackendKeyedCall:

@@ -16,9 +16,9 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import AsyncRetrying, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from ttc_modules.lm.errors import BackendError, describe_backend_error, is_transient
 
@@ -27,7 +27,27 @@ logger = logging.getLogger(__name__)
 
 def with_retries(lm, attempt: Callable):
     """Run ``attempt``, retrying transient errors with jittered exponential backoff (see the module docstring)."""
-    retrying = Retrying(
+    try:
+        return Retrying(**_policy(lm))(attempt)
+    except BackendError:
+        raise
+    except Exception as exc:
+        raise BackendError(describe_backend_error(exc, lm)) from exc
+
+
+async def awith_retries(lm, attempt: Callable[[], Awaitable]):
+    """:func:`with_retries` for a coroutine function ``attempt``; the waits are ``asyncio`` sleeps."""
+    try:
+        return await AsyncRetrying(**_policy(lm))(attempt)
+    except BackendError:
+        raise
+    except Exception as exc:
+        raise BackendError(describe_backend_error(exc, lm)) from exc
+
+
+def _policy(lm) -> dict:
+    """tenacity's settings for ``lm``: which errors, how often, how long between attempts."""
+    return dict(
         stop=stop_after_attempt(lm.retry_attempts),
         wait=_wait_honouring_retry_after(wait_random_exponential(multiplier=lm.retry_initial_wait,
                                                                  max=lm.retry_max_wait)),
@@ -36,12 +56,6 @@ def with_retries(lm, attempt: Callable):
             "%s: %s; retry %d of %d", lm.model, type(state.outcome.exception()).__name__,
             state.attempt_number, lm.retry_attempts - 1),
         reraise=True)
-    try:
-        return retrying(attempt)
-    except Exception as exc:
-        if isinstance(exc, BackendError):
-            raise
-        raise BackendError(describe_backend_error(exc, lm)) from exc
 
 
 def _wait_honouring_retry_after(fallback):

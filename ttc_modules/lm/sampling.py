@@ -3,8 +3,9 @@
 :func:`sample` draws ``n`` samples: sample ``i`` uses rollout id ``i`` and seed ``seed + i``, so a
 rerun is a cache hit while distinct samples stay distinct. Where the LM takes ``n`` (``lm.takes_n``)
 one request carries them all (the backend batches them); otherwise they are separate requests run
-concurrently. A backend that returns fewer choices than asked (some servers ignore ``n``) is
-topped up with further requests.
+concurrently (as coroutines on the caller's event loop under ``acall``). A backend that returns
+fewer choices than asked (some servers ignore ``n``) is topped up with further requests
+(:func:`draw_with_top_up`, which the signature path of the generator uses too).
 
 Example:
     >>> from ttc_modules.testing import scripted_lm
@@ -16,9 +17,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.concurrency import fan_out
 from ttc_modules.lm.client import TTCLM, samples_that_fit
 from ttc_modules.lm.usage import collect_usage, total
 
@@ -60,19 +61,33 @@ def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples
 def _draw(lm, messages: list[dict], n: int, seed: int, kwargs: dict) -> tuple[list, list[int]]:
     """The outputs (texts, or dicts with ``text`` and ``ended`` from a TTCLM), and how many each call
     returned (in order)."""
-    outputs: list = []
-    per_call: list[int] = []
-    rollout = rollout_options(lm, kwargs.get("temperature"))
     if isinstance(lm, TTCLM):  # any dspy.LM works; a TTCLM also says how each sample ended
         kwargs = {**kwargs, "endings": True}
-    if getattr(lm, "takes_n", False):  # only a TTCLM knows whether to batch
-        outputs = list(lm(messages=messages, n=n, seed=seed, **rollout(0), **kwargs))[:n]
+    return draw_with_top_up(lambda options: lm(messages=messages, **options, **kwargs),
+                            lambda options: lm.acall(messages=messages, **options, **kwargs),
+                            n, seed, rollout_options(lm, kwargs.get("temperature")),
+                            batched=getattr(lm, "takes_n", False),  # only a TTCLM knows whether to batch
+                            max_workers=getattr(lm, "concurrency", 8))
+
+
+def draw_with_top_up(call: Callable[[dict], list], acall: Callable[[dict], Awaitable[list]], n: int, seed: int,
+                     rollout: Callable[[int], dict], batched: bool, max_workers: int) -> tuple[list, list[int]]:
+    """``n`` samples from ``call(options)`` (a list of outputs per request), and how many each request returned.
+
+    Where ``batched``, one request asks for all ``n`` (``n``, ``seed``, ``rollout(0)``); every sample it does
+    not return (all of them when not batched) is one more request, ``seed + i`` and ``rollout(i)`` for
+    sample ``i``, up to ``max_workers`` at once: coroutines ``acall(options)`` under ``acall`` of a strategy,
+    threads otherwise (:func:`~ttc_modules.concurrency.fan_out`).
+    """
+    outputs: list = []
+    per_call: list[int] = []
+    if batched:
+        outputs = list(fan_out(call, acall, [{"n": n, "seed": seed, **rollout(0)}], max_workers=1)[0])[:n]
         per_call.append(len(outputs))
-    missing = range(len(outputs), n)
-    if missing:
-        one = lambda i: lm(messages=messages, seed=seed + i, **rollout(i), **kwargs)[0]  # noqa: E731
-        outputs += map_in_context(one, missing, max_workers=getattr(lm, "concurrency", 8))
-        per_call += [1] * len(missing)
+    singles = [{"seed": seed + i, **rollout(i)} for i in range(len(outputs), n)]
+    for returned in fan_out(call, acall, singles, max_workers):
+        outputs += list(returned)[:1]
+        per_call.append(len(returned[:1]))
     return outputs, per_call
 
 

@@ -23,13 +23,13 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from typing import Any, ClassVar
 
 import dspy
 
 from ttc_modules.budget import Budget, BudgetExceeded, as_budget
+from ttc_modules.concurrency import in_search_thread
 from ttc_modules.generation import Generator
 from ttc_modules.strategies.config import StrategyConfig, parse_config
 from ttc_modules.strategies.run import Run
@@ -66,9 +66,11 @@ class SearchModule(dspy.Module):
         self.allow_oracle = allow_oracle
 
     async def aforward(self, *args: Any, **kwargs: Any) -> dspy.Prediction:
-        """``forward`` for ``await module.acall(...)``: the search runs in a worker thread, so the event loop
-        stays free while it does; DSPy's settings and the budget meter in context go with it."""
-        return await asyncio.to_thread(self.forward, *args, **kwargs)  # copies the context (contextvars)
+        """``forward`` for ``await module.acall(...)``: the search's control flow runs in a worker thread and
+        its LM requests run as coroutines on the caller's event loop (``concurrency.py``), so the loop stays
+        free and the samples of a prompt are drawn concurrently under ``asyncio``; DSPy's settings and the
+        budget meter in context go with it."""
+        return await in_search_thread(type(self).forward, self, *args, **kwargs)  # not self.forward: DSPy warns
 
     def start_run(self, question: str, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
         """A fresh run for one call on ``question`` (checked) and the other ``inputs``."""

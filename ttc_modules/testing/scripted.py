@@ -36,12 +36,15 @@ class ScriptedProvider:
 
     Sample ``i`` of a request with seed ``s`` is answered for seed ``s + i``, as the embedded model
     does. ``calls`` counts the requests that reached the provider (cache hits never do), ``samples``
-    the samples they asked for, ``tokens`` the prompt and completion tokens it reported.
+    the samples they asked for, ``tokens`` the prompt and completion tokens it reported;
+    ``async_threads`` holds, for each request that came through LiteLLM's async client (``acall``), the
+    thread it ran on (an event loop's).
     """
 
     def __init__(self, responder: Responder):
         self.responder = responder
         self.calls = self.samples = self.tokens = 0
+        self.async_threads: list[int] = []
         self._lock = threading.Lock()
 
     def completion(self, model: str, messages: list, model_response=None, optional_params=None, **_):
@@ -67,6 +70,8 @@ class ScriptedProvider:
         return model_response
 
     async def acompletion(self, *args, **kwargs):
+        with self._lock:
+            self.async_threads.append(threading.get_ident())
         return self.completion(*args, **kwargs)
 
 

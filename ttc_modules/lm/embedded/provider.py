@@ -69,6 +69,11 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
     """
     for name, spec in (local_models or {}).items():
         add_model(name, spec.path, chat=spec.chat, params=spec.params, n_ctx=spec.n_ctx, slots=spec.slots)
+    ensure_registered().threads = threads
+
+
+def ensure_registered() -> LocalProvider:
+    """The ``local/`` provider registered with LiteLLM, registering it (threads: every core) if it is not yet."""
     with _register_lock:
         handler = next((item["custom_handler"] for item in litellm.custom_provider_map
                         if item["provider"] == PROVIDER), None)
@@ -77,7 +82,7 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
             litellm.custom_provider_map = [*litellm.custom_provider_map,
                                            {"provider": PROVIDER, "custom_handler": handler}]
             litellm.utils.custom_llm_setup()
-        handler.threads = threads
+        return handler
 
 
 def _text(message: dict) -> str:
