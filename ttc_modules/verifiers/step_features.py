@@ -29,7 +29,7 @@ import litellm
 
 from ttc_modules.answers import has_final_answer
 from ttc_modules.lm.cache import beside_dspy_cache
-from ttc_modules.lm.embedded import register
+from ttc_modules.lm.embedded import ensure_registered
 from ttc_modules.lm.embedded.catalogue import DEFAULT_EMBEDDED_MODEL, PROVIDER, is_embedded
 from ttc_modules.verifiers.arithmetic import ArithmeticChecker
 
@@ -91,7 +91,7 @@ class StepFeatures:
 
     def _ask(self, texts: list[str]) -> list[list[float]]:
         if is_embedded(self.embedding_model):
-            register()
+            ensure_registered()
         reply = litellm.embedding(model=self.embedding_model, input=texts)
         return [item["embedding"] for item in sorted(reply.data, key=lambda item: item["index"])]
 
