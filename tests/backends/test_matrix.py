@@ -3,11 +3,13 @@
 Backends: the embedded model; llama.cpp's own HTTP server (``LlamaCppServer``), chat and text
 endpoints, no key; and our loopback server behaving like vLLM (takes ``n``, says ``stop_reason``, no
 key), like a hosted API (key required, a rate limit answered with ``Retry-After``) and like a server
-that ignores ``n``. Checks: ``ttc solve --json``, weighted best-of-N, beam search, the LLM judge, and
+that ignores ``n``. Checks: ``ttc solve --json``, weighted best-of-N, beam search (called, and awaited
+under ``asyncio``), the LLM judge, and
 ``ttc eval`` rerun with no backend call. The models answer with a few tokens: what is checked is
 that every path works and counts, not what the answers are.
 """
 
+import asyncio
 import contextlib
 import json
 
@@ -91,6 +93,13 @@ def test_beam_search(config):
     lm = build_lm(load_settings(config))
     prediction = BeamSearch(n=2, beam_width=2, max_rounds=2, verifier=ArithmeticChecker(), lm=lm)(question=QUESTION)
     assert prediction.graph.number_of_nodes() > 1 and prediction.spent["generations"] <= 2
+
+
+def test_beam_search_awaited(config):
+    lm = build_lm(load_settings(config))
+    strategy = BeamSearch(n=2, beam_width=2, max_rounds=2, verifier=ArithmeticChecker(), lm=lm)
+    prediction = asyncio.run(strategy.acall(question=QUESTION))  # its requests as coroutines on this loop
+    assert prediction.graph.number_of_nodes() > 1 and 0 < prediction.spent["lm_calls"]
 
 
 def test_llm_judge(config):
