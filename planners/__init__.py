@@ -7,10 +7,10 @@
   compared at each budget.
 - :class:`ComputeOptimalPlanner` (``compute_optimal.py``): fitted per (bin, budget) with cross-validation.
 - :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs, and
-  :func:`compute_optimal_program` for the evaluation harness.
+  :func:`compute_optimal_program` for the evaluation harness, :func:`policy_program` for ``ttc serve``.
 """
 
-from planners.adaptive import AdaptiveTTC, compute_optimal_program
+from planners.adaptive import AdaptiveTTC, compute_optimal_program, policy_program
 from planners.compute_optimal import ComputeOptimalPlanner
 from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty, estimator_named
 from planners.plan import Plan
@@ -18,4 +18,4 @@ from planners.search_space import candidates, cell_candidates, of_kinds
 
 __all__ = ["AdaptiveTTC", "ComputeOptimalPlanner", "LMRatedDifficulty", "OracleDifficulty", "Plan",
            "VerifierDifficulty", "candidates", "cell_candidates", "compute_optimal_program", "estimator_named",
-           "of_kinds"]
+           "of_kinds", "policy_program"]

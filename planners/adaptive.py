@@ -108,6 +108,17 @@ class AdaptiveTTC(SearchModule):
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
 
 
+def policy_program(path, verifier=None, lm=None, seed: int = 0) -> AdaptiveTTC:
+    """``AdaptiveTTC`` over the policy saved at ``path`` (read once per process): what ``ttc serve`` runs
+    for a served model with a ``policy``; a call takes ``budget=``."""
+    return AdaptiveTTC(_load_policy(str(path)), verifier=verifier, lm=lm, seed=seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_policy(path: str) -> ComputeOptimalPlanner:
+    return ComputeOptimalPlanner.load(path)
+
+
 def compute_optimal_program(planner: ComputeOptimalPlanner, verifier=None, lm=None, seed: int = 0) -> Program:
     """AdaptiveTTC with ``planner`` as an evaluation program: run at each budget, its rows made with the policy."""
     adaptive = AdaptiveTTC(planner, verifier=verifier, lm=lm, seed=seed)

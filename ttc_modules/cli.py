@@ -478,6 +478,32 @@ def exchange(
 
 @app.command()
 @friendly_errors
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (serve.host; default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (serve.port; default 8000, 0 picks a free one).")] = None,
+):
+    """Serve compute-optimal answers behind an OpenAI-compatible endpoint (POST /v1/chat/completions,
+    GET /v1/models, /health, /metrics); the models come from served_models in the config."""
+    try:
+        import uvicorn
+
+        from ttc_modules.serving import create_app
+    except ImportError as missing:
+        raise ValueError(f"ttc serve needs the serve extra ({missing.name} is not installed); "
+                         "pip install 'dspy-ttc[serve]'") from missing
+    from planners import policy_program
+
+    settings = _settings_with_cache(config, **{"serve.host": host, "serve.port": port})
+    app_ = create_app(settings, policy_program=policy_program)
+    err.print(f"serving {', '.join(m for m in app_.state.served.names())} on http://{settings.serve.host}:"
+              f"{settings.serve.port}/v1 (Ctrl-C stops it after the requests in flight)")
+    uvicorn.run(app_, host=settings.serve.host, port=settings.serve.port, log_level="warning",
+                timeout_graceful_shutdown=settings.serve.request_timeout)
+
+
+@app.command()
+@friendly_errors
 def graph(
     path: Annotated[Path, typer.Argument(help="A graph saved with ttc solve --save-graph.")],
     html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML tree view here.")] = None,

@@ -8,7 +8,9 @@ caller's context; :func:`map_in_context` maps one over items on a thread pool th
 Under ``asyncio`` (``await module.acall(...)``), :func:`in_search_thread` runs a search's own control
 flow in a worker thread and remembers the caller's event loop; from that thread :func:`fan_out` sends
 requests that may run at once (the samples of a prompt) to that loop as coroutines, instead of one
-thread each. Called without a loop, :func:`fan_out` is :func:`map_in_context`.
+thread each. Called without a loop, :func:`fan_out` is :func:`map_in_context`. When the awaiting
+task is cancelled (a timeout), the search's thread cannot be stopped, but its next
+:func:`fan_out` raises :class:`SearchCancelled`, so it sends nothing more.
 
 Example:
     >>> import asyncio, contextvars
@@ -30,6 +32,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import functools
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -39,6 +42,11 @@ SEARCH_THREADS = 64
 
 _requests_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "ttc_requests_loop", default=None)
+_cancelled: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("ttc_search_cancelled", default=None)
+
+
+class SearchCancelled(RuntimeError):
+    """The ``acall`` that started this search was cancelled: the search stops before its next request."""
 _search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="ttc-search")
 
 
@@ -66,7 +74,13 @@ async def in_search_thread(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     context.run(_requests_loop.set, loop)
-    return await loop.run_in_executor(_search_pool, functools.partial(context.run, fn, *args, **kwargs))
+    cancelled = threading.Event()
+    context.run(_cancelled.set, cancelled)
+    try:
+        return await loop.run_in_executor(_search_pool, functools.partial(context.run, fn, *args, **kwargs))
+    except asyncio.CancelledError:
+        cancelled.set()  # the thread cannot be stopped; its search ends at its next request (fan_out)
+        raise
 
 
 def on_event_loop() -> bool:
@@ -77,7 +91,11 @@ def on_event_loop() -> bool:
 def fan_out(call: Callable[[Any], Any], acall: Callable[[Any], Awaitable], items: Sequence, max_workers: int) -> list:
     """``[call(item) for item in items]``, at most ``max_workers`` at once, in order, in the caller's context:
     as coroutines ``acall(item)`` on the event loop of :func:`in_search_thread` when there is one, else
-    on threads (:func:`map_in_context`)."""
+    on threads (:func:`map_in_context`). Raises :class:`SearchCancelled` when that search's caller has
+    been cancelled."""
+    cancelled = _cancelled.get()
+    if cancelled is not None and cancelled.is_set():
+        raise SearchCancelled("the search's caller was cancelled (a timeout, or a client that went away)")
     loop = _loop_to_use()
     if loop is None or not items:
         return map_in_context(call, items, max_workers)

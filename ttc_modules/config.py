@@ -100,6 +100,44 @@ class RetryConfig(_Strict):
     max_wait: float = Field(20.0, ge=0)
 
 
+class ServedModelConfig(_Strict):
+    """One model name ``ttc serve`` answers for: a backend, a verifier, and a strategy or a fitted policy.
+
+    Without ``policy``, each request runs ``strategy`` with ``options`` at ``budget`` generations (best-of-N:
+    weighted with a verifier, majority voting without one); with it, the strategy the policy picks for
+    the question's difficulty. A request may ask for another strategy or budget (``extra_body``'s ``ttc``),
+    up to ``max_budget`` generations.
+    """
+
+    backend: str | None = None  # a name in ``backends``, or a LiteLLM model string; None: ``backend``
+    verifier: str = "none"  # as ``ttc solve --verifier``
+    strategy: str = "best_of_n"
+    options: dict[str, Any] = Field(default_factory=dict)  # the strategy's options (selection, beam_width...)
+    policy: Path | None = None  # a compute-optimal policy (``ttc calibrate``)
+    budget: int = Field(8, ge=1)  # generations per request unless it asks for another
+    max_budget: int = Field(64, ge=1)  # generations a request may ask for at most
+
+    @field_validator("max_budget")
+    @classmethod
+    def _covers_budget(cls, value: int, info) -> int:
+        budget = info.data.get("budget", 1)
+        if value < budget:
+            raise ValueError(f"max_budget ({value}) is below budget ({budget}); raise max_budget")
+        return value
+
+
+class ServeConfig(_Strict):
+    """How ``ttc serve`` listens and what it admits."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    max_concurrency: int = Field(8, ge=1)  # requests searched at once
+    max_queue: int = Field(32, ge=0)  # requests waiting beyond those; more are refused with 429
+    request_timeout: float = Field(300.0, gt=0)  # seconds; a search still running then ends with 504
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    api_keys_env: list[str] = Field(default_factory=list)  # variables holding the bearer keys clients must send
+
+
 class Settings(BaseSettings):
     """Everything configurable; see the module docstring for where values come from."""
 
@@ -113,6 +151,8 @@ class Settings(BaseSettings):
     concurrency: int = Field(8, ge=1)
     seed: int = 0
     threads: int | None = Field(None, ge=1)
+    served_models: dict[str, ServedModelConfig] = Field(default_factory=dict)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

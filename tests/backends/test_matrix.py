@@ -99,7 +99,7 @@ def test_beam_search_awaited(config):
     lm = build_lm(load_settings(config))
     strategy = BeamSearch(n=2, beam_width=2, max_rounds=2, verifier=ArithmeticChecker(), lm=lm)
     prediction = asyncio.run(strategy.acall(question=QUESTION))  # its requests as coroutines on this loop
-    assert prediction.graph.number_of_nodes() > 1 and 0 < prediction.spent["lm_calls"]
+    assert prediction.graph.number_of_nodes() > 1 and prediction.spent["lm_calls"] > 0
 
 
 def test_llm_judge(config):

@@ -1,0 +1,91 @@
+"""``ttc serve`` under bad input and trouble: OpenAI's error JSON, one clear message, the right status."""
+
+import asyncio
+
+import httpx
+import openai
+import pytest
+
+from tests.serving.conftest import RunningApp, settings_for
+from ttc_modules.serving import create_app
+from ttc_modules.testing import OpenAIStubServer
+
+pytestmark = pytest.mark.integration
+
+QUESTION = [{"role": "user", "content": "What is 12 + 7?"}]
+
+
+def post(server, body, **kwargs):
+    return httpx.post(server.base_url + "/chat/completions", timeout=60, **kwargs,
+                      **({"content": body} if isinstance(body, (bytes, str)) else {"json": body}))
+
+
+def error_of(response, status: int) -> str:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and "\n" not in error["message"]
+    return error["message"]
+
+
+def test_malformed_json_wrong_types_and_no_question_are_400(serve):
+    server = serve()
+    assert "not JSON" in error_of(post(server, b"{not json"), 400)
+    assert "messages" in error_of(post(server, {"model": "ttc", "messages": "hi"}), 400)
+    assert "n:" in error_of(post(server, {"model": "ttc", "messages": QUESTION, "n": "many"}), 400)
+    assert "user message" in error_of(post(server, {"model": "ttc", "messages": [{"role": "system", "content": "x"}]}),
+                                      400)
+
+
+def test_unknown_model_strategy_and_bad_options(serve):
+    server = serve(served_models={"math": {"verifier": "arithmetic"}})
+    assert "not served here" in error_of(post(server, {"model": "gpt-4o", "messages": QUESTION}), 404)
+    assert "unknown strategy" in error_of(post(server, {"model": "math", "messages": QUESTION,
+                                                        "ttc": {"strategy": "telepathy"}}), 400)
+    assert "beam_width" in error_of(post(server, {"model": "math", "messages": QUESTION,
+                                                  "ttc": {"strategy": "beam_search", "budget": 8, "beam_width": 3}}), 400)
+
+
+def test_a_body_over_the_limit_is_413(serve):
+    server = serve(**{"serve.max_body_bytes": 2048})
+    assert "2,048" in error_of(post(server, {"model": "ttc", "messages": [{"role": "user", "content": "x" * 4000}]}),
+                               413)
+
+
+def test_bearer_keys_when_configured(serve, monkeypatch):
+    monkeypatch.setenv("TTC_SERVE_KEY", "sesame")
+    server = serve(**{"serve.api_keys_env": ["TTC_SERVE_KEY"]})
+    with pytest.raises(openai.AuthenticationError, match="API key"):
+        openai.OpenAI(base_url=server.base_url, api_key="wrong").chat.completions.create(model="ttc", messages=QUESTION)
+    reply = openai.OpenAI(base_url=server.base_url, api_key="sesame").chat.completions.create(model="ttc",
+                                                                                                messages=QUESTION)
+    assert reply.choices[0].message.content
+    assert httpx.get(server.url + "/health").status_code == 200  # health and metrics stay open to probes
+
+
+def test_a_failing_backend_is_502_naming_it(serve, backend):
+    server = serve(**{"retry.attempts": 1})
+    backend.fail_next(*[500] * 20)
+    message = error_of(post(server, {"model": "ttc", "messages": QUESTION}), 502)
+    assert "openai/stub-model" in message
+
+
+def test_a_search_past_the_timeout_is_504(tmp_path):
+    with OpenAIStubServer(delay=2.0) as slow:
+        settings = settings_for(slow, tmp_path, **{"serve.request_timeout": 0.5})
+        with RunningApp(create_app(settings)) as server:
+            assert "longer than 0.5 s" in error_of(post(server, {"model": "ttc", "messages": QUESTION}), 504)
+
+
+def test_beyond_the_line_requests_are_refused_with_429(tmp_path):
+    with OpenAIStubServer(delay=0.5) as slow:
+        settings = settings_for(slow, tmp_path, **{"serve.max_concurrency": 1, "serve.max_queue": 1})
+        with RunningApp(create_app(settings)) as server:
+            async def five_at_once():
+                async with httpx.AsyncClient(timeout=60) as client:
+                    return await asyncio.gather(*(client.post(server.base_url + "/chat/completions", json={
+                        "model": "ttc", "messages": [{"role": "user", "content": f"What is {i} + 1?"}]}) for i in range(5)))
+
+            replies = asyncio.run(five_at_once())
+    assert sorted(r.status_code for r in replies) == [200, 200, 429, 429, 429]  # one running, one in line
+    assert all(r.headers["retry-after"] == "1" and "busy" in r.json()["error"]["message"]
+               for r in replies if r.status_code == 429)

@@ -1,0 +1,86 @@
+"""What a client sends to ``ttc serve`` and what it gets back on failure: OpenAI's shapes.
+
+:class:`ChatRequest` is the part of OpenAI's chat-completions request the server acts on; other
+fields a client may send (``top_p``, ``user``...) are accepted and ignored. The question is the text of
+the last user message. ``ttc`` (the OpenAI client's ``extra_body={"ttc": {...}}``) may ask for another
+strategy, budget or strategy options; :class:`ServerError` carries an HTTP status and OpenAI's error
+JSON, one line saying what was wrong and how to fix it.
+
+Example:
+    >>> request = ChatRequest.model_validate({"model": "ttc", "messages": [{"role": "user", "content": "2 + 2?"}],
+    ...                                       "ttc": {"strategy": "beam_search", "budget": 8, "beam_width": 2}})
+    >>> request.question(), request.ttc.strategy, request.ttc.options()
+    ('2 + 2?', 'beam_search', {'beam_width': 2})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ServerError(Exception):
+    """A request the server answers with ``status`` and OpenAI's error JSON."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", param: str | None = None,
+                 code: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.kind, self.param, self.code = status, message, kind, param, code
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        return {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text: its string, or its text parts joined."""
+        if isinstance(self.content, list):
+            return "\n".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
+        return self.content or ""
+
+
+class TTCOptions(BaseModel):
+    """A request's own choice of strategy (a registry name), budget (generations) and strategy options."""
+
+    model_config = ConfigDict(extra="allow")
+
+    strategy: str | None = None
+    budget: int | None = Field(None, ge=1)
+
+    def options(self) -> dict[str, Any]:
+        """The strategy options given beside ``strategy`` and ``budget``."""
+        return dict(self.model_extra or {})
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[Message] = Field(min_length=1)
+    n: int = Field(1, ge=1, le=16)
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    seed: int | None = None
+    ttc: TTCOptions = Field(default_factory=TTCOptions)
+
+    def question(self) -> str:
+        """The last user message's text."""
+        users = [message for message in self.messages if message.role == "user"]
+        if not users or not users[-1].text().strip():
+            raise ServerError(400, "the request has no user message with text; send the question as "
+                                   '{"role": "user", "content": "..."}', param="messages")
+        return users[-1].text().strip()
+
+
+def validation_error(error) -> ServerError:
+    """A pydantic ``ValidationError`` of a request body as one 400 naming the field and what it must be."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"] if part != "body")
+    return ServerError(400, f"invalid request: {where or 'body'}: {first['msg']}", param=where or None)

@@ -1,0 +1,119 @@
+"""The models ``ttc serve`` answers for, and the program each request runs.
+
+A :class:`ServedModel` is one entry of ``served_models`` in the config (or, without any, the one
+default model, :data:`DEFAULT_NAME`: best-of-N on the configured backend, majority voting). Its LM and
+verifier are built once, on first use; each request gets a fresh strategy (or, for a fitted policy,
+the adaptive program) with the request's budget, so no state passes between requests.
+
+Policies live in ``planners``, which this package may not import; the command line hands in
+``policy_program(path, verifier, lm, seed)`` (``planners.adaptive.program_for_policy``).
+
+Example:
+    >>> from ttc_modules.config import load_settings
+    >>> from ttc_modules.serving.protocol import TTCOptions
+    >>> served = ServedModels.from_settings(load_settings())
+    >>> served.names(), served.get("ttc").options(TTCOptions(strategy="beam_search", budget=8), seed=0)
+    (['ttc'], {'kind': 'beam_search', 'n': 8, 'beam_width': 4, 'seed': 0})
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ttc_modules.budget import Budget
+from ttc_modules.config import ServedModelConfig, Settings
+from ttc_modules.lm.build import build_lm
+from ttc_modules.serving.protocol import ServerError, TTCOptions
+from ttc_modules.strategies.registry import build_strategy, needs_verifier, options_for_budget
+from ttc_modules.verifiers.named import verifier_from_name
+
+DEFAULT_NAME = "ttc"
+"""The model name served when the config has no ``served_models``."""
+
+PolicyProgram = Callable[[Any, Any, Any, int], Any]  # (policy path, verifier, lm, seed) -> a module taking budget=
+
+
+@dataclass
+class Program:
+    """What one request runs: a DSPy module and the arguments of its call besides the question."""
+
+    module: Any
+    call_options: dict
+    label: str  # the strategy, or "policy" for a fitted policy
+
+
+@dataclass
+class ServedModel:
+    name: str
+    config: ServedModelConfig
+    settings: Settings
+    policy_program: PolicyProgram | None = None
+
+    @functools.cached_property
+    def lm(self):
+        return build_lm(self.settings, self.config.backend)
+
+    @functools.cached_property
+    def verifier(self):
+        return verifier_from_name(self.config.verifier, needed=True, lm=self.lm)
+
+    def program(self, asked: TTCOptions, seed: int | None) -> Program:
+        """The program for a request that asked for ``asked`` (may be nothing), with its seed."""
+        seed = self.settings.seed if seed is None else seed
+        budget = self._budget(asked)
+        if self.config.policy is not None and asked.strategy is None and not asked.options():
+            if self.policy_program is None:
+                raise ServerError(500, f"{self.name} is served with a policy, but this server was started without "
+                                       "planners; start it with `ttc serve`", kind="server_error")
+            try:
+                module = self.policy_program(self.config.policy, self.verifier, self.lm, seed)
+            except (OSError, ValueError) as error:
+                raise ServerError(500, f"{self.name}'s policy {self.config.policy}: {error}", kind="server_error") from error
+            return Program(module, {"budget": Budget(generations=budget)}, "policy")
+        options = self.options(asked, seed)
+        try:
+            verifier = self.verifier if needs_verifier(options) or options.get("selection") == "weighted" else None
+            module = build_strategy(options, lm=self.lm, verifier=verifier, budget=Budget(generations=budget))
+        except ValueError as error:
+            raise ServerError(400, f"ttc options {asked.model_dump(exclude_none=True)}: {error}", param="ttc") from error
+        return Program(module, {}, options["kind"])
+
+    def options(self, asked: TTCOptions, seed: int) -> dict:
+        """The strategy options of a request: the served model's, or the strategy it asked for, at its budget."""
+        kind = asked.strategy or self.config.strategy
+        given = {**(self.config.options if kind == self.config.strategy else {}), **asked.options()}
+        if kind == "best_of_n" and self.config.verifier != "none":
+            given.setdefault("selection", "weighted")
+        try:
+            return {**options_for_budget(kind, self._budget(asked), **given), "seed": seed}
+        except ValueError as error:
+            raise ServerError(400, f"ttc.strategy: {error}", param="ttc.strategy") from error
+
+    def _budget(self, asked: TTCOptions) -> int:
+        budget = asked.budget or self.config.budget
+        if budget > self.config.max_budget:
+            raise ServerError(400, f"ttc.budget {budget} is above this server's maximum for {self.name} "
+                                   f"({self.config.max_budget} generations); ask for less", param="ttc.budget")
+        return budget
+
+
+@dataclass
+class ServedModels:
+    models: dict[str, ServedModel]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, policy_program: PolicyProgram | None = None) -> ServedModels:
+        configs = settings.served_models or {DEFAULT_NAME: ServedModelConfig()}
+        return cls({name: ServedModel(name, config, settings, policy_program) for name, config in configs.items()})
+
+    def names(self) -> list[str]:
+        return list(self.models)
+
+    def get(self, name: str) -> ServedModel:
+        if name not in self.models:
+            raise ServerError(404, f"the model '{name}' is not served here; use one of {', '.join(self.models)} "
+                                   "(GET /v1/models lists them)", param="model", code="model_not_found")
+        return self.models[name]
