@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-BLOCK = re.compile(r"(?:<!-- (not run|setup): (.*?) -->\s*\n)?[ \t]*```python\n(.*?)[ \t]*```", re.S)
+BLOCK = re.compile(r"(?:<!-- (not run|setup): ([^\n]*?) -->\s*\n)?[ \t]*```python\n(.*?)[ \t]*```", re.S)
 SMALLER = [(r"\bn=(?:8|16|64)\b", "n=2"), (r"\bbeam_width=4\b", "beam_width=2"), (r"\bk=2\b", "k=1"),
            (r"budgets=\[4, 16, 64\]", "budgets=[2, 4]"), (r"\bbudget=(?:8|16)\b", "budget=4"),
            (r"\bgenerations=(?:12|16)\b", "generations=4"), (r"n_parallel=4, n_sequential=4", "n_parallel=2, n_sequential=1")]

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-BLOCK = re.compile(r"(?:<!-- not run: (.*?) -->\s*\n)?^[ \t]*```bash\n(.*?)^[ \t]*```", re.S | re.M)
+BLOCK = re.compile(r"(?:<!-- not run: ([^\n]*?) -->\s*\n)?^[ \t]*```bash\n(.*?)^[ \t]*```", re.S | re.M)
 QUESTION = "What is 12 + 7?"
 SMALLER = [(r'"(?:\.\.\.|QUESTION)"', f'"{QUESTION}"'), (r"--n \d+", "--n 2"), (r"--beam-width \d+", "--beam-width 2"),
            (r"--k \d+", "--k 1"), (r"--n-(parallel|sequential) \d+", r"--n-\1 2"), (r"--limit \d+", "--limit 4"),

@@ -57,6 +57,10 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
     async def _refused(request: Request, error: ServerError):
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, error: Exception):
+        return await _refused(request, internal_error(error))
+
     @app.get("/health")
     async def health():
         return {"status": "ok", "models": served.names(), "running": admission.running, "waiting": admission.waiting}
@@ -124,6 +128,12 @@ async def read_request(request: Request, max_bytes: int) -> ChatRequest:
         raise validation_error(error) from error
 
 
+def internal_error(error: Exception) -> ServerError:
+    """An unexpected failure as a 500 in OpenAI's error JSON (logged with its traceback)."""
+    logger.error("request failed", exc_info=error)
+    return ServerError(500, f"the server failed: {type(error).__name__}: {error}", kind="server_error")
+
+
 def _too_large(size: int, max_bytes: int) -> ServerError:
     return ServerError(413, f"the body has {size:,} bytes, more than this server takes ({max_bytes:,}); send a "
                             "shorter request or raise serve.max_body_bytes")
@@ -188,8 +198,9 @@ class Search:
             for chunk in chunks(task.result(), include_usage):
                 yield f"data: {json.dumps(chunk)}\n\n"
             yield "data: [DONE]\n\n"
-        except ServerError as error:  # the status line is sent already: the error is the stream's last event
-            yield f"data: {json.dumps(error.body())}\n\n"
+        except Exception as error:  # the status line is sent already: the error is the stream's last event
+            refused = error if isinstance(error, ServerError) else internal_error(error)
+            yield f"data: {json.dumps(refused.body())}\n\n"
             yield "data: [DONE]\n\n"
         finally:
             if not task.done():
