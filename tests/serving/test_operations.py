@@ -26,15 +26,15 @@ pytestmark = pytest.mark.integration
 QUESTION = [{"role": "user", "content": "What is 12 + 7?"}]
 
 
-def ask(server, question="What is 12 + 7?", **body):
-    return httpx.post(server.base_url + "/chat/completions", timeout=120,
+def ask(base_url: str, question: str = "What is 12 + 7?", **body):
+    return httpx.post(base_url + "/chat/completions", timeout=120,
                       json={"model": "ttc", "messages": [{"role": "user", "content": question}], **body})
 
 
 def test_metrics_count_requests_generations_tokens_and_cache_hits(serve):
     server = serve()
-    assert ask(server).status_code == 200 and ask(server).status_code == 200  # the second from the cache
-    assert ask(server, question="What is 3 + 4?").status_code == 200
+    assert ask(server.base_url).status_code == 200 and ask(server.base_url).status_code == 200  # the second from the cache
+    assert ask(server.base_url, question="What is 3 + 4?").status_code == 200
     httpx.post(server.base_url + "/chat/completions", json={"model": "nope", "messages": QUESTION})
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
                for family in text_string_to_metric_families(httpx.get(server.url + "/metrics").text)
@@ -114,7 +114,7 @@ def _start_command(config, port: int) -> subprocess.Popen:
     raise AssertionError(f"ttc serve did not start: {process.stderr.read()}")
 
 
-def test_the_command_finishes_requests_in_flight_and_a_restart_answers_from_the_cache(tmp_path):
+def test_the_command_finishes_requests_in_flight_and_a_restarted_or_killed_one_answers_from_the_cache(tmp_path):
     with OpenAIStubServer(delay=1.0) as slow:
         config = tmp_path / "ttc.yaml"
         config.write_text(yaml.safe_dump({"backend": {"model": "openai/stub-model", "api_base": slow.base_url,
@@ -123,7 +123,7 @@ def test_the_command_finishes_requests_in_flight_and_a_restart_answers_from_the_
         url = f"http://127.0.0.1:{port}/v1"
         process = _start_command(config, port)
         first = {}
-        asking = threading.Thread(target=lambda: first.update(reply=ask(type("S", (), {"base_url": url}))))
+        asking = threading.Thread(target=lambda: first.update(reply=ask(url)))
         asking.start()
         time.sleep(0.5)  # the request is in flight
         process.send_signal(signal.SIGTERM)
@@ -132,8 +132,14 @@ def test_the_command_finishes_requests_in_flight_and_a_restart_answers_from_the_
         assert process.wait(60) in (0, -signal.SIGTERM)  # then stopped (uvicorn re-raises the signal it caught)
         calls = slow.count
         process = _start_command(config, port)
+        again = ask(url)
+        other = ask(url, question="What is 5 + 6?")
+        process.kill()  # no shutdown at all: what was answered is in the cache already
+        process.wait(60)
+        assert again.json()["choices"] == first["reply"].json()["choices"] and slow.count == calls + 1
+        process = _start_command(config, port)
         try:
-            again = ask(type("S", (), {"base_url": url}))
+            after_kill = ask(url, question="What is 5 + 6?")
         finally:
             process.kill()
-        assert again.json()["choices"] == first["reply"].json()["choices"] and slow.count == calls
+        assert after_kill.json()["choices"] == other.json()["choices"] and slow.count == calls + 1
