@@ -43,11 +43,11 @@ SEARCH_THREADS = 64
 _requests_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "ttc_requests_loop", default=None)
 _cancelled: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("ttc_search_cancelled", default=None)
+_search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="ttc-search")
 
 
 class SearchCancelled(RuntimeError):
     """The ``acall`` that started this search was cancelled: the search stops before its next request."""
-_search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="ttc-search")
 
 
 def in_context(fn: Callable) -> Callable:

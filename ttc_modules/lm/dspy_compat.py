@@ -1,8 +1,8 @@
 """The few DSPy internals :class:`ttc_modules.lm.TTCLM` builds on, imported in one place.
 
-``dspy.LM.__call__`` is prepare -> execute -> finalize (``acall``: ``aexecute``). TTCLM runs the same three steps with its
-own retry loop around ``execute``, adds the backend to the call's cache key (``PreparedCall``) and reads
-that key to keep usage across cache hits.
+``dspy.LM.__call__`` is prepare -> execute -> finalize (``acall``: ``aexecute``). TTCLM runs the
+same three steps with its own retry loop around ``execute``, adds the backend to the call's cache key
+(``PreparedCall``) and reads that key to keep usage across cache hits.
 These names are stable within DSPy 3.4 (pinned in pyproject.toml); a DSPy upgrade is checked here.
 """
 

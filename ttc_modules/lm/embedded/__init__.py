@@ -24,5 +24,5 @@ from ttc_modules.lm.embedded.catalogue import (
 from ttc_modules.lm.embedded.provider import LocalProvider, build_request, ensure_registered, register
 
 __all__ = ["DEFAULT_EMBEDDED_MODEL", "EMBEDDED_MODELS", "PROVIDER", "EmbeddedModel", "LocalProvider",
-           "UnknownLocalModelError", "add_model", "build_request", "ensure_registered", "is_embedded", "known_models", "lm_options",
-           "register", "resolve_model"]
+           "UnknownLocalModelError", "add_model", "build_request", "ensure_registered", "is_embedded", "known_models",
+           "lm_options", "register", "resolve_model"]
