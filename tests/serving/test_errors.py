@@ -6,7 +6,9 @@ import httpx
 import openai
 import pytest
 
+from planners import policy_program
 from tests.serving.conftest import RunningApp, settings_for
+from ttc_modules.config import ConfigError
 from ttc_modules.serving import create_app
 from ttc_modules.testing import OpenAIStubServer
 
@@ -89,3 +91,12 @@ def test_beyond_the_line_requests_are_refused_with_429(tmp_path):
     assert sorted(r.status_code for r in replies) == [200, 200, 429, 429, 429]  # one running, one in line
     assert all(r.headers["retry-after"] == "1" and "busy" in r.json()["error"]["message"]
                for r in replies if r.status_code == 429)
+
+
+@pytest.mark.parametrize("entry, named", [({"strategy": "telepathy"}, "unknown strategy"),
+                                          ({"strategy": "beam_search"}, "needs a verifier"),
+                                          ({"policy": "missing.json"}, "policy file not found")])
+def test_a_bad_served_model_fails_at_start_naming_it(backend, tmp_path, entry, named):
+    settings = settings_for(backend, tmp_path, served_models={"math": entry})
+    with pytest.raises(ConfigError, match=f"served_models.math: .*{named}"):
+        create_app(settings, policy_program=policy_program)

@@ -46,6 +46,7 @@ PROGRESS_EVERY = 1.0  # seconds between a stream's progress comments while its s
 def create_app(settings: Settings, policy_program: PolicyProgram | None = None) -> FastAPI:
     """The app serving ``settings.served_models`` (or the default model) on ``settings``' backends."""
     served = ServedModels.from_settings(settings, policy_program)
+    served.check()  # a bad served model fails here, naming it
     metrics = ServerMetrics()
     admission = Admission(settings.serve.max_concurrency, settings.serve.max_queue,
                           on_change=lambda running, waiting: (metrics.running.set(running), metrics.waiting.set(waiting)))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ttc_modules.budget import Budget
-from ttc_modules.config import ServedModelConfig, Settings
+from ttc_modules.config import ConfigError, ServedModelConfig, Settings
 from ttc_modules.lm.build import build_lm
 from ttc_modules.serving.protocol import ServerError, TTCOptions
 from ttc_modules.strategies.registry import build_strategy, needs_verifier, options_for_budget
@@ -108,6 +108,15 @@ class ServedModels:
     def from_settings(cls, settings: Settings, policy_program: PolicyProgram | None = None) -> ServedModels:
         configs = settings.served_models or {DEFAULT_NAME: ServedModelConfig()}
         return cls({name: ServedModel(name, config, settings, policy_program) for name, config in configs.items()})
+
+    def check(self) -> None:
+        """Build each model's default program once, so a bad entry fails at start (a ``ConfigError`` naming
+        it), not on its first request."""
+        for name, model in self.models.items():
+            try:
+                model.program(TTCOptions(), None)
+            except ServerError as error:
+                raise ConfigError(f"served_models.{name}: {error.message}") from error
 
     def names(self) -> list[str]:
         return list(self.models)
