@@ -496,10 +496,29 @@ def serve(
 
     settings = _settings_with_cache(config, **{"serve.host": host, "serve.port": port})
     app_ = create_app(settings, policy_program=policy_program)
-    err.print(f"serving {', '.join(m for m in app_.state.served.names())} on http://{settings.serve.host}:"
-              f"{settings.serve.port}/v1 (Ctrl-C stops it after the requests in flight)")
-    uvicorn.run(app_, host=settings.serve.host, port=settings.serve.port, log_level="warning",
-                timeout_graceful_shutdown=settings.serve.request_timeout)
+    listening = _listening_socket(settings.serve.host, settings.serve.port)
+    where = listening.getsockname()
+    err.print(f"serving {', '.join(app_.state.served.names())} on http://{where[0]}:{where[1]}/v1 "
+              "(Ctrl-C stops it after the requests in flight)", soft_wrap=True)
+    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning",
+                                           timeout_graceful_shutdown=int(settings.serve.request_timeout)))
+    server.run(sockets=[listening])
+
+
+def _listening_socket(host: str, port: int):
+    """A socket bound to ``host``:``port`` (0: a free port), or one clear error when it cannot be."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        raise ValueError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port "
+                         "(or serve.port), or stop what is using it") from error
+    return listening
 
 
 @app.command()

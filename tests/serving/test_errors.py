@@ -45,6 +45,14 @@ def test_unknown_model_strategy_and_bad_options(serve):
                                                         "ttc": {"strategy": "telepathy"}}), 400)
     assert "beam_width" in error_of(post(server, {"model": "math", "messages": QUESTION,
                                                   "ttc": {"strategy": "beam_search", "budget": 8, "beam_width": 3}}), 400)
+    for reserved, instead in (("n", "ttc.budget"), ("kind", "ttc.strategy"), ("seed", "seed")):
+        assert instead in error_of(post(server, {"model": "math", "messages": QUESTION, "ttc": {reserved: 4}}), 400)
+
+
+def test_unknown_routes_and_methods_answer_in_openai_s_error_json(serve):
+    server = serve()
+    assert "routes are" in error_of(httpx.get(server.base_url + "/chat/completions"), 405)
+    assert "routes are" in error_of(httpx.post(server.base_url + "/completions", json={}), 404)
 
 
 def test_a_body_over_the_limit_is_413(serve):
@@ -61,6 +69,9 @@ def test_bearer_keys_when_configured(serve, monkeypatch):
     reply = openai.OpenAI(base_url=server.base_url, api_key="sesame").chat.completions.create(model="ttc",
                                                                                                 messages=QUESTION)
     assert reply.choices[0].message.content
+    body = {"model": "ttc", "messages": QUESTION}
+    assert post(server, body, headers={"Authorization": "bearer sesame"}).status_code == 200  # any case of the scheme
+    assert "API key" in error_of(post(server, body, headers={"Authorization": "sesame"}), 401)  # no scheme
     assert httpx.get(server.url + "/health").status_code == 200  # health and metrics stay open to probes
 
 

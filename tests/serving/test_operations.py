@@ -40,6 +40,7 @@ def test_metrics_count_requests_generations_tokens_and_cache_hits(serve):
                for family in text_string_to_metric_families(httpx.get(server.url + "/metrics").text)
                for s in family.samples}
     assert samples[("ttc_requests_total", (("model", "ttc"), ("status", "200")))] == 3
+    assert samples[("ttc_requests_total", (("model", "unknown"), ("status", "404")))] == 1  # refused, counted
     assert samples[("ttc_generations_total", (("model", "ttc"),))] == 24  # 8 each, the cached request too
     assert samples[("ttc_cache_hits_total", (("model", "ttc"),))] == 1  # the repeated request's one LM call
     assert samples[("ttc_tokens_total", (("kind", "completion"), ("model", "ttc")))] > 0

@@ -28,6 +28,7 @@ import time
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ttc_modules.budget import BudgetExceeded, BudgetMeter
 from ttc_modules.config import ConfigError, Settings
@@ -58,6 +59,12 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
     async def _refused(request: Request, error: ServerError):
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing(request: Request, error: StarletteHTTPException):  # unknown route, wrong method
+        return await _refused(request, ServerError(error.status_code, f"{request.method} {request.url.path}: "
+                                                   f"{error.detail}; the routes are POST /v1/chat/completions, "
+                                                   "GET /v1/models, /health and /metrics"))
+
     @app.exception_handler(Exception)
     async def _failed(request: Request, error: Exception):
         return await _refused(request, internal_error(error))
@@ -78,10 +85,15 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
-        authorize(request, keys)
-        chat = await read_request(request, settings.serve.max_body_bytes)
-        model = served.get(chat.model)
-        search = Search(model, chat, admission, metrics, settings.serve.request_timeout)
+        asked = None
+        try:
+            authorize(request, keys)
+            chat = await read_request(request, settings.serve.max_body_bytes)
+            asked = chat.model
+            search = Search(served.get(chat.model), chat, admission, metrics, settings.serve.request_timeout)
+        except ServerError as refused:  # counted under its model when it names a served one
+            metrics.finished(asked if asked in served.models else "unknown", refused.status, 0.0, None)
+            raise
         if chat.stream:
             return StreamingResponse(search.events(), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
@@ -103,8 +115,8 @@ def authorize(request: Request, keys: list[bytes]) -> None:
     """Nothing when no keys are configured or the request's bearer key is one of them; else 401."""
     if not keys:
         return
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip().encode()
-    if not any(hmac.compare_digest(given, key) for key in keys):
+    scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not any(hmac.compare_digest(given.strip().encode(), key) for key in keys):
         raise ServerError(401, "missing or wrong API key; send one of the server's keys as 'Authorization: Bearer KEY' "
                                "(the OpenAI client's api_key)", kind="authentication_error", code="invalid_api_key")
 
@@ -192,9 +204,10 @@ class Search:
         try:
             while not task.done():
                 done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY)
-                if not done:
+                if not done:  # what came back so far (generations are charged before they are asked for)
                     spent = self.meter.spent()
-                    yield f": searching: {spent['generations']} generations, {spent['lm_calls']} LM calls\n\n"
+                    yield (f": searching: {spent['lm_calls']} LM calls answered, "
+                           f"{spent['prompt_tokens'] + spent['completion_tokens']} tokens\n\n")
             include_usage = bool((self.chat.stream_options or {}).get("include_usage"))
             for chunk in chunks(task.result(), include_usage):
                 yield f"data: {json.dumps(chunk)}\n\n"

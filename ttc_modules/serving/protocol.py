@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class ServerError(Exception):
@@ -46,6 +46,10 @@ class Message(BaseModel):
         return self.content or ""
 
 
+RESERVED_OPTIONS = {"kind": "ttc.strategy", "n": "ttc.budget", "seed": "the request's seed"}
+"""Strategy options a request sets otherwise, and where."""
+
+
 class TTCOptions(BaseModel):
     """A request's own choice of strategy (a registry name), budget (generations) and strategy options."""
 
@@ -56,7 +60,12 @@ class TTCOptions(BaseModel):
 
     def options(self) -> dict[str, Any]:
         """The strategy options given beside ``strategy`` and ``budget``."""
-        return dict(self.model_extra or {})
+        options = dict(self.model_extra or {})
+        for name, instead in RESERVED_OPTIONS.items():
+            if name in options:
+                raise ServerError(400, f"ttc.{name} is not an option a request sets; use {instead}",
+                                  param=f"ttc.{name}")
+        return options
 
 
 class ChatRequest(BaseModel):
@@ -64,8 +73,8 @@ class ChatRequest(BaseModel):
 
     model: str
     messages: list[Message] = Field(min_length=1)
-    n: int = Field(1, ge=1, le=16)
-    stream: bool = False
+    n: int = Field(1, ge=1, le=16)  # choices: the best distinct answers, fewer when the search found fewer
+    stream: StrictBool = False
     stream_options: dict[str, Any] | None = None
     seed: int | None = None
     ttc: TTCOptions = Field(default_factory=TTCOptions)
@@ -82,5 +91,11 @@ class ChatRequest(BaseModel):
 def validation_error(error) -> ServerError:
     """A pydantic ``ValidationError`` of a request body as one 400 naming the field and what it must be."""
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"] if part != "body")
-    return ServerError(400, f"invalid request: {where or 'body'}: {first['msg']}", param=where or None)
+    where = ".".join(str(part) for part in first["loc"] if part != "body" and not _is_type_name(part))
+    message = first["msg"].replace("instance of TTCOptions", "object of strategy, budget and strategy options")
+    return ServerError(400, f"invalid request: {where or 'body'}: {message}", param=where or None)
+
+
+def _is_type_name(part) -> bool:
+    """pydantic's name of a union member in an error's location (``str``, ``list[...]``), not a field."""
+    return isinstance(part, str) and (part in ("str", "int", "float", "bool") or "[" in part)

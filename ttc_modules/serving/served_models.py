@@ -64,22 +64,40 @@ class ServedModel:
         """The program for a request that asked for ``asked`` (may be nothing), with its seed."""
         seed = self.settings.seed if seed is None else seed
         budget = self._budget(asked)
+        lm, verifier = self._parts()
         if self.config.policy is not None and asked.strategy is None and not asked.options():
-            if self.policy_program is None:
-                raise ServerError(500, f"{self.name} is served with a policy, but this server was started without "
-                                       "planners; start it with `ttc serve`", kind="server_error")
-            try:
-                module = self.policy_program(self.config.policy, self.verifier, self.lm, seed)
-            except (OSError, ValueError) as error:
-                raise ServerError(500, f"{self.name}'s policy {self.config.policy}: {error}", kind="server_error") from error
-            return Program(module, {"budget": Budget(generations=budget)}, "policy")
+            return self._policy(lm, verifier, budget, seed)
         options = self.options(asked, seed)
         try:
-            verifier = self.verifier if needs_verifier(options) or options.get("selection") == "weighted" else None
-            module = build_strategy(options, lm=self.lm, verifier=verifier, budget=Budget(generations=budget))
+            needed = needs_verifier(options)
+            if verifier is None and needed:
+                raise ServerError(400, f"{options['kind']} needs a verifier, and {self.name} is served without one; "
+                                       f"ask for best_of_n or revisions, or set served_models.{self.name}.verifier",
+                                  param="ttc.strategy")
+            weighted = needed or options.get("selection") == "weighted"
+            module = build_strategy(options, lm=lm, verifier=verifier if weighted else None,
+                                    budget=Budget(generations=budget))
         except ValueError as error:
-            raise ServerError(400, f"ttc options {asked.model_dump(exclude_none=True)}: {error}", param="ttc") from error
+            raise ServerError(400, f"{options['kind']} at budget {budget} (ttc.budget sets n): {error}",
+                              param="ttc") from error
         return Program(module, {}, options["kind"])
+
+    def _parts(self) -> tuple:
+        """The LM and the verifier, built on first use; a configuration that cannot build them is a 500."""
+        try:
+            return self.lm, self.verifier
+        except (OSError, ValueError) as error:
+            raise ServerError(500, str(error), kind="server_error") from error
+
+    def _policy(self, lm, verifier, budget: int, seed: int) -> Program:
+        if self.policy_program is None:
+            raise ServerError(500, f"{self.name} is served with a policy, but this server was started without "
+                                   "planners; start it with `ttc serve`", kind="server_error")
+        try:
+            module = self.policy_program(self.config.policy, verifier, lm, seed)
+        except (OSError, ValueError) as error:
+            raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
+        return Program(module, {"budget": Budget(generations=budget)}, "policy")
 
     def options(self, asked: TTCOptions, seed: int) -> dict:
         """The strategy options of a request: the served model's, or the strategy it asked for, at its budget."""
@@ -89,8 +107,8 @@ class ServedModel:
             given.setdefault("selection", "weighted")
         try:
             return {**options_for_budget(kind, self._budget(asked), **given), "seed": seed}
-        except ValueError as error:
-            raise ServerError(400, f"ttc.strategy: {error}", param="ttc.strategy") from error
+        except (TypeError, ValueError) as error:
+            raise ServerError(400, str(error), param="ttc.strategy") from error
 
     def _budget(self, asked: TTCOptions) -> int:
         budget = asked.budget or self.config.budget
