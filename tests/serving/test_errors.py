@@ -45,6 +45,8 @@ def test_unknown_model_strategy_and_bad_options(serve):
                                                         "ttc": {"strategy": "telepathy"}}), 400)
     assert "beam_width" in error_of(post(server, {"model": "math", "messages": QUESTION,
                                                   "ttc": {"strategy": "beam_search", "budget": 8, "beam_width": 3}}), 400)
+    assert "too small for lookahead" in error_of(post(server, {"model": "math", "messages": QUESTION,
+                                                               "ttc": {"strategy": "lookahead", "budget": 4}}), 400)
     for reserved, instead in (("n", "ttc.budget"), ("kind", "ttc.strategy"), ("seed", "seed")):
         assert instead in error_of(post(server, {"model": "math", "messages": QUESTION, "ttc": {reserved: 4}}), 400)
 

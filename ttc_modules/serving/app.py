@@ -172,7 +172,12 @@ class Search:
         try:
             async with self.admission.admit():
                 prediction = await self._search()
-            spent, status = dict(prediction.spent), 200
+            spent = dict(prediction.spent)
+            if spent["generations"] == 0 and spent.get("exhausted"):
+                raise ServerError(400, f"a budget of {self.program.budget} generations is too small for "
+                                       f"{self.program.label}: not one generation fitted; ask for a larger "
+                                       "ttc.budget or another strategy", param="ttc.budget")
+            status = 200
             return completion(prediction, self.model.name, self.chat.n, self.program.label, self.form)
         except ServerError as error:
             status = error.status

@@ -43,6 +43,7 @@ class Program:
     module: Any
     call_options: dict
     label: str  # the strategy, or "policy" for a fitted policy
+    budget: int  # generations
 
 
 @dataclass
@@ -80,7 +81,7 @@ class ServedModel:
         except ValueError as error:
             raise ServerError(400, f"{options['kind']} at budget {budget} (ttc.budget sets n): {error}",
                               param="ttc") from error
-        return Program(module, {}, options["kind"])
+        return Program(module, {}, options["kind"], budget)
 
     def _parts(self) -> tuple:
         """The LM and the verifier, built on first use; a configuration that cannot build them is a 500."""
@@ -97,7 +98,7 @@ class ServedModel:
             module = self.policy_program(self.config.policy, verifier, lm, seed)
         except (OSError, ValueError) as error:
             raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
-        return Program(module, {"budget": Budget(generations=budget)}, "policy")
+        return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
 
     def options(self, asked: TTCOptions, seed: int) -> dict:
         """The strategy options of a request: the served model's, or the strategy it asked for, at its budget."""
