@@ -55,19 +55,7 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
     app = FastAPI(title="dspy-ttc", docs_url=None, redoc_url=None)
     app.state.served, app.state.metrics, app.state.admission = served, metrics, admission
 
-    @app.exception_handler(ServerError)
-    async def _refused(request: Request, error: ServerError):
-        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _routing(request: Request, error: StarletteHTTPException):  # unknown route, wrong method
-        return await _refused(request, ServerError(error.status_code, f"{request.method} {request.url.path}: "
-                                                   f"{error.detail}; the routes are POST /v1/chat/completions, "
-                                                   "GET /v1/models, /health and /metrics"))
-
-    @app.exception_handler(Exception)
-    async def _failed(request: Request, error: Exception):
-        return await _refused(request, internal_error(error))
+    _answer_errors_in_openai_json(app)
 
     @app.get("/health")
     async def health():
@@ -100,6 +88,24 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
         return await search.reply()
 
     return app
+
+
+def _answer_errors_in_openai_json(app: FastAPI) -> None:
+    """Every refusal, unknown route and unexpected failure answered in OpenAI's error JSON."""
+
+    @app.exception_handler(ServerError)
+    async def _refused(request: Request, error: ServerError):
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing(request: Request, error: StarletteHTTPException):  # unknown route, wrong method
+        return await _refused(request, ServerError(error.status_code, f"{request.method} {request.url.path}: "
+                                                   f"{error.detail}; the routes are POST /v1/chat/completions, "
+                                                   "GET /v1/models, /health and /metrics"))
+
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, error: Exception):
+        return await _refused(request, internal_error(error))
 
 
 def bearer_keys(variables: list[str]) -> list[bytes]:
