@@ -496,29 +496,26 @@ def serve(
 
     settings = _settings_with_cache(config, **{"serve.host": host, "serve.port": port})
     app_ = create_app(settings, policy_program=policy_program)
-    listening = _listening_socket(settings.serve.host, settings.serve.port)
-    where = listening.getsockname()
-    err.print(f"serving {', '.join(app_.state.served.names())} on http://{where[0]}:{where[1]}/v1 "
+    port_ = _port_to_listen_on(settings.serve.host, settings.serve.port)
+    err.print(f"serving {', '.join(app_.state.served.names())} on http://{settings.serve.host}:{port_}/v1 "
               "(Ctrl-C stops it after the requests in flight)", soft_wrap=True)
-    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning",
-                                           timeout_graceful_shutdown=int(settings.serve.request_timeout)))
-    server.run(sockets=[listening])
+    uvicorn.run(app_, host=settings.serve.host, port=port_, log_level="warning",
+                timeout_graceful_shutdown=int(settings.serve.request_timeout))
 
 
-def _listening_socket(host: str, port: int):
-    """A socket bound to ``host``:``port`` (0: a free port), or one clear error when it cannot be."""
+def _port_to_listen_on(host: str, port: int) -> int:
+    """``port``, or a free one for 0, once a socket could be bound to it; else one clear error. (uvicorn
+    binds its own socket: serving on one handed to it measured slower, benchmarks/serve_overhead.py.)"""
     import socket
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listening = socket.socket(family, socket.SOCK_STREAM)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listening.bind((host, port))
-    except OSError as error:
-        listening.close()
-        raise ValueError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port "
-                         "(or serve.port), or stop what is using it") from error
-    return listening
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ValueError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port "
+                             "(or serve.port), or stop what is using it") from error
+        return probe.getsockname()[1]
 
 
 @app.command()
