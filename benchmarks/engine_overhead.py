@@ -22,11 +22,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from ttc_modules.ports import bound_port
 
 GOAL = 1.15  # wall / ideal for one sample per request
 REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
@@ -35,9 +36,7 @@ REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## com
 @contextlib.contextmanager
 def server_process(delay: float, concurrency: int):
     """The stub server in a process of its own, so its work does not share our interpreter's lock."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = bound_port()
     command = [sys.executable, "-m", "ttc_modules.testing.openai_stub_server", "--port", str(port), "--delay", str(delay),
                "--concurrency", str(concurrency), "--reply", REPLY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +28,7 @@ from ttc_modules.config import load_settings
 from ttc_modules.lm.cache import configure_cache
 from ttc_modules.serving import ServedModels
 from ttc_modules.serving.protocol import TTCOptions
+from ttc_modules.testing import ServeCommand
 
 GOAL = 1.10
 
@@ -72,23 +70,6 @@ async def through_server(url: str, questions: list[str], concurrency: int) -> fl
         return time.perf_counter() - start
 
 
-def started_server(config_path: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "ttc_modules.cli", "serve", "--config", str(config_path),
-                                "--port", str(port)], stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("ttc serve did not start within 60 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=0.05, help="seconds the stub server takes per request")
@@ -104,12 +85,8 @@ def main() -> None:
         config_path = Path(scratch) / "serve.yaml"
         config_path.write_text(yaml.safe_dump(config_for(base_url, f"{scratch}/served", args.concurrency,
                                                          args.requests, args.budget)))
-        process, url = started_server(config_path)
-        try:
-            served_wall = asyncio.run(through_server(url, questions, args.concurrency))
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
+        with ServeCommand(config_path) as server:
+            served_wall = asyncio.run(through_server(server.url, questions, args.concurrency))
     ratio = served_wall / library_wall
     print(f"{args.requests} requests, {args.concurrency} at a time, budget {args.budget}, backend delay {args.delay} s")
     print(f"library in process: {library_wall:.2f} s ({args.requests / library_wall:.1f} requests/s)")

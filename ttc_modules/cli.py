@@ -506,16 +506,13 @@ def serve(
 def _port_to_listen_on(host: str, port: int) -> int:
     """``port``, or a free one for 0, once a socket could be bound to it; else one clear error. (uvicorn
     binds its own socket: serving on one handed to it measured slower, benchmarks/serve_overhead.py.)"""
-    import socket
+    from ttc_modules.ports import bound_port
 
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise ValueError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port "
-                             "(or serve.port), or stop what is using it") from error
-        return probe.getsockname()[1]
+    try:
+        return bound_port(host, port)
+    except OSError as error:
+        raise ValueError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port "
+                         "(or serve.port), or stop what is using it") from error
 
 
 @app.command()

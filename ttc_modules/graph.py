@@ -101,6 +101,11 @@ def terminal_nodes(graph: nx.DiGraph) -> list[int]:
     return [n for n, data in graph.nodes(data=True) if data["terminal"]]
 
 
+def finished_nodes(graph: nx.DiGraph) -> list[int]:
+    """Nodes where a solution with an answer ends, in creation order."""
+    return [n for n, data in graph.nodes(data=True) if data["terminal"] and data["answer"] is not None]
+
+
 def to_json(graph: nx.DiGraph) -> dict:
     """Node-link data, JSON-ready."""
     return nx.node_link_data(graph, edges="edges")

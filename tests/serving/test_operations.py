@@ -4,9 +4,6 @@ graceful shutdown of the real command."""
 import asyncio
 import json
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -19,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from planners import ComputeOptimalPlanner, Plan, VerifierDifficulty, policy_program
 from tests.serving.conftest import RunningApp, settings_for
 from ttc_modules.serving import create_app
-from ttc_modules.testing import OpenAIStubServer
+from ttc_modules.testing import OpenAIStubServer, ServeCommand
 
 pytestmark = pytest.mark.integration
 
@@ -95,52 +92,27 @@ def _rss_mib() -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_command(config, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "ttc_modules.cli", "serve", "--config", str(config),
-                                "--port", str(port)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"ttc serve did not start: {process.stderr.read()}")
-
-
 def test_the_command_finishes_requests_in_flight_and_a_restarted_or_killed_one_answers_from_the_cache(tmp_path):
     with OpenAIStubServer(delay=1.0) as slow:
         config = tmp_path / "ttc.yaml"
         config.write_text(yaml.safe_dump({"backend": {"model": "openai/stub-model", "api_base": slow.base_url,
                                                       "max_tokens": 64}, "cache": {"dir": str(tmp_path / "cache")}}))
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}/v1"
-        process = _start_command(config, port)
-        first = {}
-        asking = threading.Thread(target=lambda: first.update(reply=ask(url)))
-        asking.start()
-        time.sleep(0.5)  # the request is in flight
-        process.send_signal(signal.SIGTERM)
-        asking.join(120)
-        assert first["reply"].status_code == 200  # finished although the server was told to stop
-        assert process.wait(60) in (0, -signal.SIGTERM)  # then stopped (uvicorn re-raises the signal it caught)
+        with ServeCommand(config) as first_server:
+            first = {}
+            asking = threading.Thread(target=lambda: first.update(reply=ask(first_server.base_url)))
+            asking.start()
+            time.sleep(0.5)  # the request is in flight
+            first_server.process.send_signal(signal.SIGTERM)
+            asking.join(120)
+            assert first["reply"].status_code == 200  # finished although the server was told to stop
+            # then stopped (uvicorn re-raises the signal it caught)
+            assert first_server.process.wait(60) in (0, -signal.SIGTERM)
         calls = slow.count
-        process = _start_command(config, port)
-        again = ask(url)
-        other = ask(url, question="What is 5 + 6?")
-        process.kill()  # no shutdown at all: what was answered is in the cache already
-        process.wait(60)
+        with ServeCommand(config, first_server.port) as restarted:
+            again = ask(restarted.base_url)
+            other = ask(restarted.base_url, question="What is 5 + 6?")
+            restarted.process.kill()  # no shutdown at all: what was answered is in the cache already
         assert again.json()["choices"] == first["reply"].json()["choices"] and slow.count == calls + 1
-        process = _start_command(config, port)
-        try:
-            after_kill = ask(url, question="What is 5 + 6?")
-        finally:
-            process.kill()
-        assert after_kill.json()["choices"] == other.json()["choices"] and slow.count == calls + 1
+        with ServeCommand(config, first_server.port) as after_kill:
+            answer = ask(after_kill.base_url, question="What is 5 + 6?")
+        assert answer.json()["choices"] == other.json()["choices"] and slow.count == calls + 1

@@ -15,8 +15,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from tenacity import AsyncRetrying, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
@@ -27,18 +28,21 @@ logger = logging.getLogger(__name__)
 
 def with_retries(lm, attempt: Callable):
     """Run ``attempt``, retrying transient errors with jittered exponential backoff (see the module docstring)."""
-    try:
+    with _as_backend_errors(lm):
         return Retrying(**_policy(lm))(attempt)
-    except BackendError:
-        raise
-    except Exception as exc:
-        raise BackendError(describe_backend_error(exc, lm)) from exc
 
 
 async def awith_retries(lm, attempt: Callable[[], Awaitable]):
     """:func:`with_retries` for a coroutine function ``attempt``; the waits are ``asyncio`` sleeps."""
-    try:
+    with _as_backend_errors(lm):
         return await AsyncRetrying(**_policy(lm))(attempt)
+
+
+@contextlib.contextmanager
+def _as_backend_errors(lm) -> Iterator[None]:
+    """Any failure but a :class:`BackendError` raised as one, its one line naming ``lm`` and the fix."""
+    try:
+        yield
     except BackendError:
         raise
     except Exception as exc:

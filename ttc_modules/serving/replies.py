@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import defaultdict
 
-from ttc_modules.graph import solution_steps
+from ttc_modules.graph import finished_nodes, solution_steps
 from ttc_modules.serving.dspy_prompts import DSPyForm
 
 
@@ -48,14 +48,14 @@ def ttc_object(prediction, label: str) -> dict:
     plan = getattr(prediction, "plan", None)
     return {"answer": prediction.answer, "strategy": label if plan is None else plan.kind,
             "plan": None if plan is None else plan.model_dump(mode="json"), "spent": dict(prediction.spent),
-            "candidates": sum(1 for _, data in graph.nodes(data=True) if data.get("terminal") and data.get("answer"))}
+            "candidates": len(finished_nodes(graph))}
 
 
 def best_distinct(prediction, n: int) -> list[tuple[str, str | None]]:
     """The solutions and answers of the ``n`` best distinct answers (fewer when fewer were found): the
     chosen one first."""
     graph = prediction.graph
-    finished = [node for node, data in graph.nodes(data=True) if data.get("terminal") and data.get("answer")]
+    finished = finished_nodes(graph)
     weight, best = defaultdict(float), {}
     for node in finished:
         data = graph.nodes[node]

@@ -12,7 +12,7 @@ Example:
     >>> from ttc_modules.config import load_settings
     >>> from ttc_modules.serving.protocol import TTCOptions
     >>> served = ServedModels.from_settings(load_settings())
-    >>> served.names(), served.get("ttc").options(TTCOptions(strategy="beam_search", budget=8), seed=0)
+    >>> served.names(), served.get("ttc").options(TTCOptions(strategy="beam_search"), seed=0, budget=8)
     (['ttc'], {'kind': 'beam_search', 'n': 8, 'beam_width': 4, 'seed': 0})
 """
 
@@ -68,7 +68,7 @@ class ServedModel:
         lm, verifier = self._parts()
         if self.config.policy is not None and asked.strategy is None and not asked.options():
             return self._policy(lm, verifier, budget, seed)
-        options = self.options(asked, seed)
+        options = self.options(asked, seed, budget)
         try:
             needed = needs_verifier(options)
             if verifier is None and needed:
@@ -100,14 +100,14 @@ class ServedModel:
             raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
         return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
 
-    def options(self, asked: TTCOptions, seed: int) -> dict:
-        """The strategy options of a request: the served model's, or the strategy it asked for, at its budget."""
+    def options(self, asked: TTCOptions, seed: int, budget: int) -> dict:
+        """The strategy options of a request: the served model's, or the strategy it asked for, at ``budget``."""
         kind = asked.strategy or self.config.strategy
         given = {**(self.config.options if kind == self.config.strategy else {}), **asked.options()}
         if kind == "best_of_n" and self.config.verifier != "none":
             given.setdefault("selection", "weighted")
         try:
-            return {**options_for_budget(kind, self._budget(asked), **given), "seed": seed}
+            return {**options_for_budget(kind, budget, **given), "seed": seed}
         except (TypeError, ValueError) as error:
             raise ServerError(400, str(error), param="ttc.strategy") from error
 

@@ -47,7 +47,7 @@ from ttc_modules.answers import extract_answer, has_final_answer
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.generation import Draft, Generator
-from ttc_modules.graph import ROOT, add_child, new_graph, solution_steps, solution_tokens
+from ttc_modules.graph import ROOT, add_child, finished_nodes, new_graph, solution_steps, solution_tokens
 from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.steps import split_steps
 from ttc_modules.strategies.config import StrategyConfig
@@ -211,7 +211,7 @@ class Run:
 
     def finished(self) -> list[int]:
         """Every node where a solution with an answer ends, oldest first."""
-        return [n for n, d in self.graph.nodes(data=True) if d["terminal"] and d["answer"] is not None]
+        return finished_nodes(self.graph)
 
     def solution_steps(self, node: int) -> list[str]:
         """The steps of the partial solution ``node`` stands for."""

@@ -9,6 +9,7 @@
 - :class:`LlamaCppServer` (``llamacpp_server.py``): llama.cpp's own OpenAI-compatible HTTP server,
   serving an embedded model (needs the ``local`` extra).
 - :class:`PRMStubServer` (``prm_stub_server.py``): a reward model server in our format and vLLM's.
+- :class:`ServeCommand` (``serve_command.py``): ``ttc serve`` as a process of its own.
 - ``loopback.py``: what the servers share.
 """
 
@@ -16,7 +17,8 @@ from ttc_modules.testing.llamacpp_server import LlamaCppServer
 from ttc_modules.testing.openai_stub_server import OpenAIStubServer, arithmetic_responder
 from ttc_modules.testing.prm_stub_server import PRMStubServer
 from ttc_modules.testing.scripted import END_OF_TEXT, ScriptedProvider, scripted_lm
+from ttc_modules.testing.serve_command import ServeCommand
 from ttc_modules.testing.step_script import StepScript, v_score
 
-__all__ = ["END_OF_TEXT", "LlamaCppServer", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "StepScript",
-           "arithmetic_responder", "scripted_lm", "v_score"]
+__all__ = ["END_OF_TEXT", "LlamaCppServer", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "ServeCommand",
+           "StepScript", "arithmetic_responder", "scripted_lm", "v_score"]

@@ -14,12 +14,11 @@ Example:
 from __future__ import annotations
 
 import gc
-import socket
-import time
-import urllib.request
 from pathlib import Path
 
 from ttc_modules.lm.embedded.catalogue import resolve_model
+from ttc_modules.ports import bound_port
+from ttc_modules.testing.loopback import wait_until_healthy
 
 
 class LlamaCppServer:
@@ -35,7 +34,7 @@ class LlamaCppServer:
     def __init__(self, model: str = "smollm2-135m-instruct", alias: str = "smollm2", slots: int = 2,
                  n_ctx: int = 2048, threads: int | None = None):
         self.model, self.alias, self.slots, self.n_ctx, self.threads = model, alias, slots, n_ctx, threads
-        self.port = _free_port()
+        self.port = bound_port()
         self._server = None
 
     @property
@@ -57,7 +56,7 @@ class LlamaCppServer:
         if self.threads:
             params.cpuparams.n_threads = params.cpuparams_batch.n_threads = self.threads
         self._server = xllamacpp.Server(params)
-        _wait_until_healthy(f"http://127.0.0.1:{self.port}/health")
+        wait_until_healthy(f"http://127.0.0.1:{self.port}/health", what="llama.cpp's server")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -69,23 +68,3 @@ def _gguf_path(model: str) -> Path:
     if model.endswith(".gguf"):
         return Path(model)
     return resolve_model(model).locate()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"llama.cpp's server did not become healthy at {url} within {timeout:.0f} s")
-        time.sleep(0.1)

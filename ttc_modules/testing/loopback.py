@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 logger = logging.getLogger(__name__)
@@ -97,3 +99,21 @@ class LoopbackServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def wait_until_healthy(url: str, timeout: float = 60.0, what: str = "the server", alive=lambda: True) -> None:
+    """Return once ``url`` answers 200; raise ``TimeoutError`` naming ``what`` after ``timeout`` seconds, or
+    ``RuntimeError`` as soon as ``alive()`` says the server's process has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if not alive():
+            raise RuntimeError(f"{what} ended before it became healthy at {url}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not become healthy at {url} within {timeout:.0f} s")
+        time.sleep(0.1)
