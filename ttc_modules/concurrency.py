@@ -21,9 +21,9 @@ Example:
     >>> async def double(i):
     ...     return 2 * i
     >>> def search():  # the search's own thread; its requests run on the caller's loop
-    ...     return fan_out(lambda i: 2 * i, double, [1, 2, 3], max_workers=2), on_event_loop()
+    ...     return fan_out(lambda i: -i, double, [1, 2, 3], max_workers=2)  # -i: what threads would give
     >>> asyncio.run(in_search_thread(search))
-    ([2, 4, 6], True)
+    [2, 4, 6]
 """
 
 from __future__ import annotations
@@ -81,11 +81,6 @@ async def in_search_thread(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     except asyncio.CancelledError:
         cancelled.set()  # the thread cannot be stopped; its search ends at its next request (fan_out)
         raise
-
-
-def on_event_loop() -> bool:
-    """Whether :func:`fan_out` here sends its requests to an event loop (the caller used ``acall``)."""
-    return _loop_to_use() is not None
 
 
 def fan_out(call: Callable[[Any], Any], acall: Callable[[Any], Awaitable], items: Sequence, max_workers: int) -> list:
