@@ -22,12 +22,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ttc_modules.ports import bound_port
+from ttc_modules.testing import StubServerProcess
 
 GOAL = 1.15  # wall / ideal for one sample per request
 REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
@@ -35,17 +33,10 @@ REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## com
 
 @contextlib.contextmanager
 def server_process(delay: float, concurrency: int):
-    """The stub server in a process of its own, so its work does not share our interpreter's lock."""
-    port = bound_port()
-    command = [sys.executable, "-m", "ttc_modules.testing.openai_stub_server", "--port", str(port), "--delay", str(delay),
-               "--concurrency", str(concurrency), "--reply", REPLY]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        process.stdout.readline()  # "serving the OpenAI API at ..."
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """The stub server in a process of its own (its work does not share our interpreter's lock), answering
+    every choice with ``REPLY``; yields its base URL."""
+    with StubServerProcess(delay, concurrency, reply=REPLY) as server:
+        yield server.base_url
 
 
 def run_ours(base_url: str, prompts: list[str], n: int, concurrency: int, batch: bool = True) -> tuple[float, int]:

@@ -6,6 +6,7 @@
   verifier whose choices the tests can predict.
 - :class:`OpenAIStubServer` (``openai_stub_server.py``): an OpenAI-compatible chat and text
   completion server with injectable failures, keys, delays and a concurrency limit.
+- :class:`StubServerProcess` (``stub_process.py``): that server in a process of its own, to kill.
 - :class:`LlamaCppServer` (``llamacpp_server.py``): llama.cpp's own OpenAI-compatible HTTP server,
   serving an embedded model (needs the ``local`` extra).
 - :class:`PRMStubServer` (``prm_stub_server.py``): a reward model server in our format and vLLM's.
@@ -19,6 +20,7 @@ from ttc_modules.testing.prm_stub_server import PRMStubServer
 from ttc_modules.testing.scripted import END_OF_TEXT, ScriptedProvider, scripted_lm
 from ttc_modules.testing.serve_command import ServeCommand
 from ttc_modules.testing.step_script import StepScript, v_score
+from ttc_modules.testing.stub_process import StubServerProcess
 
 __all__ = ["END_OF_TEXT", "LlamaCppServer", "OpenAIStubServer", "PRMStubServer", "ScriptedProvider", "ServeCommand",
-           "StepScript", "arithmetic_responder", "scripted_lm", "v_score"]
+           "StepScript", "StubServerProcess", "arithmetic_responder", "scripted_lm", "v_score"]

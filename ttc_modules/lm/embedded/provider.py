@@ -33,6 +33,7 @@ import litellm
 from litellm import CustomLLM
 from litellm.types.utils import ChatCompletionTokenLogprob, ChoiceLogprobs, Choices, Message, Usage
 
+from ttc_modules.lm.custom_providers import registered
 from ttc_modules.lm.embedded.catalogue import (
     PROVIDER,
     EmbeddedModel,
@@ -49,9 +50,6 @@ from ttc_modules.lm.embedded.engine import (
 )
 
 logger = logging.getLogger(__name__)
-
-_register_lock = threading.Lock()
-
 
 def engine_for(name: str, threads: int | None = None) -> tuple[EmbeddedModel, LocalEngine]:
     """Load (once per process) and return the engine of an embedded model."""
@@ -74,15 +72,7 @@ def register(local_models: Mapping[str, object] | None = None, threads: int | No
 
 def ensure_registered() -> LocalProvider:
     """The ``local/`` provider registered with LiteLLM, registering it (threads: every core) if it is not yet."""
-    with _register_lock:
-        handler = next((item["custom_handler"] for item in litellm.custom_provider_map
-                        if item["provider"] == PROVIDER), None)
-        if handler is None:
-            handler = LocalProvider()
-            litellm.custom_provider_map = [*litellm.custom_provider_map,
-                                           {"provider": PROVIDER, "custom_handler": handler}]
-            litellm.utils.custom_llm_setup()
-        return handler
+    return registered(PROVIDER, LocalProvider)
 
 
 def _text(message: dict) -> str:
