@@ -45,8 +45,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+class DeploymentConfig(_Strict):
+    """One endpoint of a backend served at several (``backend.deployments``)."""
+
+    api_base: str
+    api_key_env: str | None = None  # None: the backend's api_key_env
+    model: str | None = None  # a LiteLLM model string; None: the backend's model
+    weight: float | None = Field(None, gt=0)  # share of requests under the simple-shuffle strategy
+
+
+class RoutingConfig(_Strict):
+    """How LiteLLM's Router spreads a backend's requests over its deployments, and where it falls back."""
+
+    strategy: Literal["simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing-v2"] = \
+        "simple-shuffle"
+    allowed_fails: int = Field(0, ge=0)  # failures of one deployment within a minute before it is cooled down
+    cooldown_time: float = Field(30.0, ge=0)  # seconds a cooled-down deployment gets no requests
+    fallbacks: list[str] = Field(default_factory=list)  # backends tried in order when the deployments all fail
+
+
 class BackendConfig(_Strict):
-    """One model endpoint: the embedded model, a local server or a hosted API."""
+    """One model: the embedded model, a local server or a hosted API, at one endpoint or several."""
 
     model: str = "local/smollm2-135m-instruct"
     api_base: str | None = None
@@ -58,6 +77,21 @@ class BackendConfig(_Strict):
     params: float | None = Field(None, gt=0)
     prompt_style: Literal["signature", "few_shot_chat", "few_shot_text"] | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    deployments: list[DeploymentConfig] = Field(default_factory=list)  # the same model at several endpoints
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+
+    @field_validator("deployments")
+    @classmethod
+    def _endpoints_in_one_place(cls, value: list[DeploymentConfig], info) -> list[DeploymentConfig]:
+        if value and info.data.get("api_base"):
+            raise ValueError("api_base and deployments are both set; give each deployment its api_base and "
+                             "remove the backend's")
+        return value
+
+    @property
+    def routed(self) -> bool:
+        """Whether requests go through LiteLLM's Router: several deployments, or fallbacks."""
+        return bool(self.deployments or self.routing.fallbacks)
 
     def api_key(self) -> str | None:
         """The key from the environment variable named by ``api_key_env`` (None when not set up)."""

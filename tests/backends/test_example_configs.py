@@ -6,6 +6,7 @@ model type, key handling, concurrency. Embedded backends draw one short sample i
 Anthropic's and Ollama's backends reach the same server through its ``/v1/messages`` and ``/api/chat``.
 """
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,25 @@ def test_every_example_backend_builds_and_answers(path, name, monkeypatch):
         return
     assert config.model.startswith(SERVED), f"no server here speaks {config.model}'s API; add it to the stub"
     served = config.model.split("/", 1)[1]
+    if config.deployments:
+        return _replicas_answer(settings, name, config, served)
     with OpenAIStubServer(model=served, api_key="example-key" if config.api_key_env else None) as server:
         base = server.url if config.model.startswith(("anthropic/", "ollama_chat/")) else server.base_url
         lm = build_lm(settings, name, api_base=base, max_tokens=16, cache=False)
         texts = sample(lm, MESSAGES, n=2, seed=0)
         assert len(texts) == 2 and server.count >= 1  # keyless examples reach it without a key of the user's
+
+
+def _replicas_answer(settings, name, config, served: str) -> None:
+    """A backend with deployments: each replaced by a loopback server, which all answer through its Router."""
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(OpenAIStubServer(model=served)) for _ in config.deployments]
+        deployments = [d.model_copy(update={"api_base": s.base_url}) for d, s in zip(config.deployments, servers,
+                                                                                      strict=True)]
+        routed = config.model_copy(update={"deployments": deployments})
+        settings = settings.model_copy(update={"backend": routed} if name is None else
+                                       {"backends": {**settings.backends, name: routed}})
+        lm = build_lm(settings, name, max_tokens=16, cache=False)
+        for i in range(12):
+            assert len(sample(lm, [{"role": "user", "content": f"What is {i} + 3?"}], n=2, seed=0)) == 2
+        assert sum(server.count for server in servers) == 12  # one request each (least-busy may pick one server)

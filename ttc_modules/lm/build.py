@@ -20,10 +20,11 @@ import functools
 
 import dspy
 
-from ttc_modules.config import Settings, load_settings
+from ttc_modules.config import BackendConfig, ConfigError, Settings, load_settings
 from ttc_modules.lm import embedded
 from ttc_modules.lm.adopt import adopt
 from ttc_modules.lm.client import TTCLM
+from ttc_modules.lm.router import RouterSpec
 
 
 def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTCLM:
@@ -41,17 +42,36 @@ def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTC
                   retry_max_wait=settings.retry.max_wait, concurrency=settings.concurrency, **config.extra)
     if settings.local_models or embedded.is_embedded(config.model):
         embedded.register(settings.local_models, threads=settings.threads)
+    kwargs.update(_routed(settings, config) if config.routed else _one_endpoint(config))
+    if config.prompt_style:
+        kwargs["prompt_style"] = config.prompt_style
+    kwargs.update(overrides)
+    return TTCLM(kwargs.pop("model", config.model), **kwargs)
+
+
+def _one_endpoint(config: BackendConfig) -> dict:
+    """TTCLM arguments reaching a backend's one endpoint (or the embedded model)."""
+    kwargs = {}
     if embedded.is_embedded(config.model):
         embedded.resolve_model(config.model)  # an unknown embedded model fails here, by name
         kwargs["model_type"] = "chat"  # DSPy's text route is HTTP-only; the provider prompts base models as text
     if config.api_base:
         kwargs["api_base"] = config.api_base
-    if config.prompt_style:
-        kwargs["prompt_style"] = config.prompt_style
     if config.api_key():  # fails here, by name, when the variable is not set
         kwargs["api_key_env"] = config.api_key_env  # read again for each request: the LM holds no key
-    kwargs.update(overrides)
-    return TTCLM(config.model, **kwargs)
+    return kwargs
+
+
+def _routed(settings: Settings, config: BackendConfig) -> dict:
+    """TTCLM arguments sending a backend's requests through LiteLLM's Router (``router.py``): to its
+    deployments, then to the backends of ``routing.fallbacks``."""
+    try:
+        fallbacks = {name: settings.resolve_backend(name) for name in config.routing.fallbacks}
+    except ConfigError as error:
+        raise ConfigError(f"routing.fallbacks of '{config.model}': {error}") from error
+    spec = RouterSpec.from_config(config, fallbacks)
+    text = {"prompt_style": "few_shot_text"} if spec.text else {}
+    return {"model": spec.model, "router": spec, "model_type": "chat", **text}  # the provider takes the text route
 
 
 def resolve_lm(lm=None):

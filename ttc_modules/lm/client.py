@@ -49,6 +49,7 @@ from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import awith_retries, with_retries
+from ttc_modules.lm.router import RouterSpec
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
@@ -79,16 +80,23 @@ class TTCLM(dspy.LM):
         api_key: a key, kept in this process's memory only (``api_keys.py``): never pickled or dumped.
         api_key_env: the environment variable holding the key, read when each request is made (use it
             for LMs sent to other processes).
+        router: the deployments this LM's requests are routed among (``router.py``; ``build_lm`` makes it
+            from a backend's ``deployments``): ``model`` is then ``router.model``, and each deployment
+            has its own endpoint and key.
         **kwargs: passed to ``dspy.LM`` (temperature, max_tokens, api_base, cache...).
     """
 
     def __init__(self, model: str, *, params: float | None = None, retry_attempts: int = 5,
                  retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
                  batch_samples: bool | None = None, prompt_style: PromptStyle | None = None,
-                 api_key: str | None = None, api_key_env: str | None = None, **kwargs):
+                 api_key: str | None = None, api_key_env: str | None = None, router: RouterSpec | None = None,
+                 **kwargs):
+        if router is not None and router.register() != model:  # LiteLLM's ``ttc-router/`` provider reaches them
+            raise ValueError(f"a routed LM's model is its router's, {router.model}, not {model}")
         super().__init__(model, engine="litellm", num_retries=0, **kwargs)
         if is_embedded(model):
             ensure_registered()  # LiteLLM's ``local/`` provider (nothing is loaded until the first request)
+        self.router = router
         self.api_key_handle, self.api_key_env = remember(api_key), api_key_env
         known = lm_options(model)  # what the catalogue knows of an embedded model
         self.params = params if params is not None else known.get("params")
@@ -114,17 +122,27 @@ class TTCLM(dspy.LM):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._make_slots()
+        if getattr(self, "router", None) is not None:
+            self.router.register()  # unpickled in another process: its Router is built there
+
+    @property
+    def answering_provider(self) -> str:
+        """The LiteLLM provider answering: the model string's prefix, or the routed deployments'."""
+        return self.router.provider if getattr(self, "router", None) is not None else self.model.split("/", 1)[0]
 
     @property
     def takes_n(self) -> bool:
         """Whether one request may carry several samples."""
         if self.batch_samples is not None:
             return self.batch_samples
-        return self.model.split("/", 1)[0] in N_CAPABLE_PROVIDERS
+        return self.answering_provider in N_CAPABLE_PROVIDERS
 
     @functools.cached_property
     def _placeholder_key(self) -> str | None:
-        """The key sent to a server at ``api_base`` when none is configured or in the environment."""
+        """The key sent to a server at ``api_base`` when none is configured or in the environment (a routed
+        LM's deployments have their own keys)."""
+        if self.router is not None:
+            return None
         needed = needs_placeholder_key(self.model, self.model_type, self.kwargs.get("api_base"))
         return PLACEHOLDER_KEY if needed else None
 
@@ -170,7 +188,7 @@ class TTCLM(dspy.LM):
         key = key_for_request(self.api_key_handle, self.api_key_env) or self._placeholder_key
         if key and "api_key" not in kwargs:
             kwargs["api_key"] = key  # this request's only: not in self.kwargs, not in the cache key
-        if self.model.split("/", 1)[0] not in OPENAI_LIKE_PROVIDERS:
+        if self.answering_provider not in OPENAI_LIKE_PROVIDERS:
             kwargs.setdefault("drop_params", True)
         return keyed_by_backend(prepare(self, prompt, messages, kwargs, asynchronous=asynchronous), self)
 

@@ -50,6 +50,9 @@ def backend_identity(lm) -> dict:
                 "defaults": json.loads(json.dumps(defaults, sort_keys=True, default=str))}
     if is_embedded(lm.model):  # another llama.cpp build samples other tokens
         identity["engine"] = engine_version()
+    router = getattr(lm, "router", None)
+    if router is not None:  # many endpoints: ``model`` names the spec, these name what answers
+        identity["deployments"] = router.identity()
     return identity
 
 
