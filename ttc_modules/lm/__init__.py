@@ -11,7 +11,9 @@
 - ``cache.py``: where DSPy caches LM calls, and our caches beside it.
 - ``identity.py``: :func:`backend_identity`, what every cache key and stored result names (never a secret).
 - ``api_keys.py``: API keys in memory only, never pickled, dumped or logged.
+- ``router.py``: one model at several endpoints, through LiteLLM's Router as the ``ttc-router/`` provider.
 - ``embedded/``: GGUF models in process as the ``local/`` LiteLLM provider.
+- ``custom_providers.py``: registering those providers with LiteLLM, once per process.
 - ``dspy_compat.py``: the DSPy internals the client builds on, imported in one place.
 
 Example:

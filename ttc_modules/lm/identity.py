@@ -8,8 +8,9 @@ bank, the result rows and the LLM judge's score cache carry it too.
 
 The identity is the model, the endpoint (``api_base`` or ``base_url``, without a trailing ``/``),
 the kind of endpoint (chat or text), how the model is prompted, the LM's default request
-settings (temperature, max_tokens, ...) and, for an embedded model, the engine's version; never a key, a header or a client setting such as the
-timeout. :data:`CACHE_FORMAT` is part of it, so entries written before the identity was part of
+settings (temperature, max_tokens, ...), for an embedded model the engine's version, and for a
+backend at several endpoints every deployment's model and endpoint (``router.py``); never a key, a
+header or a client setting such as the timeout. :data:`CACHE_FORMAT` is part of it, so entries written before the identity was part of
 the key are never read back under it.
 
 Example:
