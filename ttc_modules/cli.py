@@ -31,11 +31,16 @@ app.add_typer(cache_app, name="cache")
 out = Console()
 err = Console(stderr=True)
 
+LOCAL_RAY = "local"  # --ray without an address: a Ray cluster of this machine (evaluation/workers.py's LOCAL)
 COMPUTE_OPTIMAL = "compute_optimal"  # the name ttc eval gives a fitted policy (--policy) among the strategies
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (see examples/configs).")]
 PromptStyleOption = Annotated[str | None, typer.Option(
     help="How strategies prompt the model: signature (DSPy signatures), few_shot_chat or few_shot_text "
          "(backend.prompt_style; default: what the model calls for).")]
+RayOption = Annotated[str | None, typer.Option(
+    "--ray", metavar="[ADDRESS]",
+    help="Work on the questions as Ray tasks, --workers at a time: on a cluster of this machine (--ray alone) "
+         "or the one at ADDRESS (auto, ray://host:10001). Needs the ray extra.")]
 
 
 def friendly_errors(command):
@@ -251,6 +256,7 @@ def evaluate(
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
+    ray: RayOption = None,
     prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
@@ -276,13 +282,20 @@ def evaluate(
     chosen_verifier = verifier_from_name(verifier, needed, lm)
     programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed)} if planner else {}
     evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
-                            progress=sys.stderr.isatty(), programs=programs, workers=workers,
+                            progress=sys.stderr.isatty(), programs=programs, workers=_pool(workers, ray),
                             search_options={"max_rounds": max_rounds} if max_rounds else None)
     summary = evaluation.run()
     _print_table(summary)
     err.print(f"wrote {out}/results.jsonl, summary.json, table.md, {', '.join(summary['plots']) or 'no plots'}; "
               f"backend_calls: {summary['backend_calls']}, cache_hits: {summary['cache_hits']}, "
               f"wall_seconds: {summary['wall_seconds']}")
+
+
+def _pool(workers: int, ray: str | None):
+    """``--workers`` threads, or with ``--ray`` that many Ray tasks at once on the cluster it names."""
+    from ttc_modules.evaluation.workers import RayWorkers
+
+    return RayWorkers(ray, workers) if ray is not None else workers
 
 
 def _int_list(text: str, flag: str) -> list[int]:
@@ -330,6 +343,7 @@ def calibrate(
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
+    ray: RayOption = None,
     prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
@@ -347,7 +361,7 @@ def calibrate(
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule,
-                                    workers=workers)
+                                    workers=_pool(workers, ray))
     lm = build_lm(settings, model)
     fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=lm,
                              verifier=verifier_from_name(verifier, needed=True, lm=lm))
@@ -577,7 +591,23 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("dspy.clients.lm").setLevel(logging.ERROR)  # "response was truncated": expected in search
-    app(prog_name="ttc")
+    app(args=with_ray_address(sys.argv[1:]), prog_name="ttc")
+
+
+def with_ray_address(args: list[str]) -> list[str]:
+    """``args`` with ``--ray`` given its address, ``local``, where it has none (at the end, or before another
+    option): ``--ray [ADDRESS]`` takes an optional value, which the option parser cannot say.
+
+    Example:
+        >>> with_ray_address(["eval", "--ray", "--workers", "4"]), with_ray_address(["eval", "--ray", "auto"])
+        (['eval', '--ray', 'local', '--workers', '4'], ['eval', '--ray', 'auto'])
+    """
+    given = []
+    for i, arg in enumerate(args):
+        given.append(arg)
+        if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            given.append(LOCAL_RAY)
+    return given
 
 
 if __name__ == "__main__":

@@ -6,26 +6,29 @@ of the item under ``<out>/claims`` (``filelock``: an OS lock, released when the 
 even by ``kill -9``). :func:`do_once` goes through the items, does those nobody holds, leaves
 those another process holds for last, and then waits for each of them and skips it if it was
 finished meanwhile. So the processes split the work between them, and none repeats an item
-another finished: at most the items in flight when a process is killed are redone.
+another finished: at most the items in flight when a process is killed are redone. The items may
+be done on threads of this process or as Ray tasks on other processes (``workers.py``).
 
 Example:
     >>> import tempfile
     >>> done, claims = set(), Claims(tempfile.mkdtemp())
     >>> do_once(["a", "b", "a"], claims, is_done=done.__contains__, do=done.add)
-    >>> sorted(done)
-    ['a', 'b']
+    [('a', None), ('b', None)]
+    >>> do_once(["a", "c"], claims, is_done=done.__contains__, do=done.add)  # "a" was done before
+    [('c', None)]
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.evaluation.workers import RayWorkers, Threads
 
 
 class Claims:
@@ -52,32 +55,43 @@ class Claims:
 
 
 def do_once(items: Iterable, claims: Claims, is_done: Callable[[object], bool], do: Callable[[object], object],
-            finished: Callable[[object], object] | None = None, workers: int = 1) -> None:
+            finished: Callable[[object], object] | None = None, workers: int | Threads | RayWorkers = 1) -> list:
     """``do(item)`` for every item not ``is_done``, holding its claim; ``finished(item)`` after each item
-    (done here, before, or by another process). Items held elsewhere are waited for last. ``workers``
-    items are done at once, on threads that keep the caller's context (a claim is a lock file, so
-    two threads never do the same item either)."""
-
-    def attempt(item, wait: bool):
-        if not _try(item, claims, is_done, do, wait=wait):
-            return item
+    (done here, before, or by another process). Items held elsewhere are waited for last. ``workers``:
+    how many items at once on threads that keep the caller's context, or a pool (``workers.py``: Ray
+    tasks); a claim is a lock file, so two threads or tasks never do the same item either. Returns
+    ``[(item, do(item))]`` for the items done by this call."""
+    pool = Threads(workers) if isinstance(workers, int) else workers
+    results, held_elsewhere = [], []
+    for item, (state, result) in pool.run(functools.partial(_attempt, claims=claims, is_done=is_done, do=do),
+                                          list(items)):
+        if state == HELD:
+            held_elsewhere.append(item)
+            continue
+        if state == DONE_HERE:
+            results.append((item, result))
         if finished:
             finished(item)
-        return None
+    for item in held_elsewhere:  # here, in this process, once the other one lets go
+        state, result = _attempt(item, claims, is_done, do, wait=True)
+        if state == DONE_HERE:
+            results.append((item, result))
+        if finished:
+            finished(item)
+    return results
 
-    held_elsewhere = [item for item in map_in_context(lambda item: attempt(item, False), list(items), workers)
-                      if item is not None]
-    for item in held_elsewhere:
-        attempt(item, True)
+
+HELD, DONE_BEFORE, DONE_HERE = "held elsewhere", "done before", "done here"
 
 
-def _try(item, claims: Claims, is_done, do, wait: bool) -> bool:
-    """Do ``item`` unless it is done; False when another process holds it (and not ``wait``)."""
+def _attempt(item, claims: Claims, is_done, do, wait: bool = False) -> tuple[str, object]:
+    """Do ``item`` unless it is done: (:data:`DONE_HERE`, what ``do`` returned), (:data:`DONE_BEFORE`,
+    None), or (:data:`HELD`, None) when another process holds it (and not ``wait``)."""
     if is_done(item):
-        return True
+        return DONE_BEFORE, None
     with claims.hold(item, wait=wait) as mine:
         if not mine:
-            return False
-        if not is_done(item):  # another process may have finished it before we took the claim
-            do(item)
-    return True
+            return HELD, None
+        if is_done(item):  # another process may have finished it before we took the claim
+            return DONE_BEFORE, None
+        return DONE_HERE, do(item)

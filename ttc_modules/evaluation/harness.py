@@ -33,7 +33,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.report import summarise
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank
+from ttc_modules.evaluation.workers import RayWorkers, Threads
 from ttc_modules.strategies.registry import (
     STRATEGIES,
     accepted_options,
@@ -118,12 +118,13 @@ class Evaluation:
             takes those its config has and ignores the rest.
         programs: more :class:`Program` objects to evaluate, by the name ``strategies`` gives them.
         workers: questions worked on at once (their requests share the backend's batch; on the embedded
-            model a sample can depend on what shares its batch, so 1 is what reproduces a figure exactly).
+            model a sample can depend on what shares its batch, so 1 is what reproduces a figure exactly),
+            or a pool from ``workers.py`` (:class:`~ttc_modules.evaluation.workers.RayWorkers`: Ray tasks).
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
                  seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None,
-                 programs: Mapping[str, Program] | None = None, workers: int = 4):
+                 programs: Mapping[str, Program] | None = None, workers: int | Threads | RayWorkers = 4):
         if not examples:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
@@ -140,7 +141,6 @@ class Evaluation:
         self.claims = Claims(self.out_dir)  # shared with other processes writing this directory
         self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "unparsed": 0, "bank_hits": 0}
         self.workers = workers
-        self._spent_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the run
     def run(self) -> dict:
@@ -162,16 +162,16 @@ class Evaluation:
 
     def _bank_phase(self, advance) -> dict:
         """Every question's bank entry; drawn here unless banked before (or by a process sharing the directory)."""
-        drawn_here = set()
-
-        def draw(example):
-            self._count(self.bank.draw(example)["spent"])
-            drawn_here.add(example.id)
-
-        do_once(self.examples, self.claims, is_done=self.bank.has, do=draw,
-                finished=lambda example: advance(f"bank {example.id}"), workers=self.workers)
-        self.spent["bank_hits"] += len(self.examples) - len(drawn_here)
+        drawn = do_once(self.examples, self.claims, is_done=self.bank.has, do=self._draw,
+                        finished=lambda example: advance(f"bank {example.id}"), workers=self.workers)
+        for _, spent in drawn:
+            self._count(spent)
+        self.spent["bank_hits"] += len(self.examples) - len(drawn)
         return {example.id: self.bank.draw(example) for example in self.examples}  # all banked now: from disk
+
+    def _draw(self, example) -> dict:
+        """Bank ``example``'s samples; what that spent."""
+        return self.bank.draw(example)["spent"]
 
     def _bins(self, entries: dict) -> dict:
         if self._has_levels():
@@ -201,9 +201,11 @@ class Evaluation:
                 strategy, made_with = self._strategy(name, budget)
                 config = fingerprint({**self.bank.identity(samples=False), **made_with})
                 keys = [(example.id, name, budget, config) for example in self.examples]
-                do_once(keys, self.claims, is_done=self.log.done,
-                        do=functools.partial(self._search_row, strategy, bins),
-                        finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
+                done = do_once(keys, self.claims, is_done=self.log.done,
+                               do=functools.partial(self._search_row, strategy, bins),
+                               finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
+                for _, spent in done:
+                    self._count(spent)
                 self.rows.extend(self.log.get(key) for key in keys)
 
     def _strategy(self, name: str, budget: int) -> tuple:
@@ -217,21 +219,20 @@ class Evaluation:
                                   verifier=self.verifier)
         return strategy, {"options": strategy.config.model_dump()}
 
-    def _search_row(self, strategy, bins: dict, key: tuple) -> None:
-        """Run ``strategy`` on the question of ``key`` = (id, name, budget, config) and log its row."""
+    def _search_row(self, strategy, bins: dict, key: tuple) -> dict:
+        """Run ``strategy`` on the question of ``key`` = (id, name, budget, config) and log its row; what that spent."""
         example = self._examples_by_id[key[0]]
         prediction = strategy(question=example.question)
         spent = prediction.spent
-        self._count({**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]})
         self.log.append({"id": example.id, "bin": bins[example.id], "strategy": key[1], "budget": key[2],
                          "config": key[3], "correct": float(grade(prediction.reasoning, example.answer)),
                          "answer": prediction.answer, "tokens": spent["tokens"], "flops": spent["flops"],
                          "generations": spent["generations"], "unparsed": spent["unparsed"], "source": "search"})
+        return {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}
 
     def _count(self, spent: dict) -> None:
-        with self._spent_lock:
-            for key in ("backend_calls", "cache_hits", "tokens", "unparsed"):
-                self.spent[key] += spent.get(key, 0)  # bank entries from before "unparsed" was counted lack it
+        for key in ("backend_calls", "cache_hits", "tokens", "unparsed"):
+            self.spent[key] += spent.get(key, 0)  # bank entries from before "unparsed" was counted lack it
 
     def _progress_bar(self, needs_bank: bool, search_names: list[str]):
         total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))

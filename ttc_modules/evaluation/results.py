@@ -59,6 +59,13 @@ class ResultsLog:
             _truncate_torn_tail(self.path)
             self._read_new()
 
+    def __getstate__(self) -> dict:
+        """To another process (a Ray task): the path only; the rows are read from the file there."""
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"])
+
     def done(self, key: tuple) -> bool:
         if key not in self._latest:
             self._read_new()
