@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -52,7 +53,8 @@ class RayWorkers:
     Args:
         address: a Ray cluster's address (``auto``, ``ray://host:10001``), or :data:`LOCAL` for a
             cluster of this machine started by the first :meth:`run` (and ended with this process).
-        workers: tasks in flight at once (each takes a fraction of a CPU: they wait on LM servers).
+        workers: tasks in flight at once (each takes a fraction of a CPU: they wait on LM servers; a local
+            cluster gets at least that many logical CPUs, so Ray keeps that many worker processes alive).
     """
 
     def __init__(self, address: str = LOCAL, workers: int = 4):
@@ -82,9 +84,15 @@ class RayWorkers:
     def _connect(self) -> None:
         import ray
 
-        if not ray.is_initialized():
-            ray.init(address=None if self.address == LOCAL else self.address, include_dashboard=False,
-                     logging_level="WARNING", log_to_driver=False, configure_logging=False)
+        if ray.is_initialized():
+            return
+        if self.address == LOCAL:  # as many logical CPUs as tasks in flight: Ray keeps that many workers alive
+            ray.init(num_cpus=max(self.workers, os.cpu_count() or 1), **_QUIET)
+        else:
+            ray.init(address=self.address, **_QUIET)
+
+
+_QUIET = {"include_dashboard": False, "logging_level": "WARNING", "log_to_driver": False, "configure_logging": False}
 
 
 def _task_cpus(workers: int) -> float:
