@@ -347,3 +347,17 @@ def test_the_judge_and_the_prompt_style_follow_the_config(tmp_path, monkeypatch)
 
 def test_a_bad_prompt_style_is_one_line():
     one_line_error(run("solve", "What is 2 + 2?", "--prompt-style", "fancy"), "--prompt-style", "fancy")
+
+
+def test_ray_without_an_address_is_a_cluster_of_this_machine():
+    from ttc_modules.cli import LOCAL_RAY_CLUSTER, with_ray_address
+    from ttc_modules.evaluation.workers import LOCAL
+
+    assert LOCAL_RAY_CLUSTER == LOCAL
+    assert with_ray_address(["eval", "--ray"]) == ["eval", "--ray", LOCAL]
+
+
+def test_ray_at_an_address_with_no_cluster_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    one_line_error(run("eval", "--dataset", "synthetic:1", "--strategies", "majority", "--budgets", "1",
+                       "--out", str(tmp_path / "out"), "--ray", "auto"), "no Ray cluster at --ray auto", "ray start")

@@ -31,7 +31,7 @@ app.add_typer(cache_app, name="cache")
 out = Console()
 err = Console(stderr=True)
 
-LOCAL_RAY = "local"  # --ray without an address: a Ray cluster of this machine (evaluation/workers.py's LOCAL)
+LOCAL_RAY_CLUSTER = "local"  # --ray without an address (evaluation/workers.py's LOCAL; not imported: ttc stays quick)
 COMPUTE_OPTIMAL = "compute_optimal"  # the name ttc eval gives a fitted policy (--policy) among the strategies
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (see examples/configs).")]
 PromptStyleOption = Annotated[str | None, typer.Option(
@@ -606,7 +606,7 @@ def with_ray_address(args: list[str]) -> list[str]:
     for i, arg in enumerate(args):
         given.append(arg)
         if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
-            given.append(LOCAL_RAY)
+            given.append(LOCAL_RAY_CLUSTER)
     return given
 
 

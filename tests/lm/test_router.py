@@ -142,6 +142,16 @@ def test_all_deployments_failing_falls_back_to_another_backend(tmp_path):
         assert spare.count == 1
 
 
+def test_a_hosted_fallback_without_an_endpoint_is_named_in_the_identity(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOSTED_KEY", "sk-hosted")
+    settings = settings_for(tmp_path, ["http://127.0.0.1:2/v1", "http://127.0.0.1:3/v1"],
+                            backend={"routing": {"fallbacks": ["hosted"]}},
+                            backends={"hosted": {"model": "openai/gpt-4o-mini", "api_key_env": "HOSTED_KEY"}})
+    identity = backend_identity(build_lm(settings))["deployments"]
+    assert identity["groups"]["hosted"] == [["openai/gpt-4o-mini", ""]] and identity["fallbacks"] == ["hosted"]
+    assert "sk-hosted" not in json.dumps(identity)
+
+
 def test_a_routed_lm_unpickled_in_another_process_builds_its_router_there(tmp_path):
     with OpenAIStubServer() as a, OpenAIStubServer() as b:
         lm = build_lm(settings_for(tmp_path, [a.base_url, b.base_url]), cache=False)

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -72,13 +73,14 @@ class RayWorkers:
         self._connect()
         task = ray.remote(_run_task).options(num_cpus=_task_cpus(self.workers), max_retries=3)
         shared = ray.put((fn, _cache_setting()))
-        pending, waiting = list(items), {}
-        while pending or waiting:
-            while pending and len(waiting) < self.workers:
-                item = pending.pop(0)
-                waiting[task.remote(shared, item)] = item
+        pending, waiting = iter(items), {}
+        for item in itertools.islice(pending, self.workers):
+            waiting[task.remote(shared, item)] = item
+        while waiting:
             ready, _ = ray.wait(list(waiting), num_returns=1)
             item = waiting.pop(ready[0])
+            for following in itertools.islice(pending, 1):  # one in, one out
+                waiting[task.remote(shared, following)] = following
             yield item, _result(ray, ready[0])
 
     def _connect(self) -> None:
@@ -88,8 +90,12 @@ class RayWorkers:
             return
         if self.address == LOCAL:  # as many logical CPUs as tasks in flight: Ray keeps that many workers alive
             ray.init(num_cpus=max(self.workers, os.cpu_count() or 1), **_QUIET)
-        else:
+            return
+        try:
             ray.init(address=self.address, **_QUIET)
+        except ConnectionError as error:
+            raise ValueError(f"no Ray cluster at --ray {self.address} ({error}); start one (ray start --head) or give "
+                             "--ray alone for a cluster of this machine") from error
 
 
 _QUIET = {"include_dashboard": False, "logging_level": "WARNING", "log_to_driver": False, "configure_logging": False}

@@ -119,8 +119,8 @@ class RouterSpec:
 
     def identity(self) -> dict:
         """What answers: each group's models and endpoints (no keys, no routing settings)."""
-        return {"groups": {name: sorted([d.model, (d.api_base or "").rstrip("/") or None] for d in deployments)
-                           for name, deployments in self.groups},
+        return {"groups": {name: sorted([d.model, (d.api_base or "").rstrip("/")] for d in deployments)
+                           for name, deployments in self.groups},  # "": the provider's own endpoint
                 "fallbacks": [name for name, _ in self.groups[1:]], "text": self.text}
 
     def register(self) -> str:
