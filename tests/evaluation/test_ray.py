@@ -22,7 +22,7 @@ from ttc_modules.testing import OpenAIStubServer
 pytestmark = pytest.mark.integration
 
 EVAL = ["eval", "--dataset", "synthetic:1", "--strategies", "majority,beam_search", "--budgets", "2",
-        "--verifier", "arithmetic", "--workers", "4"]
+        "--verifier", "arithmetic", "--workers", "2"]  # a local cluster of 2 CPUs: this machine
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +107,16 @@ def rows_written(out: Path) -> int:
     return path.read_text().count("\n") if path.exists() else 0
 
 
-def test_ray_writes_the_rows_threads_write(server, on_threads, tmp_path):
-    done = ttc(*EVAL, "--out", str(tmp_path / "out"), "--ray", config=config(server, tmp_path))
+def test_ray_writes_the_rows_threads_write_into_the_shared_cache(server, on_threads, tmp_path):
+    settings = config(server, tmp_path)
+    done = ttc(*EVAL, "--out", str(tmp_path / "out"), "--ray", config=settings)
     assert done.returncode == 0, done.stderr[-3000:]
     found = rows(tmp_path / "out")
     assert same_rows(found, on_threads) and len(set(keys(found))) == len(found)
+    asked = len(server.requests)
+    again = ttc(*EVAL, "--out", str(tmp_path / "again"), config=settings)  # on threads, from the workers' cache
+    assert again.returncode == 0 and len(server.requests) == asked, again.stderr[-3000:]
+    assert same_rows(rows(tmp_path / "again"), on_threads)
 
 
 def test_a_worker_killed_mid_run_changes_nothing(server, on_threads, tmp_path):
