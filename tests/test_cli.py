@@ -361,3 +361,8 @@ def test_ray_at_an_address_with_no_cluster_is_one_clear_error(tmp_path, monkeypa
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     one_line_error(run("eval", "--dataset", "synthetic:1", "--strategies", "majority", "--budgets", "1",
                        "--out", str(tmp_path / "out"), "--ray", "auto"), "no Ray cluster at --ray auto", "ray start")
+
+
+def test_an_error_line_keeps_its_square_brackets(tmp_path):
+    one_line_error(run("eval", "--dataset", str(tmp_path / "dspy-ttc[ray].jsonl"), "--out", str(tmp_path / "out")),
+                   "dspy-ttc[ray].jsonl")

@@ -22,6 +22,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -40,7 +41,7 @@ PromptStyleOption = Annotated[str | None, typer.Option(
 RayOption = Annotated[str | None, typer.Option(
     "--ray", metavar="[ADDRESS]",
     help="Work on the questions as Ray tasks, --workers at a time: on a cluster of this machine (--ray alone) "
-         "or the one at ADDRESS (auto, ray://host:10001). Needs the ray extra.")]
+         "or the one at ADDRESS (auto, HEAD:6379; ray://HEAD:10001 needs ray[client]). Needs the ray extra.")]
 
 
 def friendly_errors(command):
@@ -68,7 +69,7 @@ def friendly_errors(command):
 def _fail(exc: BaseException) -> None:
     if os.environ.get("TTC_DEBUG"):
         raise exc  # TTC_DEBUG=1 shows the whole traceback
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # [ray] stays as written
     raise typer.Exit(code=2)
 
 
@@ -135,14 +136,14 @@ def solve(
     if policy is not None:
         prediction = _solve_with_policy(question, policy, lm, verifier, Budget(generations=budget or n, **limits),
                                         options["seed"])
-        result = {**_report(prediction), "model": lm.model, "plan": prediction.plan.model_dump(),
+        result = {**_report(prediction), "model": lm.label, "plan": prediction.plan.model_dump(),
                   "difficulty": prediction.difficulty}
     else:
         runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options), lm),
                                 budget=Budget(**limits))
-        with err.status(f"{strategy} on {lm.model}...", spinner="dots"):
+        with err.status(f"{strategy} on {lm.label}...", spinner="dots"):
             prediction = runner(question=question)
-        result = {**_report(prediction), "model": lm.model}
+        result = {**_report(prediction), "model": lm.label}
     if save_graph:
         from ttc_modules.graph import save_json
 
@@ -160,7 +161,7 @@ def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget, s
 
     planner = ComputeOptimalPlanner.load(policy)
     program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier(), lm), lm=lm, seed=seed)
-    with err.status(f"compute-optimal ({budget.generations} generations) on {lm.model}...", spinner="dots"):
+    with err.status(f"compute-optimal ({budget.generations} generations) on {lm.label}...", spinner="dots"):
         prediction = program(question=question, budget=budget)
     err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
     return prediction
@@ -295,7 +296,11 @@ def _pool(workers: int, ray: str | None):
     """``--workers`` threads, or with ``--ray`` that many Ray tasks at once on the cluster it names."""
     from ttc_modules.evaluation.workers import RayWorkers
 
-    return RayWorkers(ray, workers) if ray is not None else workers
+    if ray is None:
+        return workers
+    pool = RayWorkers(ray, workers)
+    pool.connect()  # a cluster that cannot be reached fails here, before anything is written
+    return pool
 
 
 def _int_list(text: str, flag: str) -> list[int]:

@@ -53,6 +53,13 @@ class DeploymentConfig(_Strict):
     model: str | None = None  # a LiteLLM model string; None: the backend's model
     weight: float | None = Field(None, gt=0)  # share of requests under the simple-shuffle strategy
 
+    @field_validator("api_base")
+    @classmethod
+    def _a_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a deployment's api_base is a URL such as http://127.0.0.1:8000/v1")
+        return value
+
 
 class RoutingConfig(_Strict):
     """How LiteLLM's Router spreads a backend's requests over its deployments, and where it falls back."""

@@ -105,7 +105,7 @@ def test_routed_answers_equal_one_endpoints_and_are_cached_under_the_deployments
         assert routed(messages=MESSAGES, n=3, seed=5) and a.count + b.count == asked  # from the cache
         assert asyncio.run(routed.acall(messages=MESSAGES, n=3, seed=5)) and a.count + b.count == asked
         identity = backend_identity(routed)
-        assert identity["deployments"]["groups"]["primary"] == sorted(
+        assert identity["deployments"]["groups"]["deployments"] == sorted(
             [["openai/stub-model", server.base_url] for server in (a, b)])
 
 

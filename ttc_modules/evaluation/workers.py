@@ -52,8 +52,9 @@ class RayWorkers:
     """Items as Ray tasks (see the module docstring).
 
     Args:
-        address: a Ray cluster's address (``auto``, ``ray://host:10001``), or :data:`LOCAL` for a
-            cluster of this machine started by the first :meth:`run` (and ended with this process).
+        address: a Ray cluster's address (``auto``, ``HEAD:6379``; ``ray://HEAD:10001`` with
+            ``ray[client]``), or :data:`LOCAL` for a cluster of this machine started by
+            :meth:`connect` (and ended with this process).
         workers: tasks in flight at once (each takes a fraction of a CPU: they wait on LM servers; a local
             cluster gets at least that many logical CPUs, so Ray keeps that many worker processes alive).
     """
@@ -70,7 +71,7 @@ class RayWorkers:
         """``(item, fn(item))`` for each item, as the tasks finish; a task's error is raised here."""
         import ray
 
-        self._connect()
+        self.connect()
         task = ray.remote(_run_task).options(num_cpus=_task_cpus(self.workers), max_retries=3)
         shared = ray.put((fn, _cache_setting()))
         pending, waiting = iter(items), {}
@@ -83,18 +84,20 @@ class RayWorkers:
                 waiting[task.remote(shared, following)] = following
             yield item, _result(ray, ready[0])
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
+        """Start the local cluster, or join the one at the address (once per process; :meth:`run` calls it)."""
         import ray
 
         if ray.is_initialized():
             return
-        if self.address == LOCAL:  # as many logical CPUs as tasks in flight: Ray keeps that many workers alive
-            ray.init(num_cpus=max(self.workers, os.cpu_count() or 1), **_QUIET)
+        if self.address == LOCAL:  # a cluster of its own, even beside one `ray start` made; with at least as many
+            # logical CPUs as tasks in flight, so Ray keeps that many workers alive
+            ray.init(address="local", num_cpus=max(self.workers, os.cpu_count() or 1), **_QUIET)
             return
         try:
             ray.init(address=self.address, **_QUIET)
         except ConnectionError as error:
-            raise ValueError(f"no Ray cluster at --ray {self.address} ({error}); start one (ray start --head) or give "
+            raise ValueError(f"no Ray cluster at --ray {self.address}; start one there (ray start --head), or give "
                              "--ray alone for a cluster of this machine") from error
 
 

@@ -126,6 +126,11 @@ class TTCLM(dspy.LM):
             self.router.register()  # unpickled in another process: its Router is built there
 
     @property
+    def label(self) -> str:
+        """How messages name this LM: its model, or a routed LM's model and its number of deployments."""
+        return self.router.label if getattr(self, "router", None) is not None else self.model
+
+    @property
     def answering_provider(self) -> str:
         """The LiteLLM provider answering: the model string's prefix, or the routed deployments'."""
         return self.router.provider if getattr(self, "router", None) is not None else self.model.split("/", 1)[0]

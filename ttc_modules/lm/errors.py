@@ -89,15 +89,24 @@ def _connection_failed(exc: BaseException, message: str) -> bool:
 
 def describe_backend_error(exc: BaseException, lm) -> str:
     """One line that names the model, what went wrong and how to fix it."""
-    model = lm.model
-    where = f" at {lm.kwargs['api_base']}" if lm.kwargs.get("api_base") else ""
+    router = getattr(lm, "router", None)
+    model = getattr(lm, "label", lm.model)
+    if router is not None:  # a routed LM: its deployments, and the settings that list them
+        where, endpoint, key = f" at {router.endpoints()}", "backend.deployments", "the deployments' api_key_env"
+    else:
+        where = f" at {lm.kwargs['api_base']}" if lm.kwargs.get("api_base") else ""
+        endpoint, key = "backend.api_base", "backend.api_key_env"
     message = _first_line(exc)
+    if router is not None and "cooldown" in message.lower():
+        return (f"every deployment of model '{model}'{where} failed and is cooled down for "
+                f"{router.cooldown_time:g} s (backend.routing.cooldown_time): {message}. Is any of those servers "
+                f"running, and is {endpoint} right?")
     if _no_key(message):
         return (f"no key for model '{model}'{where}: set it in an environment variable and name that in "
-                "backend.api_key_env (or pass api_key=); a local server needs none once backend.api_base is set")
+                f"{key} (or pass api_key=); a local server needs none once {endpoint} is set")
     if isinstance(exc, LMAuthError) or "401" in _status(exc):
         return (f"authentication failed for model '{model}'{where}{_status(exc)}: {message}. "
-                "Set the key in the environment variable named by backend.api_key_env")
+                f"Set the key in the environment variable named by {key}")
     if isinstance(exc, LMBillingError):
         return f"billing refused for model '{model}'{_status(exc)}: {message}. Check the account's quota"
     if isinstance(exc, ContextWindowExceededError):
@@ -114,7 +123,7 @@ def describe_backend_error(exc: BaseException, lm) -> str:
                 f"Raise backend.timeout (now {timeout or 'not set'}), or lower max_tokens or n")
     if _connection_failed(exc, message):
         return (f"cannot reach model '{model}'{where or ' (no api_base set)'} after {lm.retry_attempts} "
-                f"attempt(s): {message}. Is the server running there, and is backend.api_base right?")
+                f"attempt(s): {message}. Is the server running there, and is {endpoint} right?")
     if isinstance(exc, LMUnsupportedModelError) or "NotFound" in type(exc).__name__ or "404" in _status(exc):
         return (f"unknown model '{model}'{where}: {message}. Check backend.model "
                 "(`ttc models` lists the embedded models and configured backends)")

@@ -57,7 +57,7 @@ def _policy(lm) -> dict:
                                                                  max=lm.retry_max_wait)),
         retry=retry_if_exception(is_transient),
         before_sleep=lambda state: logger.warning(
-            "%s: %s; retry %d of %d", lm.model, type(state.outcome.exception()).__name__,
+            "%s: %s; retry %d of %d", getattr(lm, "label", lm.model), type(state.outcome.exception()).__name__,
             state.attempt_number, lm.retry_attempts - 1),
         reraise=True)
 

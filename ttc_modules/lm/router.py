@@ -25,10 +25,10 @@ messages joined, then ``BEGIN RESPONSE:``) and reached through LiteLLM's ``text-
 route at each deployment, so its prompts, and answers, are the same as from one endpoint.
 
 Example:
-    >>> spec = RouterSpec.of({"primary": [Deployment("openai/stub", "http://127.0.0.1:8001/v1"),
-    ...                                   Deployment("openai/stub", "http://127.0.0.1:8002/v1")]})
-    >>> spec.model.startswith("ttc-router/"), spec.provider, len(spec.identity()["groups"]["primary"])
-    (True, 'openai', 2)
+    >>> spec = RouterSpec.of({PRIMARY: [Deployment("openai/stub", "http://127.0.0.1:8001/v1"),
+    ...                                 Deployment("openai/stub", "http://127.0.0.1:8002/v1")]})
+    >>> spec.model.startswith("ttc-router/"), spec.provider, spec.label
+    (True, 'openai', 'openai/stub on 2 deployments')
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from ttc_modules.lm.embedded.catalogue import is_embedded
 logger = logging.getLogger(__name__)
 
 PROVIDER = "ttc-router"
-PRIMARY = "primary"  # the model group of the backend's own deployments
+PRIMARY = "deployments"  # the model group of the backend's own deployments (LiteLLM's messages name it)
 TEXT_ROUTE = "text-completion-openai"  # LiteLLM's route to an OpenAI-compatible /v1/completions, as DSPy's text route
 
 _lock = threading.Lock()
@@ -72,7 +72,7 @@ class Deployment:
 
 @dataclasses.dataclass(frozen=True)
 class RouterSpec:
-    """Model groups (``primary`` first, then fallbacks in order) and how requests are routed among them."""
+    """Model groups (:data:`PRIMARY` first, then fallbacks in order) and how requests are routed among them."""
 
     groups: tuple[tuple[str, tuple[Deployment, ...]], ...]
     strategy: str = "simple-shuffle"
@@ -98,9 +98,23 @@ class RouterSpec:
         return f"{PROVIDER}/{self.spec_id}"
 
     @property
+    def primary(self) -> tuple[Deployment, ...]:
+        """The backend's own deployments."""
+        return dict(self.groups)[PRIMARY]
+
+    @property
     def provider(self) -> str:
         """The LiteLLM provider of the primary deployments (e.g. ``openai``), which says what a request may carry."""
-        return dict(self.groups)[PRIMARY][0].model.split("/", 1)[0]
+        return self.primary[0].model.split("/", 1)[0]
+
+    @property
+    def label(self) -> str:
+        """How messages name the routed model: ``openai/qwen on 3 deployments``."""
+        return f"{self.primary[0].model} on {len(self.primary)} deployment{'s' if len(self.primary) > 1 else ''}"
+
+    def endpoints(self) -> str:
+        """The primary deployments' endpoints, for messages."""
+        return ", ".join(d.api_base or "the provider's own endpoint" for d in self.primary)
 
     @classmethod
     def from_config(cls, backend, fallbacks: Mapping[str, object]) -> RouterSpec:
