@@ -19,7 +19,7 @@ from tests.lm.helpers import MESSAGES
 from ttc_modules.config import ConfigError, load_settings
 from ttc_modules.evaluation.datasets import load_synthetic
 from ttc_modules.evaluation.harness import Evaluation
-from ttc_modules.lm import backend_identity, build_lm, sample
+from ttc_modules.lm import BackendError, backend_identity, build_lm, sample
 from ttc_modules.lm.cache import configure_cache
 from ttc_modules.ports import bound_port
 from ttc_modules.testing import OpenAIStubServer, StubServerProcess
@@ -174,3 +174,13 @@ def test_bad_routing_config_is_one_clear_error(tmp_path, backend, needle):
     with pytest.raises(ConfigError, match=needle.replace("$", r"\$").replace("(", r"\(")):
         build_lm(settings_for(tmp_path, ["http://127.0.0.1:2/v1"] if "deployments" not in backend else [],
                               backend=backend))
+
+
+def test_every_deployment_down_is_one_line_naming_them(tmp_path):
+    nowhere = [f"http://127.0.0.1:{bound_port()}/v1" for _ in range(2)]
+    lm = build_lm(settings_for(tmp_path, nowhere, retry={"attempts": 2, "initial_wait": 0.01, "max_wait": 0.05}))
+    with pytest.raises(BackendError) as failed:
+        lm(messages=MESSAGES, seed=1)
+    message = str(failed.value)
+    assert "openai/stub-model on 2 deployments" in message and all(url in message for url in nowhere)
+    assert "backend.deployments" in message and "ttc-router/" not in message and "api_base" not in message
