@@ -359,6 +359,7 @@ def test_ray_without_an_address_is_a_cluster_of_this_machine():
 
 def test_ray_at_an_address_with_no_cluster_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path))  # where "auto" looks for a cluster: none there
     one_line_error(run("eval", "--dataset", "synthetic:1", "--strategies", "majority", "--budgets", "1",
                        "--out", str(tmp_path / "out"), "--ray", "auto"), "no Ray cluster at --ray auto", "ray start")
 
