@@ -63,21 +63,21 @@ def do_once(items: Iterable, claims: Claims, is_done: Callable[[object], bool], 
     ``[(item, do(item))]`` for the items done by this call."""
     pool = Threads(workers) if isinstance(workers, int) else workers
     results, held_elsewhere = [], []
+
+    def settle(item, state: str, result) -> None:
+        if state == DONE_HERE:
+            results.append((item, result))
+        if finished:
+            finished(item)
+
     for item, (state, result) in pool.run(functools.partial(_attempt, claims=claims, is_done=is_done, do=do),
                                           list(items)):
         if state == HELD:
             held_elsewhere.append(item)
-            continue
-        if state == DONE_HERE:
-            results.append((item, result))
-        if finished:
-            finished(item)
+        else:
+            settle(item, state, result)
     for item in held_elsewhere:  # here, in this process, once the other one lets go
-        state, result = _attempt(item, claims, is_done, do, wait=True)
-        if state == DONE_HERE:
-            results.append((item, result))
-        if finished:
-            finished(item)
+        settle(item, *_attempt(item, claims, is_done, do, wait=True))
     return results
 
 

@@ -136,7 +136,6 @@ def _use_cache(on_disk: bool, directory: str | None) -> None:
     """Point this worker's DSPy cache where the caller's points (once per worker process)."""
     import dspy
 
-    if (bool(getattr(dspy.cache, "enable_disk_cache", False)), getattr(dspy.cache, "disk_cache_dir", None)) != \
-            (on_disk, directory):
+    if _cache_setting() != (on_disk, directory):
         dspy.configure_cache(enable_disk_cache=on_disk, enable_memory_cache=True,
                              **({"disk_cache_dir": directory} if directory else {}))
