@@ -75,10 +75,10 @@ class AdaptiveTTC(SearchModule):
                              "solutions); pass verifier=ArithmeticChecker() or the one it was fitted with")
         self.planner, self.seed = planner, seed
 
-    def forward(self, question: str, budget: Budget | int | None = None, **inputs) -> dspy.Prediction:
+    def forward(self, budget: Budget | int | None = None, **inputs) -> dspy.Prediction:
         limits = self._limits(budget)
         self.planner.fitted_budget(limits.generations)  # a budget the policy cannot serve fails before any probe
-        run = self.start_run(question, inputs, AdaptiveConfig(seed=self.seed, budget=limits.generations), limits)
+        run = self.start_run(inputs, AdaptiveConfig(seed=self.seed, budget=limits.generations), limits)
         with run.meter.active():
             measurement = self.planner.estimator.measure(run)
             bin_ = self.planner.estimator.bin(measurement.value)

@@ -129,7 +129,7 @@ class LMRatedDifficulty(_Binned):
 
     def measure(self, run: Run) -> Measurement:
         lm = run.generator.resolve_lm()
-        output = lm(messages=[{"role": "user", "content": RATE.format(question=run.question)}],
+        output = lm(messages=[{"role": "user", "content": RATE.format(question=run.inputs["question"])}],
                     max_tokens=4, temperature=0.0)[0]
         text = output["text"] if isinstance(output, dict) else str(output)
         match = re.search(r"[1-5]", text or "")

@@ -17,7 +17,7 @@ def chat_adapter_reply(prompt: str, seed: int) -> str:
 
 def test_signature_path_runs_dspy_predictors():
     generator = Generator(lm=scripted_lm(chat_adapter_reply), mode="signature")
-    drafts = generator.solutions(Q, n=3, seed=0)
+    drafts = generator.solutions({"question": Q}, n=3, seed=0)
     assert [d.text for d in drafts] == ["5 + 3 = 8.\n\nThe answer is 8."] * 3
     assert generator.solve.demos == [] and len(generator.predictors()) == 3  # optimisable sub-modules
 
@@ -25,7 +25,7 @@ def test_signature_path_runs_dspy_predictors():
 def test_signature_path_steps_and_history_show_the_signature():
     lm = scripted_lm(chat_adapter_reply)
     generator = Generator(lm=lm, mode="signature")
-    drafts = generator.next_steps(Q, ["5 + 3 = 8."], n=2, seed=4)
+    drafts = generator.next_steps({"question": Q}, ["5 + 3 = 8."], n=2, seed=4)
     assert [d.text for d in drafts] == ["step from seed 4", "step from seed 5"]
     assert "partial_solution" in str(lm.history[-1]["messages"])
 
@@ -40,7 +40,7 @@ def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
     lm = scripted_lm(base_model, base=True)
     generator = Generator(lm=lm, mode="auto")
     assert generator.path() == "text"
-    drafts = generator.next_steps(Q, ["Sam starts with 5."], n=1, seed=0)
+    drafts = generator.next_steps({"question": Q}, ["Sam starts with 5."], n=1, seed=0)
     assert drafts[0].text == "5 + 3 = 8."
     assert seen[-1].startswith("Question: ") and seen[-1].endswith("Answer: Sam starts with 5.\n\n")
     assert lm.history[-1]["kwargs"]["stop"][0] == "\n\n"
@@ -48,7 +48,7 @@ def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
 
 def test_text_path_for_chat_models_prefills_the_partial_solution():
     lm = scripted_lm(lambda prompt, seed: "next")
-    Generator(lm=lm).next_steps(Q, ["first step"], n=1, seed=0)
+    Generator(lm=lm).next_steps({"question": Q}, ["first step"], n=1, seed=0)
     messages = lm.history[-1]["messages"]
     assert messages[-1] == {"role": "assistant", "content": "first step\n\n"}
 
@@ -56,7 +56,7 @@ def test_text_path_for_chat_models_prefills_the_partial_solution():
 def test_revision_prompt_lists_the_attempts():
     seen = []
     lm = scripted_lm(lambda prompt, seed: seen.append(prompt) or "The answer is 8.")
-    Generator(lm=lm).revisions(Q, ["The answer is 7.", "The answer is 9."], n=1, seed=0)
+    Generator(lm=lm).revisions({"question": Q}, [{"text": "The answer is 7."}, {"text": "The answer is 9."}], n=1, seed=0)
     assert "Attempt 1:\nThe answer is 7." in seen[-1] and "Attempt 2:\nThe answer is 9." in seen[-1]
 
 
@@ -71,7 +71,7 @@ def test_bad_mode():
 
 def test_signature_path_makes_one_call_per_sample_where_the_lm_takes_no_n():
     lm = scripted_lm(chat_adapter_reply, batch_samples=False)
-    drafts = Generator(lm=lm, mode="signature").next_steps(Q, ["5 + 3 = 8."], n=3, seed=10)
+    drafts = Generator(lm=lm, mode="signature").next_steps({"question": Q}, ["5 + 3 = 8."], n=3, seed=10)
     assert sorted(d.text for d in drafts) == ["step from seed 10", "step from seed 11", "step from seed 12"]
     assert lm.provider_fake.calls == 3
     assert sorted(entry["kwargs"]["rollout_id"] for entry in lm.history) == [0, 1, 2]
@@ -117,7 +117,7 @@ def test_compiled_demos_reach_the_text_path_prompt(base):
     compiled = dspy.LabeledFewShot(k=1).compile(
         generator, trainset=[dspy.Example(question="What is 40 + 2?", reasoning="40 + 2 = 42.", answer="42")
                              .with_inputs("question")])
-    compiled.solutions(Q, n=1, seed=0)
+    compiled.solutions({"question": Q}, n=1, seed=0)
     sent = str(lm.history[-1]["messages"])
     assert "What is 40 + 2?" in sent and "40 + 2 = 42.\\n\\nThe answer is 42." in sent
     assert "Sam has 5 pencils and buys 3 more. How many pencils does Sam have now?" not in sent

@@ -37,6 +37,10 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+FAILURES = ("unparsed", "program_errors", "verifier_errors")
+"""What makes a candidate fail without ending the search: a sample the adapter could not read, a program
+rollout that raised, a verifier (or reward) that raised or answered something other than a score."""
+
 _CURRENT: contextvars.ContextVar[BudgetMeter | None] = contextvars.ContextVar("ttc_meter", default=None)
 
 
@@ -120,7 +124,7 @@ class BudgetMeter:
         self.exhausted: str | None = None
         self.counts = dict.fromkeys(
             ("generations", "lm_calls", "prompt_tokens", "completion_tokens", "verifier_calls", "cache_hits",
-             "unparsed"), 0)
+             *FAILURES), 0)
         self.flops = 0.0
         self.cost = 0.0
 
@@ -209,9 +213,13 @@ class BudgetMeter:
 
     def record_unparsed(self) -> None:
         """Count one sample the adapter could not parse (a failed candidate), here and in every parent."""
+        self.record_failure("unparsed")
+
+    def record_failure(self, kind: str) -> None:
+        """Count one failed candidate of ``kind`` (one of :data:`FAILURES`), here and in every parent."""
         for meter in self.chain():
             with meter._lock:
-                meter.counts["unparsed"] += 1
+                meter.counts[kind] += 1
 
     def spent(self) -> dict:
         """What was spent, as a JSON-ready dict (``exhausted`` names the limit that ran out, if any)."""

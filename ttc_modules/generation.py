@@ -1,4 +1,8 @@
-"""The generator: the DSPy module that proposes solutions, next steps and revisions.
+"""The generator of the math word-problem program, the default program: solutions, next steps, revisions.
+
+A strategy given no program of the user's searches this one (``question -> reasoning, answer``,
+answers read from the text as "The answer is N." and compared as math); a user's program is
+sampled by :class:`~ttc_modules.programs.ProgramGenerator`, which offers the same moves.
 
 Two paths, chosen by the LM's prompt style (``mode="auto"``; ``ttc_modules.lm.PromptStyle``):
 
@@ -17,24 +21,26 @@ so reruns come from the cache and samples differ.
 Example:
     >>> from ttc_modules.testing import scripted_lm
     >>> gen = Generator(lm=scripted_lm(lambda prompt, seed: "2 + 2 = 4.\\n\\nThe answer is 4."), mode="text")
-    >>> [d.text for d in gen.solutions("What is 2 + 2?", n=2, seed=0)]
+    >>> [d.text for d in gen.solutions({"question": "What is 2 + 2?"}, n=2, seed=0)]
     ['2 + 2 = 4.\\n\\nThe answer is 4.', '2 + 2 = 4.\\n\\nThe answer is 4.']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import dspy
 
 from ttc_modules import prompts
-from ttc_modules.answers import stating_answer
+from ttc_modules.answers import extract_answer, has_final_answer, stating_answer
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
 from ttc_modules.lm.sampling import draw_with_top_up, rollout_options, sample, share_tokens
 from ttc_modules.lm.usage import collect_usage, total
+from ttc_modules.programs.draft import Draft
+from ttc_modules.programs.equivalence import Equivalence
+from ttc_modules.programs.fields import ProgramError, ProgramFields
 
 
 class SolveQuestion(dspy.Signature):
@@ -62,16 +68,11 @@ class ReviseSolution(dspy.Signature):
     answer: str = dspy.OutputField(desc="the final answer only, e.g. 42")
 
 
-@dataclass
-class Draft:
-    """One generated text, the completion tokens it took, and whether the model ended its text there
-    (``ended``: known only where the backend says so, see ``ttc_modules/lm/endings.py``)."""
-
-    text: str
-    tokens: int
-    rollout_id: int
-    ended: bool = False
-    parsed: bool = True  # False: the adapter could not read it (a failed candidate, no answer)
+MATH_FIELDS = ProgramFields(name="the math word-problem program (the default: pass a program of yours to search it)",
+                            instructions=SolveQuestion.__doc__,
+                            inputs=["question"], outputs=["reasoning", "answer"], reasoning="reasoning",
+                            answer="answer", annotations={"reasoning": str, "answer": str},
+                            equivalence=Equivalence("math"), signature=SolveQuestion, answer_in_text=True)
 
 
 class Generator(dspy.Module):
@@ -96,6 +97,9 @@ class Generator(dspy.Module):
         self.extend = dspy.Predict(NextStep)
         self.revise = dspy.Predict(ReviseSolution)
 
+    fields = MATH_FIELDS
+    equivalence = MATH_FIELDS.equivalence
+
     # ------------------------------------------------------------------ configuration
     def resolve_lm(self):
         """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
@@ -107,36 +111,73 @@ class Generator(dspy.Module):
             return self.mode
         return "signature" if prompt_style(lm or self.resolve_lm()) == "signature" else "text"
 
-    # ------------------------------------------------------------------ the three operations
-    def solutions(self, question: str, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
+    @property
+    def solution_delimiter(self) -> str:
+        """What separates the steps of a whole solution."""
+        return self.step_delimiter
+
+    def check_steps(self, strategy: str) -> None:
+        """Every strategy searches the math program step by step."""
+
+    @classmethod
+    def check_inputs(cls, inputs: dict, labels: bool = False) -> dict:
+        """``inputs`` with the question stripped, or one line naming the fix: the question is empty, or an
+        input is not the question (with ``labels``, other inputs pass: labels an oracle verifier reads)."""
+        question = inputs.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise ProgramError("the question is empty; pass the question text, e.g. ttc solve \"What is 12 + 7?\"")
+        return {**cls.fields.check_inputs(inputs, labels), "question": question.strip()}
+
+    @staticmethod
+    def program_inputs(inputs: dict) -> dict:
+        """The math program's one input, the question."""
+        return {"question": inputs["question"]}
+
+    # ------------------------------------------------------------------ the operations
+    def solutions(self, inputs: dict, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
         """``n`` whole solutions."""
-        lm = self.resolve_lm()
+        lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
         if self.path(lm) == "signature":
             return self._predict(lm, self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
         return self._sample_text(lm, question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
 
-    def next_steps(self, question: str, steps: list[str], n: int, seed: int,
+    def next_steps(self, inputs: dict, steps: list[str], n: int, seed: int,
                    temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
-        """``n`` candidate next steps after the partial solution ``steps``."""
-        return self._continue(question, steps, n, seed, temperature, max_tokens or self.max_step_tokens,
-                              stop=[self.step_delimiter])
+        """``n`` candidate next steps after the partial solution ``steps``; one stating the answer is ``final``."""
+        drafts = self._continue(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
+                                max_tokens or self.max_step_tokens, stop=[self.step_delimiter])
+        for draft in drafts:
+            draft.final = has_final_answer(draft.text)
+        return drafts
 
-    def completions(self, question: str, steps: list[str], n: int, seed: int,
+    def completions(self, inputs: dict, steps: list[str], n: int, seed: int,
                     temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
         last round does for prefixes that have not finished (search-and-learn does the same); each at
         most ``max_tokens`` (by default the whole solution's limit)."""
-        return self._continue(question, steps, n, seed, temperature, max_tokens or self.max_solution_tokens, stop=[])
+        return self._continue(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
+                              max_tokens or self.max_solution_tokens, stop=[])
 
-    def revisions(self, question: str, attempts: list[str], n: int, seed: int,
+    def revisions(self, inputs: dict, attempts: list[dict], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
-        """``n`` new attempts, each seeing the previous ``attempts`` (oldest first)."""
-        lm = self.resolve_lm()
+        """``n`` new attempts, each seeing the previous ``attempts`` (their nodes' data, oldest first)."""
+        lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
+        attempts = [attempt["text"] for attempt in attempts]
         if self.path(lm) == "signature":
             return self._predict(lm, self.revise, n, seed, temperature, self.max_solution_tokens,
                                  question=question, previous_attempts=prompts.attempts_block(attempts))
         return self._sample_text(lm, prompts.revision_question(question, attempts), "", n, seed, temperature,
                                  self.max_solution_tokens, stop=[])
+
+    # ------------------------------------------------------------------ reading solutions
+    def answer_of(self, solution_text: str, draft: Draft) -> str | None:
+        """The answer ``draft`` states at the end of ``solution_text`` (the solution it ends), if it was read."""
+        return extract_answer(solution_text) if draft.parsed else None
+
+    @staticmethod
+    def prediction_fields(data: dict | None, solution_text: str) -> dict:
+        """The answer and the whole solution of the chosen node (its data), as a call returns them."""
+        return {"answer": (data or {}).get("answer"), "reasoning": solution_text if data is not None else ""}
 
     def _continue(self, question: str, steps: list[str], n: int, seed: int, temperature: float | None,
                   max_tokens: int, stop: list[str]) -> list[Draft]:

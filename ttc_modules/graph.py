@@ -8,7 +8,9 @@ Schema (written once, here):
   step of the path to this node, from the verifier), ``score`` (their aggregate), ``depth`` (steps
   from the root), ``rollout_id`` (the sample index that produced it), ``terminal`` (bool: the
   solution ends here), ``answer`` (the final answer as written, or None), ``tokens`` (completion tokens
-  spent producing it), ``verifier_tokens`` (tokens the verifier spent scoring it, cache hits included).
+  spent producing it), ``verifier_tokens`` (tokens the verifier spent scoring it, cache hits included),
+  ``outputs`` (a user's program's output fields, as the program wrote them, where a candidate ends; None
+  elsewhere, and for the math program, whose answer is read from its text).
 - edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
   (the name of the module that produced the child).
 
@@ -37,19 +39,20 @@ ROOT = 0
 def new_graph(inputs: dict, strategy: str, config: dict, seed: int) -> nx.DiGraph:
     """A graph holding only the root, which carries the inputs."""
     graph = nx.DiGraph(inputs=dict(inputs), strategy=strategy, config=dict(config), seed=seed)
-    graph.add_node(ROOT, kind="root", text=str(inputs.get("question", "")), step_scores=[], score=None,
-                   depth=0, rollout_id=None, terminal=False, answer=None, tokens=0, verifier_tokens=0)
+    text = inputs["question"] if "question" in inputs else "\n\n".join(f"{k}: {v}" for k, v in inputs.items())
+    graph.add_node(ROOT, kind="root", text=str(text), step_scores=[], score=None, depth=0, rollout_id=None,
+                   terminal=False, answer=None, tokens=0, verifier_tokens=0, outputs=None)
     return graph
 
 
 def add_child(graph: nx.DiGraph, parent: int, *, kind: str, text: str, op: str, module: str,
               rollout_id: int | None = None, tokens: int = 0, terminal: bool = False,
-              answer: str | None = None, steps: int = 1) -> int:
+              answer=None, steps: int = 1, outputs: dict | None = None) -> int:
     """Add a node under ``parent`` and return its id; ``steps`` is how many steps ``text`` holds."""
     node = graph.number_of_nodes()
     graph.add_node(node, kind=kind, text=text, step_scores=[], score=None,
                    depth=graph.nodes[parent]["depth"] + steps, rollout_id=rollout_id, terminal=terminal,
-                   answer=answer, tokens=tokens, verifier_tokens=0)
+                   answer=answer, tokens=tokens, verifier_tokens=0, outputs=outputs)
     graph.add_edge(parent, node, op=op, module=module)
     return node
 
@@ -68,11 +71,12 @@ def path_steps(graph: nx.DiGraph, node: int) -> list[str]:
     return [graph.nodes[n]["text"] for n in path_nodes(graph, node)]
 
 
-def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> list[str]:
+def solution_steps(graph: nx.DiGraph, node: int, delimiter: str | None = "\n\n") -> list[str]:
     """The steps of the (partial) solution ``node`` stands for.
 
     Step nodes contribute their text; answer and revision nodes hold whole solutions and
-    contribute their steps; a revision starts afresh (it replaces, not extends, its chain).
+    contribute their steps (their whole text as one step where ``delimiter`` is None); a revision
+    starts afresh (it replaces, not extends, its chain).
     """
     steps: list[str] = []
     for n in path_nodes(graph, node):
@@ -80,7 +84,8 @@ def solution_steps(graph: nx.DiGraph, node: int, delimiter: str = "\n\n") -> lis
         if data["kind"] == "revision":
             steps = []
         if data["kind"] in ("answer", "revision"):
-            steps += [part.strip() for part in data["text"].split(delimiter) if part.strip()]
+            parts = data["text"].split(delimiter) if delimiter else [data["text"]]
+            steps += [part.strip() for part in parts if part.strip()]
         elif data["text"]:
             steps.append(data["text"])
     return steps

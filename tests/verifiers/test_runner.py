@@ -42,20 +42,40 @@ def test_verifier_calls_are_checked_before_the_call(tmp_path):
 
 
 @pytest.mark.parametrize("bad, message", [([1.5], "must lie in"), ([0.1, 0.2, 0.3], "3 scores for 2 steps"),
-                                          (["x"], "must return a float")])
-def test_bad_scores_are_named(bad, message):
+                                          (["x"], "must return a number"), (float("nan"), "not NaN"),
+                                          (None, "not NaN, None or text"), ("0.5", "not NaN, None or text")])
+def test_bad_scores_fail_the_candidate_and_are_named(bad, message, caplog):
     runner = VerifierRunner(as_verifier(lambda inputs, steps: bad), cache_dir=None)
-    with pytest.raises(VerifierError, match=message):
-        runner.score(QUESTION, ["a", "b"])
+    meter = BudgetMeter()
+    with meter.active():
+        assert runner.score(QUESTION, ["a", "b"]) == [0.0]
+    assert meter.spent()["verifier_errors"] == 1
+    assert message in caplog.text and "the candidate scores 0" in caplog.text
 
 
-def test_a_verifier_that_raises_is_named_with_the_step():
+def test_a_verifier_that_raises_fails_the_candidate_named_with_the_step(caplog):
     def broken(inputs, steps):
         return 1 / 0
 
     runner = VerifierRunner(as_verifier(broken), cache_dir=None)
-    with pytest.raises(VerifierError) as info:
-        runner.score({"question": "What is 1 + 1?"}, ["1 + 1 = 2.", "The answer is 2."])
-    message = str(info.value)
+    meter = BudgetMeter()
+    with meter.active():
+        assert runner.score({"question": "What is 1 + 1?"}, ["1 + 1 = 2.", "The answer is 2."]) == [0.0]
+        assert runner.score({"question": "What is 1 + 1?"}, ["1 + 1 = 2."]) == [0.0]  # not cached: asked again
+    assert meter.spent()["verifier_errors"] == 2 and meter.spent()["verifier_calls"] == 2
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1  # the first failure of a runner warns, the rest are debug lines
+    message = warnings[0].getMessage()
     assert "'broken'" in message and "step 2" in message and "ZeroDivisionError" in message
     assert "What is 1 + 1?" in message and "\n" not in message
+
+
+def test_a_verifier_error_the_verifier_raises_itself_ends_the_search():
+    class Misused:
+        name, process, oracle, cache_id = "misused", False, False, None
+
+        def score(self, inputs, steps):
+            raise VerifierError("misused needs a reference; pass it")
+
+    with pytest.raises(VerifierError, match="misused needs a reference"):
+        VerifierRunner(Misused(), cache_dir=None).score(QUESTION, ["a"])

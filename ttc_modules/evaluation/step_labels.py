@@ -91,7 +91,7 @@ class StepLabeler:
     def _value(self, run: Run, prefix: list[str], reference: str) -> float:
         """The fraction of ``rollouts`` completions of ``prefix`` that reach ``reference``."""
         run.meter.reserve(generations=self.rollouts)
-        drafts = self.generator.completions(run.question, prefix, self.rollouts, run.next_seed(),
+        drafts = self.generator.completions(run.inputs, prefix, self.rollouts, run.next_seed(),
                                             run.settings.temperature)
         delimiter = self.generator.step_delimiter
         return sum(grade(delimiter.join([*prefix, d.text]), reference) for d in drafts) / max(1, len(drafts))

@@ -1,12 +1,17 @@
-"""The base of every strategy: a ``dspy.Module`` that grows a search graph within a budget.
+"""The base of every strategy: a ``dspy.Module`` that searches a program within a budget.
 
-``forward(question=...)`` starts a fresh :class:`Run` (graph, meter, verifier), lets the strategy
-search on it (:meth:`Strategy.search_on`), and returns a ``dspy.Prediction`` with ``answer``
-(as written), ``reasoning`` (the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what
+A strategy's first parameter is the program it searches: a signature (``"context, question ->
+answer"`` or a class) or a ``dspy.Module`` of the user's (``ttc_modules.programs``); without one,
+the math word-problem program (``question -> reasoning, answer``, ``generation.py``). A call takes
+the program's inputs as keywords, starts a fresh :class:`Run` (graph, meter, verifier), lets the
+strategy search on it (:meth:`Strategy.search_on`), and returns a ``dspy.Prediction`` with every
+output field of the program as the chosen candidate holds it (for the math program: ``answer`` as
+written and ``reasoning``, the chosen solution), ``graph`` (a networkx tree) and ``spent`` (what
 the call cost). When the budget runs out mid-search the best answer found so far is returned and
 ``spent["exhausted"]`` names the limit. Called inside ``with meter.active():``, a strategy is
 also limited by that meter's budget and counted in it (meters nest). Options are validated by
-the strategy's pydantic config, whose ``kind`` is the strategy's registry name.
+the strategy's pydantic config, whose ``kind`` is the strategy's registry name; they appear in the
+strategy's signature (``help(BeamSearch)``).
 
 :class:`SearchModule` is what strategies share with modules that search with them on one run (such
 as the planner's ``AdaptiveTTC``): the generator and the verifier as sub-modules, a budget per call
@@ -24,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any, ClassVar
 
 import dspy
@@ -31,6 +37,7 @@ import dspy
 from ttc_modules.budget import Budget, BudgetExceeded, as_budget
 from ttc_modules.concurrency import in_search_thread
 from ttc_modules.generation import Generator
+from ttc_modules.programs import ProgramError, ProgramGenerator
 from ttc_modules.strategies.config import StrategyConfig, parse_config
 from ttc_modules.strategies.run import Run
 from ttc_modules.verifiers.callable import as_verifier
@@ -38,32 +45,43 @@ from ttc_modules.verifiers.callable import as_verifier
 
 def check_question(question: str) -> str:
     """The question stripped, or a clear error when it is empty."""
-    if not question or not question.strip():
-        raise ValueError("the question is empty; pass the question text, e.g. ttc solve \"What is 12 + 7?\"")
-    return question.strip()
+    return Generator.check_inputs({"question": question})["question"]
 
 
 class SearchModule(dspy.Module):
-    """A module that answers by searching on a :class:`Run` (see the module docstring).
+    """A module that answers by searching a program on a :class:`Run` (see the module docstring).
 
     Args:
-        verifier: a Verifier, a function, a DSPy reward function or a dspy.Module (``as_verifier``).
+        program: what is searched: a signature or a ``dspy.Module`` (None: the math word-problem program).
+        verifier: a Verifier, a function, a DSPy reward function or metric, or a dspy.Module (``as_verifier``).
         budget: limits for each call: a :class:`Budget`, a number of generations, or None.
         lm: the LM to sample from; None uses ``dspy.settings.lm``, then the configured default.
-        generator: a :class:`Generator` to use instead of a fresh one (e.g. an optimised one); without an LM
-            of its own it samples from ``lm``.
-        allow_oracle: let an oracle verifier in (evaluation only).
+        generator: a generator to use instead of a fresh one (e.g. an optimised math ``Generator``, or a
+            ``ProgramGenerator`` with options of its own); without an LM of its own it samples from ``lm``.
+        allow_oracle: let an oracle verifier in (evaluation only); the call may then pass labels beside
+            the program's inputs, which only the verifier reads.
+        answer_field: the program's output that votes are on (default: its last output field).
+        equivalent: when two answers are the same: ``math``, ``value``, ``text``, ``json``, or a function
+            ``(a, b) -> bool`` (default: by the answer field's type).
+        normalize: a function ``value -> key``; answers with equal keys are the same answer.
     """
 
-    def __init__(self, verifier=None, budget: Budget | int | None = None, lm=None,
-                 generator: Generator | None = None, allow_oracle: bool = False):
+    def __init__(self, program=None, *, verifier=None, budget: Budget | int | None = None, lm=None,
+                 generator: Generator | ProgramGenerator | None = None, allow_oracle: bool = False,
+                 answer_field: str | None = None, equivalent=None, normalize=None):
         super().__init__()
-        self.generator = _with_lm(generator, lm) if generator is not None else Generator(lm=lm)
+        self.generator = _generator(program, generator, lm, answer_field=answer_field, equivalent=equivalent,
+                                    normalize=normalize)
         self.verifier = as_verifier(verifier) if verifier is not None else None
         if isinstance(verifier, dspy.Module):
             self.verifier_module = verifier  # visible to DSPy optimizers and save/load
         self.budget = as_budget(budget)
         self.allow_oracle = allow_oracle
+
+    @property
+    def program(self) -> dspy.Module:
+        """The program searched: the user's module, or the math word-problem program's generator."""
+        return getattr(self.generator, "program", self.generator)
 
     async def aforward(self, *args: Any, **kwargs: Any) -> dspy.Prediction:
         """``forward`` for ``await module.acall(...)``: the search's control flow runs in a worker thread and
@@ -72,13 +90,33 @@ class SearchModule(dspy.Module):
         budget meter in context go with it."""
         return await in_search_thread(type(self).forward, self, *args, **kwargs)  # not self.forward: DSPy warns
 
-    def start_run(self, question: str, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
-        """A fresh run for one call on ``question`` (checked) and the other ``inputs``."""
-        return Run.start({"question": check_question(question), **inputs}, settings, self.generator,
+    def start_run(self, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
+        """A fresh run for one call on ``inputs`` (checked against the program's inputs; labels pass only
+        with an oracle verifier)."""
+        labels = self.allow_oracle or bool(self.verifier is not None and self.verifier.oracle)
+        return Run.start(self.generator.check_inputs(inputs, labels=labels), settings, self.generator,
                          verifier=self.verifier, budget=budget, allow_oracle=self.allow_oracle)
 
 
-def _with_lm(generator: Generator, lm) -> Generator:
+def _generator(program, generator, lm, **voting) -> Generator | ProgramGenerator:
+    """What a strategy samples from: the given generator (with ``lm`` where it has none), a generator of the
+    program, or the math word-problem program's."""
+    if generator is not None:
+        if program is not None:
+            raise ProgramError("pass a program or a generator, not both; a ProgramGenerator holds its program")
+        return _with_lm(generator, lm)
+    if program is None:
+        if any(value is not None for value in voting.values()):
+            raise ProgramError(f"{', '.join(k for k, v in voting.items() if v is not None)} apply to a program of "
+                               "yours; pass it first, e.g. BestOfN(dspy.ChainOfThought('question -> answer'), ...)")
+        return Generator(lm=lm)
+    if hasattr(program, "score") and not isinstance(program, dspy.Module | str | type):
+        raise ProgramError(f"{type(program).__name__} looks like a verifier, and a strategy's first argument is the "
+                           "program it searches; pass it as verifier=...")
+    return ProgramGenerator(program, lm=lm, **voting)
+
+
+def _with_lm(generator, lm):
     """``generator``, sampling from ``lm`` when it has no LM of its own (its predictors, demos included, shared)."""
     if lm is None or generator.lm is not None:
         return generator
@@ -87,22 +125,49 @@ def _with_lm(generator: Generator, lm) -> Generator:
     return given
 
 
+_COMMON = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default) for name, default in (
+    ("verifier", None), ("budget", None), ("lm", None), ("generator", None), ("allow_oracle", False),
+    ("answer_field", None), ("equivalent", None), ("normalize", None))]
+
+
+def constructor_signature(config: type[StrategyConfig]) -> inspect.Signature:
+    """A strategy's constructor as ``help()`` shows it: the program, the options of its config (its own,
+    then those every strategy has, with their types and defaults), then what every strategy takes."""
+    own = [name for name in config.model_fields if name not in StrategyConfig.model_fields]
+    options = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=config.model_fields[name].default,
+                                 annotation=config.model_fields[name].annotation)
+               for name in [*own, *StrategyConfig.model_fields] if name != "kind"]
+    program = inspect.Parameter("program", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+    return inspect.Signature([program, *options, *_COMMON])
+
+
 class Strategy(SearchModule):
     """A test-time compute strategy (see the module docstring).
 
-    Takes :class:`SearchModule`'s arguments and ``**options``, the strategy's config (see its ``Config``).
+    Takes the program, :class:`SearchModule`'s arguments and ``**options``, the strategy's config (see its
+    ``Config``; they appear in the strategy's signature).
     """
 
     kind: ClassVar[str] = ""
     Config: ClassVar[type[StrategyConfig]] = StrategyConfig
+    steps: ClassVar[bool] = False  # grows the program's reasoning step by step (needs text reasoning)
 
-    def __init__(self, verifier=None, budget: Budget | int | None = None, lm=None, generator: Generator | None = None,
-                 allow_oracle: bool = False, **options: Any):
-        super().__init__(verifier=verifier, budget=budget, lm=lm, generator=generator, allow_oracle=allow_oracle)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = constructor_signature(cls.Config)
+
+    def __init__(self, program=None, *, verifier=None, budget: Budget | int | None = None, lm=None,
+                 generator: Generator | ProgramGenerator | None = None, allow_oracle: bool = False,
+                 answer_field: str | None = None, equivalent=None, normalize=None, **options: Any):
+        super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator,
+                         allow_oracle=allow_oracle, answer_field=answer_field, equivalent=equivalent,
+                         normalize=normalize)
         self.config = parse_config(self.Config, {"kind": self.kind, **options})
+        if self.steps:
+            self.generator.check_steps(self.kind)
         if self.verifier is None and self.requires_verifier(self.config):
             raise ValueError(f"{self.kind} needs a verifier; pass verifier=ArithmeticChecker(), an LLMJudge, "
-                             "a RemotePRM or a function")
+                             "a RemotePRM, a reward function (args, pred) -> float or a function")
 
     @classmethod
     def requires_verifier(cls, config: StrategyConfig) -> bool:
@@ -110,8 +175,11 @@ class Strategy(SearchModule):
         return True
 
     # ------------------------------------------------------------------ the call
-    def forward(self, question: str, **inputs: Any) -> dspy.Prediction:
-        run = self.start_run(question, inputs, self.config, self.budget)
+    def forward(self, *args: Any, **inputs: Any) -> dspy.Prediction:
+        if args:
+            raise ProgramError(f"call {type(self).__name__} with keyword inputs, as any DSPy module: "
+                               f"{', '.join(f'{name}=...' for name in self.generator.fields.inputs)}")
+        run = self.start_run(inputs, self.config, self.budget)
         with run.meter.active():
             chosen = self.search_on(run)
         return run.prediction(chosen)

@@ -59,6 +59,7 @@ class BeamSearch(Strategy):
 
     kind = "beam_search"
     Config = BeamSearchConfig
+    steps = True
 
     def search(self, run: Run) -> int | None:
         n, width = self.reserve_beams(run)

@@ -12,6 +12,12 @@ embedded model decodes them as one batch). The graph is a star: the root and N a
 Whole solutions already sampled on the run (a planner's difficulty probes) count as the first
 samples, keeping their scores: only the rest are drawn and scored.
 
+With a ``threshold`` (as ``dspy.BestOfN`` has), samples come ``batch`` at a time (one by default),
+each batch scored before the next is drawn, and drawing stops once a candidate's score reaches
+the threshold: N is then a cap, and ``spent["generations"]`` says how many were drawn. The choice
+is made among the candidates drawn (``naive`` takes the best-scored one: the one that reached the
+threshold, or the best of all N when none did).
+
 Example:
     >>> from ttc_modules.testing import scripted_lm
     >>> lm = scripted_lm(lambda prompt, seed: "The answer is 7." if seed % 3 else "The answer is 9.")
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ttc_modules.aggregation import Selection
 from ttc_modules.strategies.base import Strategy
@@ -37,6 +43,14 @@ class BestOfNConfig(StrategyConfig):
     kind: Literal["best_of_n"] = "best_of_n"
     n: int = Field(8, ge=1)
     selection: Selection = "weighted"
+    threshold: float | None = None
+    batch: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _finite_threshold(self):
+        if self.threshold is not None and self.threshold != self.threshold:
+            raise ValueError("threshold is NaN; give a number, or None to draw all n")
+        return self
 
     def generations(self) -> int:
         return self.n
@@ -50,13 +64,25 @@ class BestOfN(Strategy):
 
     @classmethod
     def requires_verifier(cls, config: BestOfNConfig) -> bool:
-        return config.selection != "majority"
+        return config.selection != "majority" or config.threshold is not None
 
     def search(self, run: Run) -> int | None:
         nodes = run.solutions()[: self.config.n]
-        nodes += run.sample_solutions(run.reserve_up_to(self.config.n - len(nodes)))
+        if self.config.threshold is None:
+            nodes += run.sample_solutions(run.reserve_up_to(self.config.n - len(nodes)))
+        else:
+            nodes = self._until_threshold(run, nodes)
         if not nodes:
             run.meter.reserve(generations=1)  # raises: nothing left to spend
         if run.runner is not None:
             run.score(nodes)
         return run.best(nodes, self.config.selection)
+
+    def _until_threshold(self, run: Run, nodes: list[int]) -> list[int]:
+        """``nodes``, then batches drawn and scored until a score reaches the threshold or N are drawn."""
+        while not any(score >= self.config.threshold for score in run.score(nodes)) and len(nodes) < self.config.n:
+            batch = run.sample_solutions(run.reserve_up_to(min(self.config.batch, self.config.n - len(nodes))))
+            if not batch:
+                break
+            nodes += batch
+        return nodes

@@ -57,6 +57,7 @@ class ParticleFiltering(Strategy):
 
     kind = "particle_filtering"
     Config = ParticleFilteringConfig
+    steps = True
 
     def search(self, run: Run) -> int | None:
         n = run.reserve_up_to(self.config.n)

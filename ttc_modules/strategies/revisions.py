@@ -75,8 +75,7 @@ class SequentialRevisions(Strategy):
 
     def _next_attempt(self, run: Run, chain: list[int]) -> int:
         shown = chain[-self.config.context:] if self.config.context else []
-        attempts = [run.graph.nodes[n]["text"] for n in shown]
-        return run.revise(chain[-1] if chain else ROOT, attempts)
+        return run.revise(chain[-1] if chain else ROOT, shown)
 
     @staticmethod
     def _chain_from(run: Run, first: int) -> list[int]:

@@ -43,12 +43,12 @@ import dspy
 import networkx as nx
 
 from ttc_modules.aggregation import Selection, aggregate_steps, select
-from ttc_modules.answers import extract_answer, has_final_answer
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.concurrency import map_in_context
-from ttc_modules.generation import Draft, Generator
+from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT, add_child, finished_nodes, new_graph, solution_steps, solution_tokens
 from ttc_modules.lm.cache import beside_dspy_cache
+from ttc_modules.programs import Draft, ProgramGenerator
 from ttc_modules.steps import split_steps
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
@@ -63,28 +63,26 @@ class Run:
     inputs: dict
     graph: nx.DiGraph
     meter: BudgetMeter
-    generator: Generator
+    generator: Generator | ProgramGenerator
     runner: VerifierRunner | None
     settings: StrategyConfig
     _stream: SeedStream | None = field(default=None, repr=False)
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator, verifier=None,
+    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator | ProgramGenerator, verifier=None,
               budget: Budget | None = None, allow_oracle: bool = False) -> Run:
         """A fresh run: a graph holding the inputs, a meter nested in the one active now (so an outer
         budget limits it too), and the verifier (anything :func:`as_verifier` takes) with its scores
         cached beside DSPy's LM cache."""
         lm = generator.resolve_lm()
         runner = None if verifier is None else VerifierRunner(
-            as_verifier(verifier), cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle)
+            as_verifier(verifier), cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle,
+            fields=generator.fields)
         return cls(inputs=inputs, graph=new_graph(inputs, settings.kind, settings.model_dump(), settings.seed),
                    meter=BudgetMeter(budget, params=getattr(lm, "params", None), parent=current_meter()),
                    generator=generator, runner=runner, settings=settings)
 
-    @property
-    def question(self) -> str:
-        return self.inputs["question"]
 
     @contextlib.contextmanager
     def stage(self, settings: StrategyConfig) -> Iterator[Run]:
@@ -133,13 +131,15 @@ class Run:
         """``n`` whole solutions as ``answer`` nodes under the root (none for ``n`` = 0)."""
         if n < 1:
             return []
-        drafts = self._charged_drafts(n, lambda: self.generator.solutions(self.question, n, self.next_seed(),
+        drafts = self._charged_drafts(n, lambda: self.generator.solutions(self.inputs, n, self.next_seed(),
                                                                           self.settings.temperature))
         return [self._add_solution(ROOT, d, kind="answer", op="sample", module="generator.solve") for d in drafts]
 
-    def revise(self, parent: int, attempts: list[str]) -> int:
-        """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root)."""
-        draft = self._charged_drafts(1, lambda: self.generator.revisions(self.question, attempts, 1, self.next_seed(),
+    def revise(self, parent: int, attempts: list[int]) -> int:
+        """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root), shown the
+        earlier ``attempts`` (nodes, oldest first)."""
+        shown = [self.graph.nodes[node] for node in attempts]
+        draft = self._charged_drafts(1, lambda: self.generator.revisions(self.inputs, shown, 1, self.next_seed(),
                                                                          self.settings.temperature))[0]
         return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
                                   module="generator.revise")
@@ -161,48 +161,71 @@ class Run:
         """``n`` candidate next steps under ``parent``, each at most ``max_tokens`` (the generator's step
         limit by default) and at most what the solution's token limit leaves: a step that reaches that
         limit ends its solution, as a whole solution sampled at once would have ended."""
-        step_limit = min(max_tokens or self.generator.max_step_tokens, self.tokens_left(parent))
-        drafts = self.generator.next_steps(self.question, self.solution_steps(parent), n, self.next_seed(),
+        left = self.tokens_left(parent)
+        step_limit = min(max_tokens or self.generator.max_step_tokens, left or self.generator.max_step_tokens)
+        drafts = self.generator.next_steps(self.inputs, self.solution_steps(parent), n, self.next_seed(),
                                            self.settings.temperature if temperature is None else temperature,
                                            step_limit)
-        return [self._add_step(parent, d, op) for d in drafts]
+        nodes = [self._add_step(parent, d, op) for d in drafts]
+        self._write_outputs([node for node, draft in zip(nodes, drafts, strict=True) if draft.parsed])
+        return nodes
 
     def complete(self, parent: int) -> int:
         """Finish the partial solution ``parent`` in one go, within the solution's token limit: a terminal
-        node holding the rest of it."""
-        draft = self.generator.completions(self.question, self.solution_steps(parent), 1, self.next_seed(),
+        node holding the rest of it (and the program's output fields)."""
+        draft = self.generator.completions(self.inputs, self.solution_steps(parent), 1, self.next_seed(),
                                            self.settings.temperature, max_tokens=self.tokens_left(parent))[0]
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=extract_answer(text) if draft.parsed else None,
+                               answer=self.generator.answer_of(text, draft), outputs=draft.outputs,
                                steps=self._step_count(draft.text))
 
-    def tokens_left(self, node: int) -> int:
-        """Completion tokens the solution ``node`` stands for may still grow by (at least 1)."""
-        return max(1, self.generator.max_solution_tokens - solution_tokens(self.graph, node))
+    def tokens_left(self, node: int) -> int | None:
+        """Completion tokens the solution ``node`` stands for may still grow by (at least 1; None where the
+        generator sets no limit on a whole solution)."""
+        limit = self.generator.max_solution_tokens
+        return max(1, limit - solution_tokens(self.graph, node)) if limit else None
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
-                               answer=extract_answer(draft.text) if draft.parsed else None,
+                               answer=self.generator.answer_of(draft.text, draft), outputs=draft.outputs,
                                steps=self._step_count(draft.text))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
         depth = self.graph.nodes[parent]["depth"] + 1
-        at_limit = solution_tokens(self.graph, parent) + draft.tokens >= self.generator.max_solution_tokens
-        terminal = (not draft.text or not draft.parsed or draft.ended or has_final_answer(draft.text)
+        limit = self.generator.max_solution_tokens
+        at_limit = bool(limit) and solution_tokens(self.graph, parent) + draft.tokens >= limit
+        terminal = (not draft.text or not draft.parsed or draft.ended or draft.final
                     or depth >= self.settings.max_depth or at_limit)
-        answer = extract_answer(self.solution_text(parent) + "\n\n" + draft.text) if terminal and draft.parsed else None
+        answer = (self.generator.answer_of(self.solution_text(parent) + "\n\n" + draft.text, draft)
+                  if terminal else None)
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
-                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer)
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer,
+                               outputs=draft.outputs)
+
+    def _write_outputs(self, nodes: list[int]) -> None:
+        """A user's program writes its output fields where its reasoning ended (``generator.finish``), for the
+        finished steps among ``nodes`` (steps that were read) that have none yet; concurrent. (The math
+        program's answer is read from its text.)"""
+        if not isinstance(self.generator, ProgramGenerator):
+            return
+        ended = [n for n in nodes if self.graph.nodes[n]["terminal"] and self.graph.nodes[n]["outputs"] is None]
+        drafts = self.parallel(lambda node: self.generator.finish(self.inputs, self.solution_steps(node),
+                                                                  self.next_seed(), self.settings.temperature), ended)
+        for node, draft in zip(ended, drafts, strict=True):
+            data = self.graph.nodes[node]
+            data["outputs"], data["answer"] = draft.outputs, self.generator.answer_of("", draft)
+            data["tokens"] += draft.tokens
 
     def _add_child(self, parent: int, **attributes) -> int:
         with self._graph_lock:  # parallel items grow the same graph; node ids must stay unique
             return add_child(self.graph, parent, **attributes)
 
     def _step_count(self, text: str) -> int:
-        return max(1, len(split_steps(text, self.generator.step_delimiter)))
+        delimiter = self.generator.solution_delimiter
+        return max(1, len(split_steps(text, delimiter))) if delimiter else 1
 
     # ------------------------------------------------------------------ reading the graph
     def solutions(self) -> list[int]:
@@ -215,7 +238,7 @@ class Run:
 
     def solution_steps(self, node: int) -> list[str]:
         """The steps of the partial solution ``node`` stands for."""
-        return solution_steps(self.graph, node, self.generator.step_delimiter)
+        return solution_steps(self.graph, node, self.generator.solution_delimiter)
 
     def solution_text(self, node: int) -> str:
         return self.generator.step_delimiter.join(self.solution_steps(node))
@@ -230,25 +253,27 @@ class Run:
         if self.runner is None:
             raise ValueError("this strategy needs a verifier; pass verifier=ArithmeticChecker() or another")
         new = [n for n in nodes if not self.graph.nodes[n]["step_scores"]]
-        results = self.parallel(self._score_steps, [self.solution_steps(n) or [""] for n in new])
+        results = self.parallel(self._score_steps, new)
         for node, (step_scores, tokens) in zip(new, results, strict=True):
             data = self.graph.nodes[node]
             data["step_scores"], data["verifier_tokens"] = step_scores, tokens
             data["score"] = aggregate_steps(step_scores, self.settings.aggregation)
         return [self.graph.nodes[n]["score"] for n in nodes]
 
-    def _score_steps(self, steps: list[str]) -> tuple[list[float], int]:
+    def _score_steps(self, node: int) -> tuple[list[float], int]:
         """One solution's step scores, and the tokens the verifier spent on them (cache hits included)."""
         meter = BudgetMeter(parent=self.meter)  # this solution's share; the run's meter counts it too
         with meter.active():
-            step_scores = self.runner.score(self.inputs, steps)
+            step_scores = self.runner.score(self.inputs, self.solution_steps(node) or [""],
+                                            outputs=self.graph.nodes[node]["outputs"])
         return step_scores, meter.spent()["tokens"]
 
     def best(self, nodes: list[int], how: Selection) -> int | None:
-        """The chosen node among ``nodes``: ``weighted``, ``majority`` or ``naive`` selection."""
+        """The chosen node among ``nodes``: ``weighted``, ``majority`` or ``naive`` selection, answers grouped
+        by the program's equivalence."""
         answers = [self.graph.nodes[n]["answer"] for n in nodes]
         scores = [self.graph.nodes[n]["score"] or 0.0 for n in nodes]
-        index = select(answers, scores, how)
+        index = select(answers, scores, how, groups=self.generator.equivalence.groups)
         return None if index is None else nodes[index]
 
     def best_finished(self) -> int | None:
@@ -277,9 +302,10 @@ class Run:
 
     # ------------------------------------------------------------------ the answer
     def prediction(self, chosen: int | None, **extra) -> dspy.Prediction:
-        """The call's answer: ``answer``, ``reasoning`` (the chosen solution), ``graph``, ``spent``,
-        ``chosen`` (its node), and ``extra`` fields."""
+        """The call's answer: the program's output fields as the chosen candidate holds them (for the math
+        program: ``answer`` and ``reasoning``, the chosen solution), ``graph``, ``spent``, ``chosen`` (its
+        node), and ``extra`` fields."""
         self.graph.graph["chosen"] = chosen
-        data = self.graph.nodes[chosen] if chosen is not None else {}
-        return dspy.Prediction(answer=data.get("answer"), reasoning=self.solution_text(chosen) if chosen is not None
-                               else "", graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra)
+        data = self.graph.nodes[chosen] if chosen is not None else None
+        fields = self.generator.prediction_fields(data, self.solution_text(chosen) if chosen is not None else "")
+        return dspy.Prediction(**fields, graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra)

@@ -27,6 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 logger = logging.getLogger(__name__)
 
 
+def cut_at_stop(text: str, stop) -> tuple[str, str | None]:
+    """``text`` cut before its first stop string (``stop``: a string or a list, as OpenAI takes it), and
+    the stop string that cut it (None when none occurs), as a server applies ``stop``."""
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    hits = sorted((text.find(s), s) for s in stops if s and s in text)
+    return (text[: hits[0][0]], hits[0][1]) if hits else (text, None)
+
+
 class JSONHandler(BaseHTTPRequestHandler):
     """A request handler that reads and writes JSON; subclasses define ``do_GET`` / ``do_POST``."""
 

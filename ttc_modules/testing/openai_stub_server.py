@@ -34,7 +34,7 @@ from typing import Literal
 
 import yaml
 
-from ttc_modules.testing.loopback import JSONHandler, LoopbackServer
+from ttc_modules.testing.loopback import JSONHandler, LoopbackServer, cut_at_stop
 
 Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, seed, temperature) -> text
 
@@ -192,10 +192,9 @@ class OpenAIStubServer(LoopbackServer):
 
 def _apply_limits(text: str, stop, max_tokens) -> tuple[str, str, str | None]:
     """The text cut at its first stop string or at ``max_tokens`` words: (text, finish_reason, stop_reason)."""
-    stops = [stop] if isinstance(stop, str) else list(stop or [])
-    hits = sorted((text.find(s), s) for s in stops if s and s in text)
-    if hits:
-        return text[: hits[0][0]], "stop", hits[0][1]
+    cut, stop_string = cut_at_stop(text, stop)
+    if stop_string is not None:
+        return cut, "stop", stop_string
     words = _tokens(text)
     if max_tokens is not None and len(words) > int(max_tokens):
         return " ".join(words[: int(max_tokens)]), "length", None

@@ -1,5 +1,7 @@
 """A scripted LM: an in-process LiteLLM provider answering from a function of the prompt and the seed.
 
+As a server does, it cuts each answer before the first of the request's ``stop`` strings.
+
 :class:`ScriptedProvider` is registered with LiteLLM as ``fake/``, so a :class:`~ttc_modules.lm.TTCLM`
 built on it runs the real path (DSPy, LiteLLM, the cache, our retries and usage capture) with
 answers chosen by a function of the prompt and the sample's seed, never of the call order.
@@ -22,6 +24,7 @@ from litellm import CustomLLM
 from litellm.types.utils import Choices, Message, Usage
 
 from ttc_modules.lm.client import TTCLM
+from ttc_modules.testing.loopback import cut_at_stop
 
 Responder = Callable[[str, int], str]  # (last message text, seed of this sample) -> completion
 
@@ -51,9 +54,9 @@ class ScriptedProvider:
         params = optional_params or {}
         prompt = str(messages[-1].get("content", "")) if messages else ""
         seed = int(params.get("seed") or 0)
-        texts = [self.responder(prompt, seed + i) for i in range(int(params.get("n") or 1))]
-        ended = [t.endswith(END_OF_TEXT) for t in texts]
-        texts = [t.removesuffix(END_OF_TEXT) for t in texts]
+        texts = [cut_at_stop(self.responder(prompt, seed + i), params.get("stop")) for i in range(int(params.get("n") or 1))]
+        ended = [stop is None and t.endswith(END_OF_TEXT) for t, stop in texts]
+        texts = [t.removesuffix(END_OF_TEXT) for t, _ in texts]
         model_response.choices = [
             Choices(index=i, finish_reason="stop", message=Message(role="assistant", content=t),
                     provider_specific_fields={"stop_reason": None} if end else None)

@@ -1,10 +1,17 @@
-"""Running a verifier for a strategy: budget checked first, scores cached on disk, work counted.
+"""Running a verifier for a strategy: budget checked first, scores cached on disk, work counted, and a
+verifier that fails on one candidate failing only that candidate.
 
 Every call reserves one verifier call on the active budget meter before anything runs, cache hit
-or not (a hit is logical work too). Scores of verifiers with a stable ``cache_id`` are kept in a
+or not (a hit is logical work too). A verifier or reward that raises on a candidate, or answers
+something that is not a score (NaN, None, text, the wrong number of scores), makes that candidate
+failed: it scores 0, is counted in ``spent["verifier_errors"]`` and logged in one line (the first
+failure of a run as a warning), and the search goes on; nothing is cached for it. What ends the
+search still does: a budget that runs out, a backend (or reward-model server) that fails for good
+(``VerifierError`` raised by the verifier itself, such as ``RemotePRMError``). Scores of verifiers with a stable ``cache_id`` are kept in a
 diskcache in ``cache_dir`` (strategies use ``<DSPy's cache directory>-verifier``, beside the LM
 calls), keyed by the sha256 of the sorted request (verifier identity, inputs, steps; no
-credentials), together with the tokens the verifier spent, which a cache hit charges again.
+credentials; for a program of the user's, the candidate's output fields and the program's
+instructions too), together with the tokens the verifier spent, which a cache hit charges again.
 Verifiers without a ``cache_id`` (plain functions) are cached in memory.
 
 Example:
@@ -18,15 +25,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from pathlib import Path
 
 import diskcache
 
 from ttc_modules.budget import BudgetExceeded, current_meter
+from ttc_modules.concurrency import SearchCancelled
 from ttc_modules.lm.errors import BackendError
 from ttc_modules.lm.usage import collect_usage, total
-from ttc_modules.verifiers.base import Verifier, VerifierError, check_scores
+from ttc_modules.programs.fields import ProgramFields
+from ttc_modules.verifiers.base import Candidate, Verifier, VerifierError, check_scores
+
+logger = logging.getLogger(__name__)
 
 _DISK: dict[str, object] = {}
 _DISK_LOCK = threading.Lock()
@@ -41,38 +53,51 @@ def _disk_cache(directory: Path):
 
 
 def _failure(name: str, inputs: dict, steps: list[str], exc: Exception) -> str:
-    """One line: which verifier failed, on which step of which question, and with what."""
+    """One line: which verifier failed, on which step of which task, and with what."""
     last = " ".join(steps[-1].split())[:60] if steps else ""
-    question = " ".join(str(inputs.get("question", "")).split())[:60]
-    return (f"verifier '{name}' failed on step {len(steps)} ({last!r}) of a solution to {question!r}: "
-            f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}; fix the verifier, or choose another "
-            "with --verifier")
+    task = " ".join(str(inputs.get("question", next(iter(inputs.values()), ""))).split())[:60]
+    reason = str(exc) if isinstance(exc, VerifierError) else f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    return (f"verifier '{name}' failed on step {len(steps)} ({last!r}) of a candidate for {task!r}: {reason}; "
+            "the candidate scores 0 and the search goes on: fix the verifier, or choose another with --verifier")
 
 
-def request_key(cache_id: str, inputs: dict, steps: list[str]) -> str:
+def request_key(cache_id: str, inputs: dict, steps: list[str], outputs: dict | None = None,
+                instructions: str | None = None) -> str:
     """sha256 of the sorted request; inputs whose names look like credentials are left out."""
     clean = {k: v for k, v in inputs.items() if "key" not in k.lower() and "token" not in k.lower()}
-    blob = json.dumps({"verifier": cache_id, "inputs": clean, "steps": steps}, sort_keys=True, default=str)
+    request = {"verifier": cache_id, "inputs": clean, "steps": steps}
+    if outputs is not None or instructions is not None:
+        request.update(outputs=outputs, instructions=instructions)
+    blob = json.dumps(request, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class _Raised(Exception):
+    """A ``VerifierError`` the verifier raised itself (its ``__cause__``), carried past the failed-candidate rule."""
 
 
 class VerifierRunner:
     """Scores solutions with one verifier on behalf of a strategy (see the module docstring)."""
 
-    def __init__(self, verifier: Verifier, cache_dir: Path | None, allow_oracle: bool = False):
+    def __init__(self, verifier: Verifier, cache_dir: Path | None, allow_oracle: bool = False,
+                 fields: ProgramFields | None = None):
         if verifier.oracle and not allow_oracle:
             raise VerifierError(f"the '{verifier.name}' verifier reads the reference answer and is for evaluation "
                                 "only; use a real verifier at inference (or allow_oracle=True in evaluation code)")
-        self.verifier = verifier
+        self.verifier, self.fields = verifier, fields
         self._disk = _disk_cache(Path(cache_dir)) if cache_dir and verifier.cache_id else None
         self._memory: dict[str, dict] = {}
+        self._warned = False
 
-    def score(self, inputs: dict, steps: list[str]) -> list[float]:
-        """The verifier's scores for ``steps`` (charged one verifier call, even from the cache)."""
+    def score(self, inputs: dict, steps: list[str], outputs: dict | None = None) -> list[float]:
+        """The verifier's scores for ``steps`` (and the program's ``outputs``, once written), charged one
+        verifier call even from the cache; ``[0.0]`` for a candidate the verifier fails on."""
         meter = current_meter()
         if meter is not None:
             meter.reserve(verifier_calls=1)
-        key = request_key(self.verifier.cache_id or self.verifier.name, inputs, steps)
+        users = self.fields is not None and not self.fields.answer_in_text  # a program of the user's
+        key = request_key(self.verifier.cache_id or self.verifier.name, inputs, steps, outputs,
+                          self.fields.instructions if users else None)
         entry = self._lookup(key)
         if entry is not None:
             if meter is not None and entry["usage"]["calls"]:
@@ -81,17 +106,41 @@ class VerifierRunner:
             return entry["scores"]
         try:
             with collect_usage() as usages:
-                scores = check_scores(self.verifier.name, self.verifier.score(inputs, steps), steps)
+                answered = self._ask(Candidate(inputs, steps, outputs, self.fields))
+            scores = check_scores(self.verifier.name, answered, steps, bounded=not getattr(self.verifier, "reward",
+                                                                                           False))
         except BudgetExceeded:
             if meter is not None:
                 meter.release(verifier_calls=1)  # a judge's call was refused: no verification was made
             raise
-        except (VerifierError, BackendError):
-            raise  # already one line naming the verifier or the backend
+        except _Raised as raised:
+            raise raised.__cause__ from None
+        except (BackendError, SearchCancelled):
+            raise
         except Exception as exc:
-            raise VerifierError(_failure(self.verifier.name, inputs, steps, exc)) from exc
+            return self._failed(inputs, steps, exc)
         self._store(key, {"scores": scores, "usage": total(usages)})
         return scores
+
+    def _ask(self, candidate: Candidate):
+        """The verifier's answer; a ``VerifierError`` it raises itself (misuse, or its server failing for good)
+        ends the search, wrapped so that it is told apart from an answer that is not a score."""
+        try:
+            if hasattr(self.verifier, "score_candidate"):
+                return self.verifier.score_candidate(candidate)
+            return self.verifier.score(candidate.inputs, candidate.steps)
+        except VerifierError as error:
+            raise _Raised() from error
+
+    def _failed(self, inputs: dict, steps: list[str], exc: Exception) -> list[float]:
+        """A candidate the verifier failed on: scored 0, counted, logged in one line."""
+        meter = current_meter()
+        if meter is not None:
+            meter.record_failure("verifier_errors")
+        logger.log(logging.DEBUG if self._warned else logging.WARNING, "%s",
+                   _failure(self.verifier.name, inputs, steps, exc))
+        self._warned = True
+        return [0.0]
 
     def _lookup(self, key: str) -> dict | None:
         if key in self._memory:

@@ -1,0 +1,279 @@
+"""The generator of a user's program: whole rollouts, revisions, and its reasoning grown step by step.
+
+:class:`ProgramGenerator` is what a strategy samples from when it searches a program of the user's
+(a signature or a ``dspy.Module``); ``ttc_modules.generation.Generator`` is the same for the math
+word-problem program, the default. Both offer the moves a :class:`~ttc_modules.strategies.run.Run`
+makes: ``solutions``, ``revisions``, ``next_steps``, ``completions`` and ``finish``.
+
+Two paths, chosen by the LM's prompt style (as the math program's are):
+
+- **module** (``signature``: chat models behind an API): whole rollouts run the program itself
+  (``rollouts.py``); a revision runs it with the earlier attempts as an added input field
+  (``attempts.py``); a step is one call of a signature made from the program's
+  (``step_signatures.py``), and the last call writes the output fields from the finished reasoning.
+- **prefill** (``few_shot_chat``, ``few_shot_text``: the embedded and base models), for a program of
+  one ``Predict`` or ``ChainOfThought`` under DSPy's ``ChatAdapter``: the program's own prompt, its
+  demos included, with the reply begun at its first output field (``prefill.py``); a step is the
+  reply continued up to the step delimiter, and a step that begins a field marker ends the
+  reasoning. Any other program takes the module path on every LM.
+
+Every candidate keeps the program's fields exactly as produced (``Draft.outputs``); votes read its
+answer field (``answer_field=``, by default the last output) under the field type's equivalence
+(``equivalence.py``).
+
+Example:
+    >>> from ttc_modules.testing import scripted_lm
+    >>> lm = scripted_lm(lambda prompt, seed: "Paris\\n\\n[[ ## completed ## ]]")
+    >>> generator = ProgramGenerator("country -> capital", lm=lm)
+    >>> [draft.outputs for draft in generator.solutions({"country": "France"}, n=2, seed=0)]
+    [{'capital': 'Paris'}, {'capital': 'Paris'}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+import dspy
+
+from ttc_modules.budget import current_meter
+from ttc_modules.lm.build import resolve_lm
+from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.sampling import sample
+from ttc_modules.programs.attempts import ATTEMPTS, attempts_text, signature_with_attempts, with_attempts
+from ttc_modules.programs.draft import Draft
+from ttc_modules.programs.equivalence import Equivalence, is_missing
+from ttc_modules.programs.fields import REASONING, ProgramError, as_module, describe, render_outputs
+from ttc_modules.programs.prefill import COMPLETED, PrefilledPrompt, begins_a_field, marker
+from ttc_modules.programs.rollouts import Outcome, rollouts, takes_config
+from ttc_modules.programs.step_signatures import (
+    COMPLETE,
+    NEXT_STEP,
+    PARTIAL,
+    finish_signature,
+    next_step_signature,
+)
+
+
+class ProgramGenerator(dspy.Module):
+    """Samples a user's program (see the module docstring).
+
+    Args:
+        program: a signature (``"question -> answer"`` or a class) or a ``dspy.Module``.
+        lm: the LM; None uses ``dspy.settings.lm`` or, failing that, the configured default backend.
+        mode: ``auto`` (prefill where the LM's prompt style and the program allow, else module),
+            ``prefill`` or ``module``.
+        step_delimiter: what separates steps of the reasoning.
+        max_step_tokens: tokens per step at most (step-level search).
+        max_solution_tokens: tokens per whole reply at most (None: the LM's own limit).
+        answer_field: the output votes are on (default: the last output field).
+        equivalent: when two answers are the same: ``math``, ``value``, ``text``, ``json``, or a function
+            ``(a, b) -> bool`` (default: by the field's type).
+        normalize: a function ``value -> key``; answers with equal keys are one answer.
+    """
+
+    def __init__(self, program, lm=None, mode: Literal["auto", "prefill", "module"] = "auto",
+                 step_delimiter: str = "\n\n", max_step_tokens: int = 96, max_solution_tokens: int | None = None,
+                 answer_field: str | None = None, equivalent: str | Equivalence | Callable | None = None,
+                 normalize: Callable[[Any], Any] | None = None):
+        super().__init__()
+        if mode not in ("auto", "prefill", "module"):
+            raise ValueError(f"generator mode must be auto, prefill or module, got {mode!r}")
+        self.program = as_module(program)
+        self.fields = describe(self.program, answer_field, equivalent, normalize)
+        self.lm, self.mode, self.step_delimiter = lm, mode, step_delimiter
+        self.max_step_tokens, self.max_solution_tokens = max_step_tokens, max_solution_tokens
+
+    @property
+    def equivalence(self) -> Equivalence:
+        """When two values of the answer field are the same answer."""
+        return self.fields.equivalence
+
+    # ------------------------------------------------------------------ configuration
+    def resolve_lm(self):
+        """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
+        return resolve_lm(self.lm)
+
+    def path(self, lm=None) -> str:
+        """``prefill`` or ``module`` (see the module docstring)."""
+        if self.mode != "auto":
+            return self.mode
+        adapter = dspy.settings.adapter
+        prefillable = (takes_config(self.program) and (adapter is None or type(adapter) is dspy.ChatAdapter)
+                       and prompt_style(lm or self.resolve_lm()) != "signature")
+        return "prefill" if prefillable else "module"
+
+    @property
+    def solution_delimiter(self) -> str | None:
+        """What separates the steps of a whole candidate's text: the step delimiter where the program
+        reasons in text, else None (a candidate's outputs are one piece)."""
+        return self.step_delimiter if self.fields.reasoning else None
+
+    def check_steps(self, strategy: str) -> None:
+        """Refuse, in one line, a step-level strategy on a program whose reasoning is not text."""
+        if self.fields.reasoning is None or self.fields.signature is None:
+            raise ProgramError(
+                f"{strategy} grows a program's text reasoning step by step, and {self.fields.name} has "
+                f"{'no reasoning output' if self.fields.reasoning is None else 'several predictors'}; search a "
+                "dspy.ChainOfThought or a signature with a 'reasoning' output, or use best_of_n or revisions, "
+                "which run any program")
+
+    def check_inputs(self, inputs: dict, labels: bool = False) -> dict:
+        """``inputs`` when the program takes them, else one line naming the fix (``labels``: let other names
+        through, labels an oracle verifier reads)."""
+        return self.fields.check_inputs(inputs, labels)
+
+    def program_inputs(self, inputs: dict) -> dict:
+        """The program's own inputs among ``inputs`` (the rest are labels for an oracle verifier)."""
+        return {name: inputs[name] for name in self.fields.inputs if name in inputs}
+
+    # ------------------------------------------------------------------ whole candidates
+    def solutions(self, inputs: dict, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
+        """``n`` whole candidates."""
+        lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
+        if self.path(lm) == "prefill":
+            return self._replies(lm, self._prompt(lm, inputs), [], n, seed, temperature, self.max_solution_tokens)
+        return self._drafts(rollouts(self.program, lm, inputs, n, seed, temperature, self.max_solution_tokens))
+
+    def revisions(self, inputs: dict, attempts: list[dict], n: int, seed: int,
+                  temperature: float | None = None) -> list[Draft]:
+        """``n`` new candidates, each shown the earlier ``attempts`` (their nodes' data, oldest first)."""
+        lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
+        shown = attempts_text([a["outputs"] for a in attempts if a.get("outputs")], self.fields.outputs)
+        if not shown:
+            return self.solutions(inputs, n, seed, temperature)
+        if self.path(lm) == "prefill":
+            prompt = self._prompt(lm, {**inputs, ATTEMPTS: shown}, signature_with_attempts(self.fields.signature))
+            return self._replies(lm, prompt, [], n, seed, temperature, self.max_solution_tokens)
+        adapter = with_attempts(dspy.settings.adapter or dspy.ChatAdapter(), shown)
+        return self._drafts(rollouts(self.program, lm, inputs, n, seed, temperature, self.max_solution_tokens,
+                                     adapter=adapter))
+
+    # ------------------------------------------------------------------ the reasoning, step by step
+    def next_steps(self, inputs: dict, steps: list[str], n: int, seed: int, temperature: float | None = None,
+                   max_tokens: int | None = None) -> list[Draft]:
+        """``n`` candidate next steps of the reasoning ``steps``; a draft that ends the reasoning is ``final``
+        (its outputs are written by :meth:`finish`)."""
+        lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
+        limit = max_tokens or self.max_step_tokens
+        if self.path(lm) == "prefill":
+            prompt = self._prompt(lm, inputs)
+            texts = sample(lm, prompt.messages(prompt.begin(steps, self.step_delimiter)), n=n, seed=seed,
+                           **_options(limit, [self.step_delimiter], temperature))
+            return [_step(text, texts.tokens[i], i, texts.ended[i]) for i, text in enumerate(texts)]
+        step_inputs = {**inputs, PARTIAL: self.step_delimiter.join(steps)}
+        outcomes = rollouts(dspy.Predict(next_step_signature(self.fields.signature)), lm, step_inputs, n, seed,
+                            temperature, limit)
+        return [_signature_step(outcome, i) for i, outcome in enumerate(outcomes)]
+
+    def completions(self, inputs: dict, steps: list[str], n: int, seed: int, temperature: float | None = None,
+                    max_tokens: int | None = None) -> list[Draft]:
+        """``n`` completions of the reasoning ``steps`` with the output fields written: the rest of the
+        reasoning is each draft's text."""
+        lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
+        if self.path(lm) == "prefill":
+            return self._replies(lm, self._prompt(lm, inputs), steps, n, seed, temperature,
+                                 max_tokens or self.max_solution_tokens)
+        return [self.finish(inputs, steps, seed + i, temperature) for i in range(n)]
+
+    def finish(self, inputs: dict, steps: list[str], seed: int, temperature: float | None = None) -> Draft:
+        """The output fields written after the finished reasoning ``steps`` (the draft's text is empty)."""
+        lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
+        reasoning = self.step_delimiter.join(steps)
+        if self.path(lm) == "prefill":
+            prompt = self._prompt(lm, inputs)
+            begun = prompt.begin(steps, self.step_delimiter) + marker(self._first_answer_field()) + "\n"
+            texts = sample(lm, prompt.messages(begun), n=1, seed=seed,
+                           **_options(self.max_solution_tokens, [COMPLETED], temperature))
+            return self._draft(self._read(prompt, begun + texts[0]), texts[0], texts.tokens[0], 0, text="")
+        outcome = rollouts(dspy.Predict(finish_signature(self.fields.signature)), lm,
+                           {**inputs, REASONING: reasoning}, 1, seed, temperature, self.max_solution_tokens)[0]
+        outputs = None if outcome.outputs is None else {REASONING: reasoning, **outcome.outputs}
+        return self._draft(outputs, outcome.raw, outcome.tokens, 0, text="")
+
+    # ------------------------------------------------------------------ reading candidates
+    def answer_of(self, solution_text: str, draft: Draft):
+        """The value ``draft`` votes with: its answer field (None before the outputs are written, or when missing)."""
+        if draft.outputs is None:
+            return None
+        value = draft.outputs.get(self.fields.answer)
+        return None if is_missing(value) else value
+
+    def prediction_fields(self, data: dict | None, solution_text: str) -> dict:
+        """The fields of the chosen node (its data), as the program produced them (None each when nothing
+        was chosen)."""
+        outputs = (data or {}).get("outputs")
+        return dict(outputs) if outputs else dict.fromkeys(self.fields.outputs)
+
+    def candidate_text(self, outputs: dict) -> str:
+        """A candidate as text: its reasoning where the program reasons in text, else its outputs."""
+        if self.fields.reasoning:
+            return str(outputs.get(self.fields.reasoning) or "")
+        return render_outputs(outputs, self.fields.outputs)
+
+    # ------------------------------------------------------------------ helpers
+    def _prompt(self, lm, inputs: dict, signature=None) -> PrefilledPrompt:
+        predictor = self.program.predictors()[0]
+        return PrefilledPrompt(signature or self.fields.signature, predictor.demos, inputs,
+                               text=prompt_style(lm) == "few_shot_text")
+
+    def _first_answer_field(self) -> str:
+        return next(name for name in self.fields.outputs if name != REASONING)
+
+    def _replies(self, lm, prompt: PrefilledPrompt, steps: list[str], n: int, seed: int,
+                 temperature: float | None, max_tokens: int | None) -> list[Draft]:
+        """``n`` replies continued from ``steps`` to the end of the output fields, each a draft whose text is
+        the rest of its reasoning (or its outputs, for a program that does not reason in text)."""
+        begun = prompt.begin(steps, self.step_delimiter)
+        texts = sample(lm, prompt.messages(begun), n=n, seed=seed, **_options(max_tokens, [COMPLETED], temperature))
+        drafts = []
+        for i, text in enumerate(texts):
+            outputs = self._read(prompt, begun + text)
+            rest = self._rest_of_reasoning(outputs, steps) if steps else None
+            drafts.append(self._draft(outputs, text, texts.tokens[i], i, text=rest, ended=texts.ended[i]))
+        return drafts
+
+    def _rest_of_reasoning(self, outputs: dict | None, steps: list[str]) -> str | None:
+        if outputs is None:
+            return None
+        reasoning, partial = str(outputs.get(REASONING) or ""), self.step_delimiter.join(steps)
+        return reasoning[len(partial):].strip() if reasoning.startswith(partial) else reasoning
+
+    def _drafts(self, outcomes: list[Outcome]) -> list[Draft]:
+        return [self._draft(o.outputs, o.raw, o.tokens, i) for i, o in enumerate(outcomes)]
+
+    def _draft(self, outputs: dict | None, raw: str, tokens: int, rollout_id: int, text: str | None = None,
+               ended: bool = False) -> Draft:
+        """A draft of ``outputs``, or a failed one holding ``raw`` (counted where it failed: the lenient
+        adapter counts what it cannot read, ``rollouts.py`` the runs that raised)."""
+        if outputs is None:
+            return Draft(raw.strip(), tokens, rollout_id, ended=ended, parsed=False)
+        shown = self.candidate_text(outputs) if text is None else text
+        return Draft(shown, tokens, rollout_id, ended=ended, outputs=outputs, final=True)
+
+    def _read(self, prompt: PrefilledPrompt, reply: str) -> dict | None:
+        """The output fields of a begun reply, or None (counted as unparsed)."""
+        outputs = prompt.parse(reply)
+        meter = current_meter()
+        if outputs is None and meter is not None:
+            meter.record_unparsed()
+        return outputs
+
+
+def _options(max_tokens: int | None, stop: list[str], temperature: float | None) -> dict:
+    return {**({"max_tokens": max_tokens} if max_tokens else {}), "stop": stop,
+            **({"temperature": temperature} if temperature is not None else {})}
+
+
+def _step(text: str, tokens: int, rollout_id: int, ended: bool) -> Draft:
+    """A step of the reasoning, or (when it begins a field marker) the end of the reasoning."""
+    if begins_a_field(text):
+        return Draft("", tokens, rollout_id, ended=ended, final=True)
+    return Draft(text.strip(), tokens, rollout_id, ended=ended)
+
+
+def _signature_step(outcome: Outcome, rollout_id: int) -> Draft:
+    if outcome.outputs is None:
+        return Draft(outcome.raw.strip(), outcome.tokens, rollout_id, parsed=False)
+    text = str(outcome.outputs.get(NEXT_STEP) or "").strip()
+    return Draft(text, outcome.tokens, rollout_id, final=bool(outcome.outputs.get(COMPLETE)) or not text)
