@@ -175,6 +175,11 @@ class Generator(dspy.Module):
         return extract_answer(solution_text) if draft.parsed else None
 
     @staticmethod
+    def failed(data: dict) -> bool:
+        """Never: a math solution is scored even when it could not be read (its text is still steps)."""
+        return False
+
+    @staticmethod
     def prediction_fields(data: dict | None, solution_text: str) -> dict:
         """The answer and the whole solution of the chosen node (its data), as a call returns them."""
         return {"answer": (data or {}).get("answer"), "reasoning": solution_text if data is not None else ""}

@@ -4,7 +4,7 @@ its ``hint_``.
 A revision runs the program again with one more input, ``previous_attempts``: each earlier attempt
 with its own fields (``answer: Paris``; a value of several lines below its name), oldest first,
 never rewritten into another shape. :func:`with_attempts` adds the field to every predictor
-call of a module (through the adapter, as Refine does), :func:`signature_with_attempts` to one
+call of a module (through the adapter, as Refine does: ``added_field.py``), :func:`signature_with_attempts` to one
 signature.
 
 Example:
@@ -20,10 +20,9 @@ Example:
 
 from __future__ import annotations
 
-import functools
-
 import dspy
 
+from ttc_modules.programs.added_field import with_input_field
 from ttc_modules.programs.fields import render_outputs
 
 ATTEMPTS = "previous_attempts"
@@ -41,28 +40,6 @@ def signature_with_attempts(signature: type[dspy.Signature]) -> type[dspy.Signat
     return signature.append(ATTEMPTS, dspy.InputField(desc=DESCRIPTION), type_=str)
 
 
-class _WithAttempts:
-    """Mixed into an adapter's class: every call gets the attempts as one more input field."""
-
-    attempts: str = ""
-
-    def __call__(self, lm, lm_kwargs, signature, demos, inputs):
-        return super().__call__(lm, lm_kwargs, signature_with_attempts(signature), demos,
-                                {**inputs, ATTEMPTS: self.attempts})
-
-    async def acall(self, lm, lm_kwargs, signature, demos, inputs):
-        return await super().acall(lm, lm_kwargs, signature_with_attempts(signature), demos,
-                                   {**inputs, ATTEMPTS: self.attempts})
-
-
-@functools.cache
-def _attempts_class(adapter_class: type) -> type:
-    return type(f"WithAttempts{adapter_class.__name__}", (_WithAttempts, adapter_class), {})
-
-
 def with_attempts(adapter: dspy.Adapter, attempts: str) -> dspy.Adapter:
     """A copy of ``adapter`` (its settings kept) that shows ``attempts`` to every predictor it formats for."""
-    copy = object.__new__(_attempts_class(type(adapter)))
-    copy.__dict__.update(vars(adapter))
-    copy.attempts = attempts
-    return copy
+    return with_input_field(adapter, ATTEMPTS, DESCRIPTION, lambda signature: attempts)

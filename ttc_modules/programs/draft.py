@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Draft:
             step of unfinished reasoning, and for every draft of the math program, whose answer is read
             from its text).
         final: this step ends the reasoning (states the final answer, or begins the output fields).
+        error: what a rollout of the program raised, for a failed draft (never stored in a graph).
     """
 
     text: str
@@ -34,3 +35,4 @@ class Draft:
     parsed: bool = True
     outputs: dict | None = None
     final: bool = False
+    error: BaseException | None = field(default=None, repr=False)

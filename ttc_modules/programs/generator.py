@@ -199,6 +199,11 @@ class ProgramGenerator(dspy.Module):
         value = draft.outputs.get(self.fields.answer)
         return None if is_missing(value) else value
 
+    @staticmethod
+    def failed(data: dict) -> bool:
+        """Whether a node (its data) is a failed candidate: its reasoning ended, and no outputs were written."""
+        return bool(data["terminal"]) and data.get("outputs") is None
+
     def prediction_fields(self, data: dict | None, solution_text: str) -> dict:
         """The fields of the chosen node (its data), as the program produced them (None each when nothing
         was chosen)."""
@@ -240,7 +245,10 @@ class ProgramGenerator(dspy.Module):
         return reasoning[len(partial):].strip() if reasoning.startswith(partial) else reasoning
 
     def _drafts(self, outcomes: list[Outcome]) -> list[Draft]:
-        return [self._draft(o.outputs, o.raw, o.tokens, i) for i, o in enumerate(outcomes)]
+        drafts = [self._draft(o.outputs, o.raw, o.tokens, i) for i, o in enumerate(outcomes)]
+        for draft, outcome in zip(drafts, outcomes, strict=True):
+            draft.error = outcome.error
+        return drafts
 
     def _draft(self, outputs: dict | None, raw: str, tokens: int, rollout_id: int, text: str | None = None,
                ended: bool = False) -> Draft:

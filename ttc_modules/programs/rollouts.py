@@ -41,11 +41,13 @@ ENDS_THE_SEARCH = (BudgetExceeded, BackendError, SearchCancelled)
 
 @dataclass
 class Outcome:
-    """One rollout: the program's outputs (None when it failed), its raw text, and its completion tokens."""
+    """One rollout: the program's outputs (None when it failed), its raw text, its completion tokens, and
+    what it raised (for a run that raised)."""
 
     outputs: dict | None
     raw: str
     tokens: int = 0
+    error: BaseException | None = None
 
 
 def takes_config(module: dspy.Module) -> bool:
@@ -131,7 +133,7 @@ def failed_run(module: dspy.Module, error: Exception) -> Outcome:
         meter.record_failure("program_errors")
     message = f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
     logger.warning("a rollout of %s failed (%s); it counts as a failed candidate", type(module).__name__, message)
-    return Outcome(None, message)
+    return Outcome(None, message, error=error)
 
 
 def outcome_of(prediction) -> Outcome:

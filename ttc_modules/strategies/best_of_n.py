@@ -18,6 +18,10 @@ the threshold: N is then a cap, and ``spent["generations"]`` says how many were 
 is made among the candidates drawn (``naive`` takes the best-scored one: the one that reached the
 threshold, or the best of all N when none did).
 
+A rollout of the program that raises is a failed candidate. With ``fail_count`` (as
+``dspy.BestOfN`` has), the call raises what the rollout raised once more than ``fail_count``
+rollouts have failed, or when every rollout has.
+
 Example:
     >>> from ttc_modules.testing import scripted_lm
     >>> lm = scripted_lm(lambda prompt, seed: "The answer is 7." if seed % 3 else "The answer is 9.")
@@ -45,6 +49,7 @@ class BestOfNConfig(StrategyConfig):
     selection: Selection = "weighted"
     threshold: float | None = None
     batch: int = Field(1, ge=1)
+    fail_count: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _finite_threshold(self):
@@ -70,6 +75,7 @@ class BestOfN(Strategy):
         nodes = run.solutions()[: self.config.n]
         if self.config.threshold is None:
             nodes += run.sample_solutions(run.reserve_up_to(self.config.n - len(nodes)))
+            self.check_failures(run, nodes)
         else:
             nodes = self._until_threshold(run, nodes)
         if not nodes:
@@ -80,9 +86,26 @@ class BestOfN(Strategy):
 
     def _until_threshold(self, run: Run, nodes: list[int]) -> list[int]:
         """``nodes``, then batches drawn and scored until a score reaches the threshold or N are drawn."""
-        while not any(score >= self.config.threshold for score in run.score(nodes)) and len(nodes) < self.config.n:
+        while not self.reached(run, nodes) and len(nodes) < self.config.n:
             batch = run.sample_solutions(run.reserve_up_to(min(self.config.batch, self.config.n - len(nodes))))
             if not batch:
                 break
             nodes += batch
+            self.check_failures(run, nodes)
         return nodes
+
+    def reached(self, run: Run, nodes: list[int]) -> bool:
+        """Whether a candidate among ``nodes`` (a failed one never) scores at or above the threshold (never
+        without one)."""
+        if self.config.threshold is None:
+            return False
+        scores = run.score(nodes)
+        return any(score >= self.config.threshold for node, score in zip(nodes, scores, strict=True)
+                   if not run.generator.failed(run.graph.nodes[node]))
+
+    def check_failures(self, run: Run, nodes: list[int]) -> None:
+        """Raise the last rollout error when more than ``fail_count`` rollouts failed, or all of them did."""
+        allowed = self.config.fail_count
+        if allowed is not None and run.errors and (len(run.errors) > allowed or len(run.errors) >= len(nodes)
+                                                   == self.config.n):
+            raise run.errors[-1]

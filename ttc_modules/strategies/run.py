@@ -66,6 +66,7 @@ class Run:
     generator: Generator | ProgramGenerator
     runner: VerifierRunner | None
     settings: StrategyConfig
+    errors: list[BaseException] = field(default_factory=list, repr=False)  # what rollouts of the program raised
     _stream: SeedStream | None = field(default=None, repr=False)
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -188,6 +189,8 @@ class Run:
         return max(1, limit - solution_tokens(self.graph, node)) if limit else None
 
     def _add_solution(self, parent: int, draft: Draft, kind: str, op: str, module: str) -> int:
+        if draft.error is not None:
+            self.errors.append(draft.error)
         return self._add_child(parent, kind=kind, text=draft.text, op=op, module=module,
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
                                answer=self.generator.answer_of(draft.text, draft), outputs=draft.outputs,
@@ -248,10 +251,14 @@ class Run:
         """Verifier scores for ``nodes``, stored on them with what scoring cost in tokens; concurrent.
 
         A node is scored once per run: nodes scored before (e.g. a planner's probes) keep their scores
-        and are not charged again. Needs a verifier.
+        and are not charged again. A failed candidate of a user's program (it raised, or could not be
+        read) scores 0 without asking the verifier. Needs a verifier.
         """
         if self.runner is None:
             raise ValueError("this strategy needs a verifier; pass verifier=ArithmeticChecker() or another")
+        for node in nodes:
+            if self.generator.failed(self.graph.nodes[node]) and not self.graph.nodes[node]["step_scores"]:
+                self.graph.nodes[node].update(step_scores=[0.0], score=0.0)
         new = [n for n in nodes if not self.graph.nodes[n]["step_scores"]]
         results = self.parallel(self._score_steps, new)
         for node, (step_scores, tokens) in zip(new, results, strict=True):
