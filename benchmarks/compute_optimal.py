@@ -65,7 +65,7 @@ def main() -> None:
         planner = ComputeOptimalPlanner(budgets, estimator=VerifierDifficulty(probes=args.probes), bins=args.bins,
                                         seed=args.seed, work_dir=work / "fit", rule=rule,
                                         plan_options={"max_rounds": args.max_rounds})
-        fitted = planner.compile(train, verifier=verifier, lm=lm)
+        fitted = planner.fit(train, verifier=verifier, lm=lm)
         fitted.save(work / f"policy-{rule}.json")
         print(f"{rule}: fitted on {len(train)} questions ({time.perf_counter() - started:.0f} s so far); "
               f"policy in {work / f'policy-{rule}.json'}")

@@ -6,14 +6,16 @@
 - :func:`candidates`, :func:`of_kinds`, :func:`cell_candidates` (``search_space.py``): the plans
   compared at each budget.
 - :class:`ComputeOptimalPlanner` (``compute_optimal.py``): fitted per (bin, budget) with cross-validation.
-- :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs, and
-  :func:`compute_optimal_program` for the evaluation harness, :func:`policy_program` for ``ttc serve``.
+- :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs.
+- :func:`compute_optimal_program` for the evaluation harness, :func:`policy_program` for ``ttc serve``
+  (``policies.py``).
 """
 
-from planners.adaptive import AdaptiveTTC, compute_optimal_program, policy_program
+from planners.adaptive import AdaptiveTTC
 from planners.compute_optimal import ComputeOptimalPlanner
 from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty, estimator_named
 from planners.plan import Plan
+from planners.policies import compute_optimal_program, policy_program
 from planners.search_space import candidates, cell_candidates, of_kinds
 
 __all__ = ["AdaptiveTTC", "ComputeOptimalPlanner", "LMRatedDifficulty", "OracleDifficulty", "Plan",

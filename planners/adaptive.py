@@ -1,5 +1,10 @@
 """AdaptiveTTC: the module users put in their programs. Estimate difficulty, plan, search, on one run.
 
+It searches a program (the user's signature or module, as every strategy does; the math
+word-problem program by default) and takes the program's inputs, plus ``budget=``. Fitted by
+``ComputeOptimalPlanner.compile(program, trainset=..., metric=...)``, it saves and loads as any DSPy
+module does (``save``/``load``), its policy with it.
+
 Per call, everything happens on one :class:`~ttc_modules.strategies.run.Run` (one graph, one
 budget meter, one verifier with one cache): the difficulty estimator draws and scores its probes
 there (charged to the budget), the fitted planner picks the strategy for the question's bin and
@@ -8,9 +13,6 @@ wasted: a best-of-N plan takes them as its first samples and draws only the rest
 no answer, the probes' best is the answer. The budget is never exceeded, nor is the budget of a
 meter active around the call (meters nest). The generator (and a module verifier) are
 sub-modules, so DSPy optimizers and save/load see them.
-
-:func:`compute_optimal_program` hands AdaptiveTTC to the evaluation harness as a program of its
-own (``ttc eval --strategies compute_optimal --policy policy.json``).
 
 Example:
     >>> from planners.compute_optimal import ComputeOptimalPlanner
@@ -28,17 +30,15 @@ Example:
 
 from __future__ import annotations
 
-import functools
 from typing import Literal
 
 import dspy
 from pydantic import Field
 
-from planners.compute_optimal import ComputeOptimalPlanner
 from planners.plan import Plan
 from ttc_modules.budget import Budget, as_budget
-from ttc_modules.evaluation.harness import Program
 from ttc_modules.generation import Generator
+from ttc_modules.programs import ProgramGenerator
 from ttc_modules.strategies.base import SearchModule
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -58,7 +58,9 @@ class AdaptiveTTC(SearchModule):
     """Difficulty-adaptive test-time compute (see the module docstring).
 
     Args:
-        planner: a fitted :class:`~planners.compute_optimal.ComputeOptimalPlanner`.
+        planner: a fitted :class:`~planners.compute_optimal.ComputeOptimalPlanner` (its policy comes back
+            with :meth:`load`).
+        program: the program searched (a signature or a ``dspy.Module``; None: the math word-problem program).
         verifier: the verifier for the probes and the strategies (needed when the policy's difficulty
             estimate or one of its plans needs one).
         lm, generator: what to sample from (as for any strategy).
@@ -67,13 +69,30 @@ class AdaptiveTTC(SearchModule):
             ``generations`` set (its other limits apply too); a call's ``budget`` replaces it.
     """
 
-    def __init__(self, planner: ComputeOptimalPlanner, verifier=None, lm=None, generator: Generator | None = None,
-                 seed: int = 0, budget: Budget | int | None = None):
-        super().__init__(verifier=verifier, budget=budget, lm=lm, generator=generator)
-        if self.verifier is None and planner.policy and planner.needs_verifier():
+    def __init__(self, planner, program=None, *, verifier=None, lm=None,
+                 generator: Generator | ProgramGenerator | None = None, seed: int = 0,
+                 budget: Budget | int | None = None):
+        super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator)
+        self.planner, self.seed = planner, seed
+        self._check_verifier()
+
+    def _check_verifier(self) -> None:
+        if self.verifier is None and self.planner.policy and self.planner.needs_verifier():
             raise ValueError("this policy needs a verifier (its difficulty estimate or one of its plans scores "
                              "solutions); pass verifier=ArithmeticChecker() or the one it was fitted with")
-        self.planner, self.seed = planner, seed
+
+    def dump_state(self, json_mode=True) -> dict:
+        """The program's state (DSPy's) and the fitted policy, as ``save`` writes them."""
+        return {**super().dump_state(json_mode=json_mode), "policy": self.planner.state()}
+
+    def load_state(self, state: dict, **options) -> AdaptiveTTC:
+        """The program's state and the policy back from :meth:`dump_state` (what ``load`` reads)."""
+        state = dict(state)
+        if "policy" in state:
+            self.planner = type(self.planner).from_state(state.pop("policy"))
+            self._check_verifier()
+        super().load_state(state, **options)
+        return self
 
     def forward(self, budget: Budget | int | None = None, **inputs) -> dspy.Prediction:
         limits = self._limits(budget)
@@ -106,21 +125,3 @@ class AdaptiveTTC(SearchModule):
         on from the probes draws its other samples with the next seed (with the probes' own seed it
         would draw the probes again)."""
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
-
-
-def policy_program(path, verifier=None, lm=None, seed: int = 0) -> AdaptiveTTC:
-    """``AdaptiveTTC`` over the policy saved at ``path`` (read once per process): what ``ttc serve`` runs
-    for a served model with a ``policy``; a call takes ``budget=``."""
-    return AdaptiveTTC(_load_policy(str(path)), verifier=verifier, lm=lm, seed=seed)
-
-
-@functools.lru_cache(maxsize=32)
-def _load_policy(path: str) -> ComputeOptimalPlanner:
-    return ComputeOptimalPlanner.load(path)
-
-
-def compute_optimal_program(planner: ComputeOptimalPlanner, verifier=None, lm=None, seed: int = 0) -> Program:
-    """AdaptiveTTC with ``planner`` as an evaluation program: run at each budget, its rows made with the policy."""
-    adaptive = AdaptiveTTC(planner, verifier=verifier, lm=lm, seed=seed)
-    return Program(at_budget=lambda budget: functools.partial(adaptive, budget=budget),
-                   identity={"policy": planner.state()})

@@ -1,6 +1,10 @@
 """The compute-optimal planner (the paper's §3): per difficulty bin and budget, the best strategy.
 
-``compile(trainset, ...)`` works like a DSPy optimizer and returns a fitted copy:
+``compile(program, trainset=..., metric=...)`` works like a DSPy optimizer (a teleprompter: the
+program first) and returns an ``AdaptiveTTC`` over the program with the fitted policy; ``fit`` returns
+the fitted planner itself. Without a program it fits the math word-problem program, graded by the
+math grade; with one, every plan (best-of-N included) is graded by the user's metric on the
+program's fields (``ttc_modules.evaluation.program_under_test``):
 
 1. draw a sample bank for every training question (N_max = the largest budget), and measure each
    question's difficulty with the estimator (from the bank's probes, as inference would); fit the
@@ -21,9 +25,9 @@
 The fitted policy saves as JSON with its metadata and loads back identically.
 
 Example:
-    >>> planner = ComputeOptimalPlanner(budgets=[4, 16], bins=3)
-    >>> planner.budgets, planner.bins
-    ([4, 16], 3)
+    >>> planner = ComputeOptimalPlanner(budgets=[4, 16], bins=3, kinds=["best_of_n", "beam_search"])
+    >>> planner.budgets, planner.bins, sorted({plan.kind for plan in planner.candidates(16)})
+    ([4, 16], 3, ['beam_search', 'best_of_n'])
 """
 
 from __future__ import annotations
@@ -37,13 +41,14 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from planners.adaptive import AdaptiveTTC
 from planners.difficulty import VerifierDifficulty, estimator_from_state
 from planners.plan import Plan
-from planners.search_space import candidates, cell_candidates
+from planners.search_space import candidates, cell_candidates, of_kinds
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import expected_accuracy
 from ttc_modules.evaluation.datasets import dataset_hash, identified
-from ttc_modules.evaluation.grading import grade
+from ttc_modules.evaluation.program_under_test import ProgramUnderTest
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
@@ -61,7 +66,7 @@ class ComputeOptimalPlanner:
 
     def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
                  work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax",
-                 workers: int | Threads | RayWorkers = 4):
+                 workers: int | Threads | RayWorkers = 4, kinds: list[str] | None = None):
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
         if rule not in RULES:
@@ -70,7 +75,8 @@ class ComputeOptimalPlanner:
         self.rule = rule
         self.budgets, self.bins, self.seed = sorted(set(budgets)), bins, seed
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
-        self.search_space, self.work_dir = search_space, work_dir
+        self.search_space = of_kinds(kinds, search_space) if kinds else search_space  # kinds: some strategies only
+        self.work_dir = work_dir
         self.plan_options = dict(plan_options or {})  # e.g. {"max_rounds": 8}, for the plans that take it
         self.workers = workers  # questions fitted on at once, or a pool of Ray tasks; the policy does not depend on it
         self.policy: dict[tuple[int, int], Plan] = {}
@@ -78,16 +84,25 @@ class ComputeOptimalPlanner:
         self.metadata: dict = {}
 
     # ------------------------------------------------------------------ fitting
-    def compile(self, trainset: list, metric=None, verifier=None, lm=None, progress: bool = True
-                ) -> ComputeOptimalPlanner:
-        """A fitted copy of this planner (this one is left as it was); ``progress`` shows a bar with ETA."""
+    def compile(self, program=None, *, trainset: list, metric=None, verifier=None, lm=None,
+                progress: bool = True) -> AdaptiveTTC:
+        """``AdaptiveTTC`` over ``program`` (None: the math word-problem program) with a policy fitted on
+        ``trainset`` (examples in the program's fields), every plan graded by ``metric(example, pred,
+        trace=None)`` (needed with a program); ``progress`` shows a bar with ETA."""
+        fitted = self.fit(trainset, program=program, metric=metric, verifier=verifier, lm=lm, progress=progress)
+        return AdaptiveTTC(fitted, program, verifier=verifier, lm=lm, seed=self.seed)
+
+    def fit(self, trainset: list, program=None, metric=None, verifier=None, lm=None, progress: bool = True
+            ) -> ComputeOptimalPlanner:
+        """A fitted copy of this planner (this one is left as it was); the arguments are :meth:`compile`'s."""
         verifier = as_verifier(verifier) if verifier is not None else None
-        trainset = identified(trainset)
+        subject = ProgramUnderTest(program, metric)
+        trainset = identified(trainset, tuple(subject.fields.inputs) if program is not None else None)
         fitted = copy.copy(self)
         fitted.estimator = copy.deepcopy(self.estimator)
         lm = resolve_lm(lm)
         work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
-        bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed)
+        bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed, subject=subject)
         steps = len(trainset) * (1 + sum(len(self.candidates(b)) for b in self.budgets))
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
             claims = Claims(work)  # shared with other processes calibrating in this work directory
@@ -99,33 +114,33 @@ class ComputeOptimalPlanner:
             fitted.estimator.fit(list(values.values()), self.bins)
             bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
             scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), claims, bank,
-                                              verifier, metric, advance)
+                                              verifier, subject, advance)
         fitted._choose(scores, bins)
         fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
-                           "questions": len(trainset), "seed": self.seed}
+                           "questions": len(trainset), "seed": self.seed, **subject.identity()}
         return fitted
 
     def _score_candidates(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
-                          metric, advance) -> dict:
+                          subject: ProgramUnderTest, advance) -> dict:
         """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
-        with the same backend, verifier, seed and metric."""
+        with the same backend, verifier, seed, program and metric."""
         scores = {}
-        metric_name = _qualified_name(metric) if metric is not None else None
+        metric_name = subject.metric_name
         by_id = {example.id: example for example in trainset}
         for budget in self.budgets:
             for plan in self.candidates(budget):
                 config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
                 keys = [(example.id, plan.label, budget, config) for example in trainset]
-                score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, metric)
+                score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, subject)
                 do_once(keys, claims, is_done=log.done, do=score,
                         finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
                 scores.update({key[:3]: log.get(key)["correct"] for key in keys})
         return scores
 
-    def _score_and_log(self, plan: Plan, by_id: dict, entries: dict, log: ResultsLog, lm, verifier, metric,
-                       key: tuple) -> None:
+    def _score_and_log(self, plan: Plan, by_id: dict, entries: dict, log: ResultsLog, lm, verifier,
+                       subject: ProgramUnderTest, key: tuple) -> None:
         example = by_id[key[0]]
-        value = self._accuracy(plan, example, entries[example.id], lm, verifier, metric)
+        value = self._accuracy(plan, example, entries[example.id], lm, verifier, subject)
         log.append({"id": example.id, "strategy": key[1], "budget": key[2], "config": key[3], "correct": value})
 
     def candidates(self, budget: int) -> list[Plan]:
@@ -133,13 +148,12 @@ class ComputeOptimalPlanner:
         (:func:`~planners.search_space.cell_candidates`)."""
         return cell_candidates(self.search_space, budget, self.estimator.probes, self.plan_options)
 
-    def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, metric) -> float:
+    def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, subject: ProgramUnderTest) -> float:
         if plan.kind == "best_of_n":
-            return expected_accuracy(entry["samples"], plan.options["n"], plan.options["selection"], seed=self.seed)
-        prediction = plan.build(lm=lm, verifier=verifier, seed=self.seed)(question=example.question)
-        if metric is not None:
-            return float(metric(example, prediction))
-        return float(grade(prediction.reasoning, example.answer))
+            return expected_accuracy(entry["samples"], plan.options["n"], plan.options["selection"], seed=self.seed,
+                                     groups=subject.fields.equivalence.groups)
+        strategy = plan.build(program=subject.program, lm=lm, verifier=verifier, seed=self.seed)
+        return subject.grade(example, strategy(**subject.inputs(example)))
 
     def _choose(self, scores: dict, bins: dict) -> None:
         by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -188,7 +202,7 @@ class ComputeOptimalPlanner:
     def fitted_budget(self, budget: int) -> int:
         """The largest fitted budget within ``budget``, or a clear error (checked before any probe is drawn)."""
         if not self.policy:
-            raise ValueError("this planner is not fitted; call compile(trainset, ...) or load a policy file")
+            raise ValueError("this planner is not fitted; call fit(trainset, ...) or load a policy file")
         fitting = [b for b in self.budgets if b <= budget]
         if not fitting:
             raise ValueError(f"budget {budget} is below the smallest fitted budget {self.budgets[0]}; "
@@ -208,20 +222,23 @@ class ComputeOptimalPlanner:
         Path(path).write_text(json.dumps(self.state(), indent=1, sort_keys=True))
 
     @classmethod
+    def from_state(cls, data: dict) -> ComputeOptimalPlanner:
+        """A planner back from :meth:`state`."""
+        planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]), bins=data["bins"],
+                      seed=data["seed"], plan_options=data.get("plan_options"), rule=data.get("rule", "argmax"))
+        planner.policy = {_cell_key(key): Plan(**plan) for key, plan in data["policy"].items()}
+        planner.report, planner.metadata = data.get("report", {}), data.get("metadata", {})
+        return planner
+
+    @classmethod
     def load(cls, path: str | Path) -> ComputeOptimalPlanner:
         """A planner back from :meth:`save`'s file, with a clear error for anything else."""
         try:
-            data = json.loads(Path(path).read_text())
-            planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]),
-                          bins=data["bins"], seed=data["seed"], plan_options=data.get("plan_options"),
-                          rule=data.get("rule", "argmax"))
-            planner.policy = {_cell_key(key): Plan(**plan) for key, plan in data["policy"].items()}
+            return cls.from_state(json.loads(Path(path).read_text()))
         except FileNotFoundError:
             raise FileNotFoundError(f"policy file not found: {path}; make one with ttc calibrate") from None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path} is not a policy file ({exc}); make one with ttc calibrate") from None
-        planner.report, planner.metadata = data.get("report", {}), data.get("metadata", {})
-        return planner
 
 
 def _cell_name(bin_: int, budget: int) -> str:
@@ -267,10 +284,3 @@ def cross_validated(table: dict[str, dict[str, float]], questions: list[str], se
         chosen = _argmax(table, choose_on)
         scored += [table[chosen][q] for q in score_on]
     return statistics.fmean(scored)
-
-
-def _qualified_name(fn) -> str:
-    """``module.qualname`` of a function or of a callable object's class (stable across processes)."""
-    named = fn if hasattr(fn, "__qualname__") else type(fn)
-    return f"{named.__module__}.{named.__qualname__}"
-

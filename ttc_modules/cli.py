@@ -38,6 +38,12 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML 
 PromptStyleOption = Annotated[str | None, typer.Option(
     help="How strategies prompt the model: signature (DSPy signatures), few_shot_chat or few_shot_text "
          "(backend.prompt_style; default: what the model calls for).")]
+ProgramOption = Annotated[str | None, typer.Option(
+    metavar="MODULE:ATTRIBUTE",
+    help="Your program (a DSPy signature or module) instead of the math word-problem program; --dataset is then a "
+         ".jsonl/.csv file of rows in its fields, and --metric grades it.")]
+MetricOption = Annotated[str | None, typer.Option(
+    metavar="MODULE:ATTRIBUTE", help="Your metric(example, pred, trace=None) grading the program's answers.")]
 RayOption = Annotated[str | None, typer.Option(
     "--ray", metavar="[ADDRESS]",
     help="Work on the questions as Ray tasks, --workers at a time: on a cluster of this machine (--ray alone) "
@@ -258,6 +264,8 @@ def evaluate(
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
     ray: RayOption = None,
+    program: ProgramOption = None,
+    metric: MetricOption = None,
     prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
@@ -275,21 +283,37 @@ def evaluate(
         raise ValueError(f"{COMPUTE_OPTIMAL} needs a fitted policy; pass --policy policy.json (ttc calibrate)")
     settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
-    examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict)
+    subject = _program_under_test(program, metric)
+    examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict, inputs=_inputs_of(subject))
     planner = ComputeOptimalPlanner.load(policy) if policy is not None else None
     needed = any(strategy_needs_verifier(n) for n in names if n != COMPUTE_OPTIMAL) or \
         (COMPUTE_OPTIMAL in names and planner.needs_verifier())
     lm = build_lm(settings, model)
-    chosen_verifier = verifier_from_name(verifier, needed, lm)
-    programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed)} if planner else {}
+    chosen_verifier = verifier_from_name(verifier, needed, lm, program=subject.program is not None)
+    programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed, subject.program)
+                } if planner else {}
     evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
                             progress=sys.stderr.isatty(), programs=programs, workers=_pool(workers, ray),
-                            search_options={"max_rounds": max_rounds} if max_rounds else None)
+                            search_options={"max_rounds": max_rounds} if max_rounds else None,
+                            program=subject.program, metric=subject.metric)
     summary = evaluation.run()
     _print_table(summary)
     err.print(f"wrote {out}/results.jsonl, summary.json, table.md, {', '.join(summary['plots']) or 'no plots'}; "
               f"backend_calls: {summary['backend_calls']}, cache_hits: {summary['cache_hits']}, "
               f"wall_seconds: {summary['wall_seconds']}")
+
+
+def _program_under_test(program: str | None, metric: str | None):
+    """``--program`` and ``--metric`` loaded from the user's code (the math word-problem program without them)."""
+    from ttc_modules.evaluation.program_under_test import ProgramUnderTest
+    from ttc_modules.user_code import load_attribute
+
+    return ProgramUnderTest(load_attribute(program) if program else None, load_attribute(metric) if metric else None)
+
+
+def _inputs_of(subject) -> list[str] | None:
+    """The input fields a program of the user's reads its examples by (None for the math program's data sets)."""
+    return subject.fields.inputs if subject.program is not None else None
 
 
 def _pool(workers: int, ray: str | None):
@@ -349,6 +373,8 @@ def calibrate(
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
     ray: RayOption = None,
+    program: ProgramOption = None,
+    metric: MetricOption = None,
     prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
 ):
@@ -368,8 +394,10 @@ def calibrate(
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule,
                                     workers=_pool(workers, ray))
     lm = build_lm(settings, model)
-    fitted = planner.compile(load_dataset(dataset, limit=limit, seed=seed), lm=lm,
-                             verifier=verifier_from_name(verifier, needed=True, lm=lm))
+    subject = _program_under_test(program, metric)
+    fitted = planner.fit(load_dataset(dataset, limit=limit, seed=seed, inputs=_inputs_of(subject)),
+                         program=subject.program, metric=subject.metric, lm=lm,
+                         verifier=verifier_from_name(verifier, needed=True, lm=lm, program=subject.program is not None))
     fitted.save(policy_file)
     _print_policy(fitted)
     err.print(f"policy written to {policy_file}")

@@ -20,7 +20,7 @@ reward that raises fails its attempt's score (0) without counting as a failed at
 Example:
     >>> import dspy
     >>> from ttc_modules.testing import scripted_lm
-    >>> lm = scripted_lm(lambda p, seed: f"[[ ## answer ## ]]\\n{'Brussels' if seed % 2 else 'City of Brussels'}"
+    >>> lm = scripted_lm(lambda p, seed: f"[[ ## answer ## ]]\\n{'Brussels' if seed % 3 == 1 else 'City of Brussels'}"
     ...                  "\\n\\n[[ ## completed ## ]]", prompt_style="signature")
     >>> one_word = lambda args, pred: float(len(pred.answer.split()) == 1)
     >>> with dspy.context(lm=lm):

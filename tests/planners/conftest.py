@@ -13,4 +13,4 @@ def fitted(tmp_path_factory):
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
                                     search_space=lambda budget: candidates(budget)[:2],
                                     work_dir=tmp_path_factory.mktemp("fit"))
-    return planner.compile(examples(), verifier=verifier, lm=scripted_lm(model))
+    return planner.fit(examples(), verifier=verifier, lm=scripted_lm(model))

@@ -20,9 +20,9 @@ def test_the_planner_finds_the_best_strategy_per_bin(fitted):
 def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path):
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
                                     search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
-    planner.compile(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)
+    planner.fit(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)
     always_one = scripted_lm(lambda prompt, seed: "The answer is 1.", name="always-one")
-    refitted = planner.compile(examples(), verifier=verifier, lm=always_one, progress=False)
+    refitted = planner.fit(examples(), verifier=verifier, lm=always_one, progress=False)
     assert refitted.report["2|4"]["baseline_accuracy"] == 0.0  # hard questions (7) scored anew: never right
     assert refitted.metadata["model"] == "fake/always-one"
 
@@ -96,7 +96,7 @@ def test_compile_takes_examples_without_ids_as_dspy_optimizers_do(tmp_path):
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
                                     search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
     plain = [dspy.Example(question=e.question, answer=e.answer).with_inputs("question") for e in examples()]
-    fitted = planner.compile(plain, verifier=verifier, lm=scripted_lm(model), progress=False)
+    fitted = planner.fit(plain, verifier=verifier, lm=scripted_lm(model), progress=False)
     assert fitted.metadata["questions"] == len(plain) and fitted.policy
     with pytest.raises(ValueError, match="example 0 has no answer"):
-        planner.compile([dspy.Example(question="What is 2 + 2?")], verifier=verifier, lm=scripted_lm(model))
+        planner.fit([dspy.Example(question="What is 2 + 2?")], verifier=verifier, lm=scripted_lm(model))

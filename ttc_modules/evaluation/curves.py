@@ -21,16 +21,17 @@ import math
 import random
 import statistics
 
-from ttc_modules.aggregation import select
+from ttc_modules.aggregation import Grouping, select
+from ttc_modules.answers import answer_groups
 
 BANK_SELECTIONS = ("majority", "weighted", "naive", "pass")
 
 
-def _correct(subset: list[dict], how: str) -> bool:
+def _correct(subset: list[dict], how: str, groups: Grouping) -> float:
     if how == "pass":
-        return any(s["correct"] for s in subset)
-    index = select([s["answer"] for s in subset], [s["score"] for s in subset], how)
-    return index is not None and subset[index]["correct"]
+        return max(float(s["correct"]) for s in subset)
+    index = select([s["answer"] for s in subset], [s["score"] for s in subset], how, groups=groups)
+    return 0.0 if index is None else float(subset[index]["correct"])
 
 
 def _subsets(n: int, k: int, resamples: int, rng: random.Random):
@@ -40,14 +41,16 @@ def _subsets(n: int, k: int, resamples: int, rng: random.Random):
     return [rng.sample(range(n), k) for _ in range(resamples)]
 
 
-def expected_accuracy(samples: list[dict], k: int, how: str, resamples: int = 64, seed: int = 0) -> float:
-    """The mean correctness of selection ``how`` over k-subsets of ``samples``."""
+def expected_accuracy(samples: list[dict], k: int, how: str, resamples: int = 64, seed: int = 0,
+                      groups: Grouping = answer_groups) -> float:
+    """The mean correctness of selection ``how`` over k-subsets of ``samples``, answers grouped by ``groups``
+    (as math, by default: a program's equivalence for a program of the user's)."""
     if how not in BANK_SELECTIONS:
         raise ValueError(f"unknown selection {how!r}; use one of {', '.join(BANK_SELECTIONS)}")
     if not 1 <= k <= len(samples):
         raise ValueError(f"budget {k} needs 1 to {len(samples)} banked samples; raise n_max or lower the budget")
     subsets = _subsets(len(samples), k, resamples, random.Random(seed))
-    return sum(_correct([samples[i] for i in subset], how) for subset in subsets) / len(subsets)
+    return sum(_correct([samples[i] for i in subset], how, groups) for subset in subsets) / len(subsets)
 
 
 def expected_tokens(entry: dict, k: int) -> float:

@@ -13,6 +13,9 @@ A spec (``ttc eval --dataset SPEC``) is one of:
 - ``synthetic`` or ``synthetic:N``: seeded arithmetic word problems, N per level (``synthetic.py``);
 - ``hf:ID[:SPLIT]``: a Hugging Face data set (``hugging_face.py``; the optional ``datasets`` extra).
 
+For a program of the user's (``inputs``: its input fields) the spec is a JSONL or CSV file whose rows
+hold the program's input fields and the labels its metric reads, kept as they are.
+
 References are clean answers (:func:`~ttc_modules.answers.clean_answer`): GSM8K's number after
 ``####``, MATH's LaTeX answer. :func:`split` makes seeded train/test splits.
 
@@ -37,7 +40,14 @@ import dspy
 
 from ttc_modules.answers import clean_answer, extract_answer
 from ttc_modules.evaluation.hugging_face import hugging_face_rows
-from ttc_modules.evaluation.records import DatasetError, Fields, examples_from, load_records, read_rows
+from ttc_modules.evaluation.records import (
+    DatasetError,
+    Fields,
+    examples_from,
+    load_records,
+    program_examples,
+    read_rows,
+)
 from ttc_modules.evaluation.synthetic import make_problems
 
 PACKAGED_DATA = resources.files("ttc_modules.evaluation") / "data"
@@ -90,8 +100,15 @@ def load_synthetic(per_level: int = 20, levels: list[int] | None = None, seed: i
     return examples
 
 
-def load_dataset(spec: str, limit: int | None = None, seed: int = 0, strict: bool = False) -> list[dspy.Example]:
-    """The examples of a data set spec (see the module docstring)."""
+def load_dataset(spec: str, limit: int | None = None, seed: int = 0, strict: bool = False,
+                 inputs: list[str] | None = None) -> list[dspy.Example]:
+    """The examples of a data set spec (see the module docstring); with ``inputs``, a file of rows in a
+    program's fields."""
+    if inputs is not None:
+        if Path(spec.removesuffix(".gz")).suffix.lower() not in (".jsonl", ".json", ".csv"):
+            raise DatasetError(f"a program of yours reads its examples from a .jsonl or .csv file of rows in its "
+                               f"fields ({', '.join(inputs)} and the labels its metric reads), got {spec!r}")
+        return program_examples(read_rows(Path(spec)), Path(spec).name.split(".")[0], inputs, strict, limit)
     kind, _, rest = spec.partition(":")
     if kind in PACKAGED:
         return load_records(Path(rest) if rest else PACKAGED[kind], FORMATS[kind], strict=strict, limit=limit)
@@ -143,26 +160,33 @@ def dataset_hash(examples: list) -> str:
         >>> dataset_hash(load_synthetic(per_level=1, levels=[1])) == dataset_hash(load_synthetic(per_level=1, levels=[1]))
         True
     """
-    blob = json.dumps([[e.question, e.answer] for e in examples], sort_keys=True)
+    blob = json.dumps([[e.question, e.answer] if "question" in e and "answer" in e
+                       else {k: v for k, v in e.items() if k != "id"} for e in examples], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def identified(examples: list) -> list[dspy.Example]:
+def identified(examples: list, inputs: tuple[str, ...] | None = None) -> list[dspy.Example]:
     """``examples`` (any ``dspy.Example`` list, as DSPy's optimizers take) each with an ``id``: its own,
-    else one from a hash of its question; a missing question or answer is named with the fix.
+    else one from a hash of its question (or of the program's ``inputs``); a missing question or
+    answer (or input) is named with the fix.
 
     Example:
         >>> [e.id for e in identified([dspy.Example(question="What is 2 + 2?", answer="4")])]
         ['q-38d46ad361']
+        >>> [e.id for e in identified([dspy.Example(words="Ada Lovelace", answer="ae")], inputs=("words",))]
+        ['q-2a678c4c6f']
     """
     result = []
     for index, example in enumerate(examples):
-        missing = [name for name in ("question", "answer") if getattr(example, name, None) in (None, "")]
+        needed = inputs or ("question", "answer")
+        missing = [name for name in needed if example.get(name) in (None, "")]
         if missing:
-            raise ValueError(f"example {index} has no {' and no '.join(missing)}; give every dspy.Example a "
-                             "question and its reference answer, e.g. dspy.Example(question=..., answer=...)")
-        if getattr(example, "id", None) in (None, ""):
-            digest = hashlib.sha256(str(example.question).encode()).hexdigest()[:10]
+            raise ValueError(f"example {index} has no {' and no '.join(missing)}; give every dspy.Example "
+                             + (f"the program's inputs ({', '.join(inputs)})" if inputs else
+                                "a question and its reference answer, e.g. dspy.Example(question=..., answer=...)"))
+        if example.get("id") in (None, ""):
+            asked = example.question if inputs is None else json.dumps([example[n] for n in inputs], default=str)
+            digest = hashlib.sha256(str(asked).encode()).hexdigest()[:10]
             example = example.copy(id=f"q-{digest}")
         result.append(example)
     return result

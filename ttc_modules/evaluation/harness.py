@@ -1,5 +1,9 @@
 """The evaluation harness: accuracy against test-time compute, per strategy, budget and difficulty bin.
 
+What is evaluated is a program and its metric (``program_under_test.py``): by default the math
+word-problem program, graded by :func:`~ttc_modules.evaluation.grade`; or the user's program
+(``program=``, ``metric=``), on examples in its fields.
+
 Parallel strategies come from the sample bank (drawn once at N_max = the largest budget, then
 subsampled for every budget): ``majority``, ``weighted``, ``naive`` and ``pass`` (pass@k, the
 oracle upper bound); ``best_of_n`` means ``weighted`` with a verifier and ``majority`` without.
@@ -44,7 +48,7 @@ from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
 from ttc_modules.evaluation.datasets import identified
-from ttc_modules.evaluation.grading import grade
+from ttc_modules.evaluation.program_under_test import ProgramUnderTest
 from ttc_modules.evaluation.progress import progress_bar
 from ttc_modules.evaluation.report import summarise
 from ttc_modules.evaluation.results import ResultsLog, fingerprint
@@ -64,7 +68,7 @@ class Program:
     """A program evaluated under a name of its own, beside the strategies.
 
     Attributes:
-        at_budget: ``budget -> callable(question=...) -> dspy.Prediction``: the program at a budget.
+        at_budget: ``budget -> callable(**inputs) -> dspy.Prediction``: the program at a budget.
         identity: what its rows depend on besides the model and verifier (e.g. its policy), so that
             another program under the same name does not reuse them.
     """
@@ -107,7 +111,8 @@ class Evaluation:
     """One evaluation run (see the module docstring).
 
     Args:
-        examples: ``dspy.Example`` objects with ``id``, ``question``, ``answer`` (and ``level``).
+        examples: ``dspy.Example`` objects with ``id``, ``question``, ``answer`` (and ``level``); for a program
+            of the user's, its input fields and the labels its metric reads (and ``level``).
         lm: the model under evaluation.
         verifier: the verifier for weighted/naive selection and step-level search (None for none).
         strategies: names (see :func:`check_strategies`).
@@ -120,16 +125,21 @@ class Evaluation:
         workers: questions worked on at once (their requests share the backend's batch; on the embedded
             model a sample can depend on what shares its batch, so 1 is what reproduces a figure exactly),
             or a pool from ``workers.py`` (:class:`~ttc_modules.evaluation.workers.RayWorkers`: Ray tasks).
+        program: the program to evaluate (a signature or a ``dspy.Module``; None: the math word-problem program).
+        metric: ``metric(example, pred, trace=None)`` grading the program's answers (needed with ``program``).
     """
 
     def __init__(self, examples: list, lm, verifier, strategies: list[str], budgets: list[int], out_dir,
                  seed: int = 0, bins: int = 5, progress: bool = True, search_options: dict | None = None,
-                 programs: Mapping[str, Program] | None = None, workers: int | Threads | RayWorkers = 4):
+                 programs: Mapping[str, Program] | None = None, workers: int | Threads | RayWorkers = 4,
+                 program=None, metric=None):
         if not examples:
             raise ValueError("no examples to evaluate; check the data set and --limit")
         if not budgets or min(budgets) < 1:
             raise ValueError(f"budgets must be positive integers, got {budgets}")
-        self.examples, self.lm, self.verifier = identified(examples), lm, verifier
+        self.subject = ProgramUnderTest(program, metric)
+        inputs = tuple(self.subject.fields.inputs) if program is not None else None
+        self.examples, self.lm, self.verifier = identified(examples, inputs), lm, verifier
         self._examples_by_id = {example.id: example for example in self.examples}
         self.programs = dict(programs or {})
         self.strategies = check_strategies(strategies, verifier, self.programs)
@@ -137,7 +147,7 @@ class Evaluation:
         self.progress, self.search_options = progress, dict(search_options or {})
         self.log = ResultsLog(self.out_dir / "results.jsonl")
         self.rows: list[dict] = []  # this invocation's rows, reused or new
-        self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed)
+        self.bank = SampleBank(self.out_dir, lm, verifier, n_max=max(self.budgets), seed=seed, subject=self.subject)
         self.claims = Claims(self.out_dir)  # shared with other processes writing this directory
         self.spent = {"backend_calls": 0, "cache_hits": 0, "tokens": 0, "unparsed": 0, "bank_hits": 0}
         self.workers = workers
@@ -191,7 +201,8 @@ class Evaluation:
                     if not self.log.done(key):
                         self.log.append({"id": example.id, "bin": bins[example.id], "strategy": name,
                                          "budget": budget, "config": config,
-                                         "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed),
+                                         "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed,
+                                                                      groups=self.subject.fields.equivalence.groups),
                                          "tokens": tokens, "flops": 2 * params * tokens, "source": "bank"})
                     self.rows.append(self.log.get(key))
 
@@ -216,17 +227,18 @@ class Evaluation:
         if name == "revisions" and self.verifier is not None:
             given.setdefault("selection", "weighted")  # the paper's verifier route
         strategy = build_strategy(options_for_budget(name, budget, seed=self.seed, **given), lm=self.lm,
-                                  verifier=self.verifier)
+                                  verifier=self.verifier, program=self.subject.program)
         return strategy, {"options": strategy.config.model_dump()}
 
     def _search_row(self, strategy, bins: dict, key: tuple) -> dict:
         """Run ``strategy`` on the question of ``key`` = (id, name, budget, config) and log its row; what that spent."""
         example = self._examples_by_id[key[0]]
-        prediction = strategy(question=example.question)
+        prediction = strategy(**self.subject.inputs(example))
         spent = prediction.spent
         self.log.append({"id": example.id, "bin": bins[example.id], "strategy": key[1], "budget": key[2],
-                         "config": key[3], "correct": float(grade(prediction.reasoning, example.answer)),
-                         "answer": prediction.answer, "tokens": spent["tokens"], "flops": spent["flops"],
+                         "config": key[3], "correct": self.subject.grade(example, prediction),
+                         "answer": prediction.get(self.subject.fields.answer), "tokens": spent["tokens"],
+                         "flops": spent["flops"],
                          "generations": spent["generations"], "unparsed": spent["unparsed"], "source": "search"})
         return {**spent, "backend_calls": spent["lm_calls"] - spent["cache_hits"]}
 

@@ -90,6 +90,34 @@ def examples_from(rows: Iterable[tuple[int, object]], source: str, fields: Field
     return examples
 
 
+def program_examples(rows: Iterable[tuple[int, object]], source: str, inputs: list[str], strict: bool = False,
+                     limit: int | None = None) -> list[dspy.Example]:
+    """Examples in a program's fields: each row (a JSON object) as it is, its ``inputs`` the program's
+    input fields (a row missing one is bad), ``level`` read as for any data set, ``id`` its own or
+    ``source-N``."""
+    examples, bad = [], []
+    for number, record in rows:
+        missing = [name for name in inputs if not isinstance(record, Mapping) or record.get(name) in (None, "")]
+        if missing:
+            bad.append(f"row {number}: " + ("not a JSON object" if not isinstance(record, Mapping)
+                                            else f"missing field {', '.join(missing)}"))
+            if strict:
+                raise DatasetError(f"{source}, {bad[-1]}; the program takes {', '.join(inputs)}: fix the row, or drop "
+                                   "strict to skip bad rows")
+            continue
+        level = re.search(r"\d+", str(record.get("level") or ""))
+        example = {**record, "id": str(record.get("id") or f"{source}-{number}")}
+        example.pop("level", None)
+        if level:
+            example["level"] = int(level.group())
+        examples.append(dspy.Example(**example).with_inputs(*inputs))
+        if limit is not None and len(examples) >= limit:
+            break
+    if bad:
+        logger.warning("%s: skipped %d bad rows: %s", source, len(bad), "; ".join(bad[:10]))
+    return examples
+
+
 def load_records(path, fields: Fields | None = None, strict: bool = False, limit: int | None = None,
                  **field_names) -> list[dspy.Example]:
     """Examples from a JSONL or CSV file (a path, or packaged data), reading ``fields`` (or the field names

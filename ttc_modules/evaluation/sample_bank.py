@@ -4,7 +4,8 @@ Parallel strategies (best-of-N with any selection, pass@k) can be replayed at ev
 by subsampling the bank (``curves.py``), the method of the paper and of search-and-learn: one run
 at N_max, sliced into the whole curve. A question's entry is written only when all its samples and
 scores are in, so an interrupted evaluation loses at most the question in flight, and that one's
-LM calls are in the LM cache.
+LM calls are in the LM cache. Samples are of the program under test (the math word-problem
+program by default), each graded by its metric (``program_under_test.py``).
 
 Example:
     >>> from ttc_modules.testing import scripted_lm
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import diskcache
 
-from ttc_modules.evaluation.grading import grade
+from ttc_modules.evaluation.program_under_test import ProgramUnderTest
 from ttc_modules.lm.identity import backend_identity
 from ttc_modules.strategies.best_of_n import BestOfN
 from ttc_modules.verifiers.callable import as_verifier
@@ -40,11 +41,13 @@ class SampleBank:
         verifier: scores each sample (per step; aggregated with ``aggregation``); None for none.
         n_max: samples per question.
         seed: sample i of a question uses seed ``seed``-derived request seeds (as every strategy).
+        subject: the program sampled and the metric grading it (default: the math word-problem program).
     """
 
     def __init__(self, directory: str | Path, lm, verifier=None, n_max: int = 16, seed: int = 0,
-                 aggregation: str = "last"):
+                 aggregation: str = "last", subject: ProgramUnderTest | None = None):
         self.lm, self.n_max, self.seed, self.aggregation = lm, n_max, seed, aggregation
+        self.subject = subject or ProgramUnderTest()
         self.verifier = as_verifier(verifier) if verifier is not None else None
         self.store = diskcache.Cache(str(Path(directory) / "bank"))
 
@@ -54,12 +57,12 @@ class SampleBank:
         drawn. Without ``samples`` it is what any run on this backend and verifier depends on, which the
         harness uses for search rows."""
         identity = {"backend": backend_identity(self.lm), "seed": self.seed, "verifier": verifier_id(self.verifier),
-                    "aggregation": self.aggregation}
+                    "aggregation": self.aggregation, **self.subject.identity()}
         return {**identity, "n_max": self.n_max} if samples else identity
 
     def key(self, example) -> str:
         """What identifies an entry: the question and :meth:`identity`."""
-        identity = {"question": example.question, **self.identity()}
+        identity = {**self._asked(example), **self.identity()}
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     def has(self, example) -> bool:
@@ -71,8 +74,8 @@ class SampleBank:
         entry = self.store.get(key)
         if entry is not None:
             return {**entry, "spent": {**entry["spent"], "backend_calls": 0}}
-        prediction = self._sampler()(question=example.question)
-        samples = _samples(prediction.graph, example.answer)
+        prediction = self._sampler()(**self.subject.inputs(example))
+        samples = self._samples(prediction.graph, example)
         spent = prediction.spent
         # the sampler's prompt tokens: what the call spent, less what the samples and their scoring took
         prompt_tokens = spent["tokens"] - sum(s["tokens"] + s["verifier_tokens"] for s in samples)
@@ -81,22 +84,27 @@ class SampleBank:
         self.store[key] = entry
         return entry
 
+    def _asked(self, example) -> dict:
+        """What was asked: the question (as before there were programs), or the program's inputs."""
+        if self.subject.program is None:
+            return {"question": example.question}
+        return {"inputs": self.subject.inputs(example)}
+
     def _sampler(self) -> BestOfN:
         """Best-of-N at N_max: its run draws the samples and scores each with the verifier, if any."""
-        return BestOfN(n=self.n_max, selection="weighted" if self.verifier else "majority", verifier=self.verifier,
-                       lm=self.lm, seed=self.seed, aggregation=self.aggregation)
+        return BestOfN(self.subject.program, n=self.n_max, selection="weighted" if self.verifier else "majority",
+                       verifier=self.verifier, lm=self.lm, seed=self.seed, aggregation=self.aggregation)
+
+    def _samples(self, graph, example) -> list[dict]:
+        samples = []
+        for node in sorted(graph.successors(0)):
+            data = graph.nodes[node]
+            samples.append({"answer": data["answer"], "correct": self.subject.grade_sample(example, data, data["text"]),
+                            "score": data["score"] or 0.0, "verifier_tokens": data["verifier_tokens"],
+                            "tokens": data["tokens"], "text": data["text"]})
+        return samples
 
 
 def verifier_id(verifier) -> str | None:
     """How a verifier is named in fingerprints: its cache id (which includes its settings) or its name."""
     return getattr(verifier, "cache_id", None) or getattr(verifier, "name", None)
-
-
-def _samples(graph, reference: str) -> list[dict]:
-    samples = []
-    for node in sorted(graph.successors(0)):
-        data = graph.nodes[node]
-        samples.append({"answer": data["answer"], "correct": grade(data["text"], reference),
-                        "score": data["score"] or 0.0, "verifier_tokens": data["verifier_tokens"],
-                        "tokens": data["tokens"], "text": data["text"]})
-    return samples

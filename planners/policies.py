@@ -1,0 +1,42 @@
+"""Fitted policies as programs: for ``ttc serve`` (a served model with a ``policy``) and for the
+evaluation harness (``ttc eval --strategies compute_optimal --policy policy.json``).
+
+Example:
+    >>> import json, tempfile
+    >>> from planners.compute_optimal import ComputeOptimalPlanner
+    >>> from planners.plan import Plan
+    >>> planner = ComputeOptimalPlanner(budgets=[4], bins=1)
+    >>> planner.policy = {(1, 4): Plan(kind="best_of_n", options={"n": 4, "selection": "majority"})}
+    >>> planner.estimator.fit([0.5], 1)
+    >>> path = tempfile.mktemp(suffix=".json"); planner.save(path)
+    >>> type(policy_program(path, verifier=lambda inputs, steps: 1.0)).__name__
+    'AdaptiveTTC'
+"""
+
+from __future__ import annotations
+
+import functools
+
+from planners.adaptive import AdaptiveTTC
+from planners.compute_optimal import ComputeOptimalPlanner
+from ttc_modules.evaluation.harness import Program
+
+
+def policy_program(path, verifier=None, lm=None, seed: int = 0) -> AdaptiveTTC:
+    """``AdaptiveTTC`` over the policy saved at ``path`` (read once per process): what ``ttc serve`` runs
+    for a served model with a ``policy``; a call takes ``budget=``."""
+    return AdaptiveTTC(_load_policy(str(path)), verifier=verifier, lm=lm, seed=seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_policy(path: str) -> ComputeOptimalPlanner:
+    return ComputeOptimalPlanner.load(path)
+
+
+def compute_optimal_program(planner: ComputeOptimalPlanner, verifier=None, lm=None, seed: int = 0,
+                            program=None) -> Program:
+    """AdaptiveTTC with ``planner`` (over ``program``) as an evaluation program: run at each budget, its rows
+    made with the policy."""
+    adaptive = AdaptiveTTC(planner, program, verifier=verifier, lm=lm, seed=seed)
+    return Program(at_budget=lambda budget: functools.partial(adaptive, budget=budget),
+                   identity={"policy": planner.state()})

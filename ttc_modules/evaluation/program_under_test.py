@@ -1,0 +1,105 @@
+"""What an evaluation or a calibration measures: a program, and the metric that grades its answers.
+
+Without a program it is the math word-problem program graded by :func:`~ttc_modules.evaluation.grade`
+(the final answer of the solution against ``example.answer``). With one, examples carry the
+program's input fields and whatever labels the metric reads, each candidate is graded by the
+metric on a ``dspy.Prediction`` of the program's fields (DSPy's ``metric(example, pred, trace=None)``),
+and banked samples vote under the program's equivalence. The same grading serves the sample bank,
+the search rows of ``ttc eval`` and every plan the planner scores, so no figure is graded another
+way.
+
+Example:
+    >>> import dspy
+    >>> exact = lambda example, pred, trace=None: pred.answer.lower() == example.answer
+    >>> subject = ProgramUnderTest("question -> answer", metric=exact)
+    >>> example = dspy.Example(question="Capital of France?", answer="paris").with_inputs("question")
+    >>> subject.inputs(example), subject.grade(example, dspy.Prediction(answer="Paris"))
+    ({'question': 'Capital of France?'}, 1.0)
+    >>> ProgramUnderTest().grade(example.copy(answer="4"), dspy.Prediction(reasoning="2 + 2 = 4.", answer="4"))
+    1.0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import dspy
+
+from ttc_modules.evaluation.grading import grade
+from ttc_modules.generation import MATH_FIELDS
+from ttc_modules.programs import ProgramError, ProgramFields, as_module, describe
+
+
+@dataclass(frozen=True)
+class ProgramUnderTest:
+    """A program (None: the math word-problem program) and its metric (None: the math grade).
+
+    Attributes:
+        program: a signature or a ``dspy.Module``.
+        metric: ``metric(example, pred, trace=None) -> float | bool``; needed with a program.
+    """
+
+    program: Any = None
+    metric: Callable | None = None
+
+    def __post_init__(self):
+        if self.program is not None and self.metric is None:
+            raise ProgramError("a program of yours needs a metric to be graded: pass metric=my_metric "
+                               "(ttc eval/calibrate --metric module:function), a DSPy metric(example, pred, trace=None)")
+
+    @cached_property
+    def fields(self) -> ProgramFields:
+        return MATH_FIELDS if self.program is None else describe(as_module(self.program))
+
+    def inputs(self, example) -> dict:
+        """The program's inputs of ``example``: its ``question``, or the program's input fields."""
+        names = self.fields.inputs
+        missing = [name for name in names if name not in example]
+        if missing:
+            raise ProgramError(f"example {getattr(example, 'id', '')!r} has no {', '.join(missing)}; the program "
+                               f"takes {', '.join(names)}: give every example those fields")
+        return {name: example[name] for name in names}
+
+    def grade(self, example, prediction) -> float:
+        """How right ``prediction`` (a call's answer) is for ``example``: the metric, or the math grade."""
+        if self.metric is None:
+            return float(grade(prediction.get("reasoning") or prediction.get("answer"), example.answer))
+        try:
+            return float(self.metric(example, prediction, None))
+        except Exception as error:  # one line naming the metric and the example, not a traceback
+            raise ProgramError(f"the metric {self.metric_name} failed on example {getattr(example, 'id', '')!r} "
+                               f"({type(error).__name__}: {error}); make it return False for a prediction it "
+                               "cannot read") from None
+
+    def grade_sample(self, example, data: dict, text: str) -> float | bool:
+        """How right a banked sample (its graph node's ``data``, its solution ``text``) is for ``example``."""
+        if self.program is None:
+            if self.metric is None:
+                return grade(text, example.answer)
+            return self.grade(example, dspy.Prediction(reasoning=text, answer=data["answer"]))
+        outputs = data.get("outputs")
+        return 0.0 if outputs is None else self.grade(example, dspy.Prediction(**outputs))
+
+    @property
+    def metric_name(self) -> str | None:
+        """``module.qualname`` of the metric (stable across processes), or None."""
+        if self.metric is None:
+            return None
+        named = self.metric if hasattr(self.metric, "__qualname__") else type(self.metric)
+        return f"{named.__module__}.{named.__qualname__}"
+
+    def identity(self) -> dict:
+        """What rows and banks made with this program depend on: its fields and instructions, and the metric
+        (empty for the math program graded by the math grade, as before there were programs)."""
+        if self.program is None:
+            return {"metric": self.metric_name} if self.metric is not None else {}
+        fields = self.fields
+        described = {"instructions": fields.instructions, "inputs": fields.inputs, "outputs": fields.outputs,
+                     "answer": fields.answer, "equivalence": fields.equivalence.name, "program": fields.name}
+        digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return {"program": digest, "metric": self.metric_name}

@@ -1,0 +1,56 @@
+"""Objects from the user's own code, named ``module:attribute`` on the command line.
+
+``--program mytask:QA`` imports ``mytask`` (from the working directory first, as ``python -m`` would)
+and takes its ``QA``; ``path/to/file.py:QA`` loads that file. A dotted attribute reaches inside
+(``mytask:Pipeline.reward``). Whatever fails is one line naming the value and the fix.
+
+Example:
+    >>> load_attribute("ttc_modules.tasks.coin_flip:CoinFlip").__name__
+    'CoinFlip'
+    >>> load_attribute("ttc_modules.tasks.coin_flip")
+    Traceback (most recent call last):
+    ValueError: 'ttc_modules.tasks.coin_flip' names no attribute; write module:attribute, e.g. mytask:QA
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def load_attribute(spec: str):
+    """The object ``spec`` (``module:attribute`` or ``file.py:attribute``) names."""
+    where, _, name = spec.partition(":")
+    if not where or not name:
+        raise ValueError(f"{spec!r} names no attribute; write module:attribute, e.g. mytask:QA")
+    found = _module(where)
+    for part in name.split("."):
+        if not hasattr(found, part):
+            raise ValueError(f"{where} has no {name!r}; check the name after the colon in {spec!r}")
+        found = getattr(found, part)
+    return found
+
+
+def _module(where: str):
+    if where.endswith(".py"):
+        return _file_module(str(Path(where).resolve()))
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # the user's modules beside them, as python -m finds them
+    try:
+        return importlib.import_module(where)
+    except ModuleNotFoundError as error:
+        raise ValueError(f"cannot import {where!r} ({error}); run from the directory holding it, or name a "
+                         "file: path/to/file.py:attribute") from None
+
+
+@functools.cache
+def _file_module(path: str):
+    if not Path(path).is_file():
+        raise ValueError(f"no such file: {path}; name an existing .py file, e.g. mytask.py:QA")
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
