@@ -22,10 +22,10 @@ from planners.compute_optimal import ComputeOptimalPlanner
 from ttc_modules.evaluation.harness import Program
 
 
-def policy_program(path, verifier=None, lm=None, seed: int = 0) -> AdaptiveTTC:
-    """``AdaptiveTTC`` over the policy saved at ``path`` (read once per process): what ``ttc serve`` runs
-    for a served model with a ``policy``; a call takes ``budget=``."""
-    return AdaptiveTTC(_load_policy(str(path)), verifier=verifier, lm=lm, seed=seed)
+def policy_program(path, verifier=None, lm=None, seed: int = 0, program=None) -> AdaptiveTTC:
+    """``AdaptiveTTC`` over ``program`` with the policy saved at ``path`` (read once per process): what
+    ``ttc serve`` runs for a served model with a ``policy``; a call takes ``budget=``."""
+    return AdaptiveTTC(_load_policy(str(path)), program, verifier=verifier, lm=lm, seed=seed)
 
 
 @functools.lru_cache(maxsize=32)

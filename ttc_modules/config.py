@@ -142,7 +142,14 @@ class RetryConfig(_Strict):
 
 
 class ServedModelConfig(_Strict):
-    """One model name ``ttc serve`` answers for: a backend, a verifier, and a strategy or a fitted policy.
+    """One model name ``ttc serve`` answers for: a backend, a program, a verifier, and a strategy or a fitted policy.
+
+The program searched is ``program`` (a DSPy signature such as ``"question -> answer"``, or
+``module:attribute`` naming a signature or module in the user's code; for a plain chat it takes the
+conversation as its one input), or the math word-problem program; a request written by a DSPy
+program brings its own program. For free-text answers choose a selection that fits them: ``verifier:
+judge`` (an LLM judge shown the program's task) or ``module:function`` (a reward), with
+``options: {selection: weighted}`` (or ``naive``).
 
     Without ``policy``, each request runs ``strategy`` with ``options`` at ``budget`` generations (best-of-N:
     weighted with a verifier, majority voting without one); with it, the strategy the policy picks for
@@ -151,6 +158,7 @@ class ServedModelConfig(_Strict):
     """
 
     backend: str | None = None  # a name in ``backends``, or a LiteLLM model string; None: ``backend``
+    program: str | None = None  # module:attribute in the user's code, or a signature; None: the math program
     verifier: str = "none"  # as ``ttc solve --verifier``
     strategy: str = "best_of_n"
     options: dict[str, Any] = Field(default_factory=dict)  # the strategy's options (selection, beam_width...)

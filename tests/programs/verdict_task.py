@@ -33,3 +33,8 @@ def reply(prompt: str, seed: int) -> str:
     passage = field_of(prompt, "passage") or ""
     right = "yes" if "Oslo" in passage else "no"
     return fields_reply(verdict=right if seed % 3 else "yes")
+
+
+def always_half(args, pred) -> float:
+    """A reward that cannot tell candidates apart (so the weighted vote is a majority vote)."""
+    return 0.5

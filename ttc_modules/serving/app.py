@@ -1,8 +1,9 @@
 """``ttc serve``'s ASGI app: compute-optimal answers behind OpenAI's chat-completions API.
 
 Routes: ``POST /v1/chat/completions`` (plain or ``stream: true``), ``GET /v1/models``, ``GET /health``
-and ``GET /metrics`` (Prometheus). Each request is admitted (``admission.py``), runs its program
-(``served_models.py``) with ``acall`` under a meter of its own, so its LM requests are coroutines on
+and ``GET /metrics`` (Prometheus). Each request is read for the program and inputs it asks for
+(``asked.py``: the whole conversation, or a DSPy client's own program), is admitted
+(``admission.py``), runs its strategy (``served_models.py``) with ``acall`` under a meter of its own, so its LM requests are coroutines on
 the server's event loop, and is answered in OpenAI's shapes (``replies.py``) or OpenAI's error JSON
 (``protocol.py``): 400 for a bad request, 401 without a configured bearer key, 404 for an unknown
 model, 413 for a body over ``serve.max_body_bytes``, 429 when the line is full, 502 when the backend
@@ -34,10 +35,10 @@ from ttc_modules.budget import BudgetExceeded, BudgetMeter
 from ttc_modules.config import ConfigError, Settings
 from ttc_modules.lm.errors import BackendError
 from ttc_modules.serving.admission import Admission
-from ttc_modules.serving.dspy_prompts import DSPyForm
+from ttc_modules.serving.asked import asked
 from ttc_modules.serving.metrics import CONTENT_TYPE, ServerMetrics
 from ttc_modules.serving.protocol import ChatRequest, ServerError, validation_error
-from ttc_modules.serving.replies import chunks, completion
+from ttc_modules.serving.replies import Content, chunks, completion
 from ttc_modules.serving.served_models import PolicyProgram, ServedModel, ServedModels
 
 logger = logging.getLogger(__name__)
@@ -164,9 +165,10 @@ class Search:
     def __init__(self, model: ServedModel, chat: ChatRequest, admission: Admission, metrics: ServerMetrics,
                  timeout: float):
         self.model, self.chat, self.admission, self.metrics, self.timeout = model, chat, admission, metrics, timeout
-        self.form = DSPyForm.read([message.model_dump() for message in chat.messages])  # a DSPy program's request
-        self.question = self.form.question if self.form else chat.question()  # a bad request fails here, not mid-stream
-        self.program = model.program(chat.ttc, chat.seed)
+        # a bad request fails here, not mid-stream
+        self.asked = asked([message.model_dump() for message in chat.messages], model.served_fields())
+        self.program = model.program(chat.ttc, chat.seed, self.asked.program)
+        self.content = Content(self.program.module.generator.fields, self.asked.form)
         self.meter = BudgetMeter()
 
     async def reply(self) -> JSONResponse:
@@ -184,7 +186,7 @@ class Search:
                                        f"{self.program.label}: not one generation fitted; ask for a larger "
                                        "ttc.budget or another strategy", param="ttc.budget")
             status = 200
-            return completion(prediction, self.model.name, self.chat.n, self.program.label, self.form)
+            return completion(prediction, self.model.name, self.chat.n, self.program.label, self.content)
         except ServerError as error:
             status = error.status
             raise
@@ -198,7 +200,7 @@ class Search:
     async def _search(self):
         with self.meter.active():  # the run's meter nests in it: progress and spend are read here
             try:
-                call = self.program.module.acall(question=self.question, **self.program.call_options)
+                call = self.program.module.acall(**self.asked.inputs, **self.program.call_options)
                 return await asyncio.wait_for(call, self.timeout)
             except TimeoutError as error:
                 raise ServerError(504, f"the search took longer than {self.timeout:g} s and was stopped; ask for a "

@@ -1,15 +1,15 @@
 """What a client sends to ``ttc serve`` and what it gets back on failure: OpenAI's shapes.
 
 :class:`ChatRequest` is the part of OpenAI's chat-completions request the server acts on; other
-fields a client may send (``top_p``, ``user``...) are accepted and ignored. The question is the text of
-the last user message. ``ttc`` (the OpenAI client's ``extra_body={"ttc": {...}}``) may ask for another
+fields a client may send (``top_p``, ``user``...) are accepted and ignored. What the messages ask for
+is read by ``asked.py``. ``ttc`` (the OpenAI client's ``extra_body={"ttc": {...}}``) may ask for another
 strategy, budget or strategy options; :class:`ServerError` carries an HTTP status and OpenAI's error
 JSON, one line saying what was wrong and how to fix it.
 
 Example:
     >>> request = ChatRequest.model_validate({"model": "ttc", "messages": [{"role": "user", "content": "2 + 2?"}],
     ...                                       "ttc": {"strategy": "beam_search", "budget": 8, "beam_width": 2}})
-    >>> request.question(), request.ttc.strategy, request.ttc.options()
+    >>> request.messages[-1].text(), request.ttc.strategy, request.ttc.options()
     ('2 + 2?', 'beam_search', {'beam_width': 2})
 """
 
@@ -78,14 +78,6 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = None
     seed: int | None = None
     ttc: TTCOptions = Field(default_factory=TTCOptions)
-
-    def question(self) -> str:
-        """The last user message's text."""
-        users = [message for message in self.messages if message.role == "user"]
-        if not users or not users[-1].text().strip():
-            raise ServerError(400, "the request has no user message with text; send the question as "
-                                   '{"role": "user", "content": "..."}', param="messages")
-        return users[-1].text().strip()
 
 
 def validation_error(error) -> ServerError:

@@ -1,12 +1,14 @@
 """The models ``ttc serve`` answers for, and the program each request runs.
 
 A :class:`ServedModel` is one entry of ``served_models`` in the config (or, without any, the one
-default model, :data:`DEFAULT_NAME`: best-of-N on the configured backend, majority voting). Its LM and
-verifier are built once, on first use; each request gets a fresh strategy (or, for a fitted policy,
-the adaptive program) with the request's budget, so no state passes between requests.
+default model, :data:`DEFAULT_NAME`: best-of-N on the configured backend, majority voting). Its LM,
+verifier and program (``program``: a signature or ``module:attribute``; the math word-problem program
+without one) are built once, on first use; each request gets a fresh strategy (or, for a fitted
+policy, the adaptive program) over that program, or over the program a DSPy client sent
+(``asked.py``), with the request's budget, so no state passes between requests.
 
 Policies live in ``planners``, which this package may not import; the command line hands in
-``policy_program(path, verifier, lm, seed)`` (``planners.adaptive.program_for_policy``).
+``policy_program(path, verifier, lm, seed, program)`` (``planners.policies.policy_program``).
 
 Example:
     >>> from ttc_modules.config import load_settings
@@ -25,15 +27,18 @@ from typing import Any
 
 from ttc_modules.budget import Budget
 from ttc_modules.config import ConfigError, ServedModelConfig, Settings
+from ttc_modules.generation import MATH_FIELDS
 from ttc_modules.lm.build import build_lm
+from ttc_modules.programs import ProgramFields, as_module, describe
 from ttc_modules.serving.protocol import ServerError, TTCOptions
 from ttc_modules.strategies.registry import build_strategy, needs_verifier, options_for_budget
+from ttc_modules.user_code import load_attribute
 from ttc_modules.verifiers.named import verifier_from_name
 
 DEFAULT_NAME = "ttc"
 """The model name served when the config has no ``served_models``."""
 
-PolicyProgram = Callable[[Any, Any, Any, int], Any]  # (policy path, verifier, lm, seed) -> a module taking budget=
+PolicyProgram = Callable[..., Any]  # (policy path, verifier, lm, seed, program) -> a module taking budget=
 
 
 @dataclass
@@ -59,15 +64,35 @@ class ServedModel:
 
     @functools.cached_property
     def verifier(self):
-        return verifier_from_name(self.config.verifier, needed=True, lm=self.lm)
+        return verifier_from_name(self.config.verifier, needed=True, lm=self.lm,
+                                  program=self.config.program is not None)
 
-    def program(self, asked: TTCOptions, seed: int | None) -> Program:
-        """The program for a request that asked for ``asked`` (may be nothing), with its seed."""
+    @functools.cached_property
+    def searched(self):
+        """The served program: the config's (a signature, or ``module:attribute``), or None (the math program)."""
+        spec = self.config.program
+        if spec is None or "->" in spec:
+            return spec
+        return load_attribute(spec)
+
+    @functools.cached_property
+    def fields(self) -> ProgramFields:
+        """The served program's fields."""
+        return MATH_FIELDS if self.searched is None else describe(as_module(self.searched))
+
+    def served_fields(self) -> ProgramFields:
+        """The served program's fields (a configuration that cannot build the program is a 500)."""
+        return self._parts()[2]
+
+    def program(self, asked: TTCOptions, seed: int | None, searched=None) -> Program:
+        """The program for a request that asked for ``asked`` (may be nothing), with its seed, searching
+        ``searched`` (a DSPy client's program) or the served one."""
         seed = self.settings.seed if seed is None else seed
         budget = self._budget(asked)
-        lm, verifier = self._parts()
+        lm, verifier, _ = self._parts()
+        searched = self.searched if searched is None else searched
         if self.config.policy is not None and asked.strategy is None and not asked.options():
-            return self._policy(lm, verifier, budget, seed)
+            return self._policy(lm, verifier, budget, seed, searched)
         options = self.options(asked, seed, budget)
         try:
             needed = needs_verifier(options)
@@ -77,25 +102,26 @@ class ServedModel:
                                   param="ttc.strategy")
             weighted = needed or options.get("selection") == "weighted"
             module = build_strategy(options, lm=lm, verifier=verifier if weighted else None,
-                                    budget=Budget(generations=budget))
+                                    budget=Budget(generations=budget), program=searched)
         except ValueError as error:
             raise ServerError(400, f"{options['kind']} at budget {budget} (ttc.budget sets n): {error}",
                               param="ttc") from error
         return Program(module, {}, options["kind"], budget)
 
     def _parts(self) -> tuple:
-        """The LM and the verifier, built on first use; a configuration that cannot build them is a 500."""
+        """The LM, the verifier and the program's fields, built on first use; a configuration that cannot
+        build them is a 500."""
         try:
-            return self.lm, self.verifier
+            return self.lm, self.verifier, self.fields
         except (OSError, ValueError) as error:
             raise ServerError(500, str(error), kind="server_error") from error
 
-    def _policy(self, lm, verifier, budget: int, seed: int) -> Program:
+    def _policy(self, lm, verifier, budget: int, seed: int, searched) -> Program:
         if self.policy_program is None:
             raise ServerError(500, f"{self.name} is served with a policy, but this server was started without "
                                    "planners; start it with `ttc serve`", kind="server_error")
         try:
-            module = self.policy_program(self.config.policy, verifier, lm, seed)
+            module = self.policy_program(self.config.policy, verifier, lm, seed, searched)
         except (OSError, ValueError) as error:
             raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
         return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
