@@ -4,9 +4,11 @@ DSPy's adapters parse each completion of a call and raise ``AdapterParseError`` 
 read, so with ``n`` samples in one call a single bad one loses the other ``n - 1`` (and ends the
 run), and a small model writes such samples often. :func:`lenient` turns any ``dspy.Adapter`` into
 one that reads each completion on its own, tries JSON where its own format fails (as DSPy's chat
-adapter falls back to JSON, but without a new call), and returns a completion it still cannot
-read as :class:`Unparsed` text in the signature's first output field (the other fields None),
-counted in the active budget meter's ``unparsed``.
+adapter falls back to JSON, but without a new call), then the chat format again with each
+``Literal`` field's value matched regardless of case and of quotes or punctuation around it
+(``Yes.`` for ``Literal['yes', 'no']``: :func:`literals_matched`), and returns a completion it still
+cannot read as :class:`Unparsed` text in the signature's first output field (the other fields
+None), counted in the active budget meter's ``unparsed``.
 
 Example:
     >>> import dspy
@@ -21,6 +23,8 @@ Example:
 from __future__ import annotations
 
 import functools
+import re
+import typing
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
@@ -42,8 +46,40 @@ class _Lenient:
                 values += super()._call_postprocess(processed_signature, original_signature, [output], lm, lm_kwargs)
             except AdapterParseError:
                 values.append(_as_json(processed_signature, original_signature, output, lm, lm_kwargs)
-                              or _unparsed(original_signature, output))
+                              or _matched(original_signature, output) or _unparsed(original_signature, output))
         return values
+
+
+def literals_matched(signature, text: str) -> str:
+    """``text`` (in the chat adapter's fields) with each ``Literal`` field's value written as the allowed
+    value it matches regardless of case, quotes and punctuation around it (``Yes.`` -> ``yes``).
+
+    Example:
+        >>> from typing import Literal
+        >>> signature = dspy.Signature({"verdict": (Literal["yes", "no"], dspy.OutputField())})
+        >>> literals_matched(signature, "[[ ## verdict ## ]]\\n**Yes.**\\n\\n[[ ## completed ## ]]")
+        '[[ ## verdict ## ]]\\nyes\\n\\n[[ ## completed ## ]]'
+    """
+    for name, field in signature.output_fields.items():
+        if typing.get_origin(field.annotation) is not typing.Literal:
+            continue
+        allowed = {str(value).lower(): str(value) for value in typing.get_args(field.annotation)}
+
+        def matched(found, allowed=allowed):
+            key = found.group(2).strip().strip("*_`'\".!?,;: ").lower()
+            return found.group(1) + allowed.get(key, found.group(2))
+
+        text = re.sub(rf"(\[\[ ## {name} ## \]\]\n)(.*?)(?=\n\n\[\[ ## |\n*\Z)", matched, text, flags=re.S)
+    return text
+
+
+def _matched(signature, output) -> dict | None:
+    """The output read in the chat format with its ``Literal`` values matched (:func:`literals_matched`), or None."""
+    text = output.get("text") if isinstance(output, dict) else output
+    try:
+        return dspy.ChatAdapter().parse(signature, literals_matched(signature, text or ""))
+    except (AdapterParseError, ValueError, TypeError):
+        return None
 
 
 def _as_json(processed_signature, original_signature, output, lm, lm_kwargs) -> dict | None:

@@ -15,7 +15,10 @@ Two paths, chosen by the LM's prompt style (as the math program's are):
   one ``Predict`` or ``ChainOfThought`` under DSPy's ``ChatAdapter``: the program's own prompt, its
   demos included, with the reply begun at its first output field (``prefill.py``); a step is the
   reply continued up to the step delimiter, and a step that begins a field marker ends the
-  reasoning. Any other program takes the module path on every LM.
+  reasoning. A whole reply whose reasoning never reaches readable output fields (small models
+  ramble on, or garble a marker) is finished as a step-level search finishes one: its reasoning
+  kept, the first output field's marker written for it, the fields asked for once more (tokens
+  counted, no generation charged). Any other program takes the module path on every LM.
 
 Every candidate keeps the program's fields exactly as produced (``Draft.outputs``); votes read its
 answer field (``answer_field=``, by default the last output) under the field type's equivalence
@@ -37,6 +40,7 @@ from typing import Any, Literal
 import dspy
 
 from ttc_modules.budget import current_meter
+from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
 from ttc_modules.lm.sampling import sample
@@ -53,6 +57,7 @@ from ttc_modules.programs.step_signatures import (
     finish_signature,
     next_step_signature,
 )
+from ttc_modules.steps import split_steps
 
 
 class ProgramGenerator(dspy.Module):
@@ -88,6 +93,12 @@ class ProgramGenerator(dspy.Module):
     def equivalence(self) -> Equivalence:
         """When two values of the answer field are the same answer."""
         return self.fields.equivalence
+
+    @property
+    def signature(self):
+        """The signature of a one-predictor program as it is now (a DSPy optimizer may have rewritten its
+        instructions since this generator was made)."""
+        return self.program.predictors()[0].signature
 
     # ------------------------------------------------------------------ configuration
     def resolve_lm(self):
@@ -143,7 +154,7 @@ class ProgramGenerator(dspy.Module):
         if not shown:
             return self.solutions(inputs, n, seed, temperature)
         if self.path(lm) == "prefill":
-            prompt = self._prompt(lm, {**inputs, ATTEMPTS: shown}, signature_with_attempts(self.fields.signature))
+            prompt = self._prompt(lm, {**inputs, ATTEMPTS: shown}, signature_with_attempts(self.signature))
             return self._replies(lm, prompt, [], n, seed, temperature, self.max_solution_tokens)
         adapter = with_attempts(dspy.settings.adapter or dspy.ChatAdapter(), shown)
         return self._drafts(rollouts(self.program, lm, inputs, n, seed, temperature, self.max_solution_tokens,
@@ -162,7 +173,7 @@ class ProgramGenerator(dspy.Module):
                            **_options(limit, [self.step_delimiter], temperature))
             return [_step(text, texts.tokens[i], i, texts.ended[i]) for i, text in enumerate(texts)]
         step_inputs = {**inputs, PARTIAL: self.step_delimiter.join(steps)}
-        outcomes = rollouts(dspy.Predict(next_step_signature(self.fields.signature)), lm, step_inputs, n, seed,
+        outcomes = rollouts(dspy.Predict(next_step_signature(self.signature)), lm, step_inputs, n, seed,
                             temperature, limit)
         return [_signature_step(outcome, i) for i, outcome in enumerate(outcomes)]
 
@@ -181,12 +192,8 @@ class ProgramGenerator(dspy.Module):
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
         reasoning = self.step_delimiter.join(steps)
         if self.path(lm) == "prefill":
-            prompt = self._prompt(lm, inputs)
-            begun = prompt.begin(steps, self.step_delimiter) + marker(self._first_answer_field()) + "\n"
-            texts = sample(lm, prompt.messages(begun), n=1, seed=seed,
-                           **_options(self.max_solution_tokens, [COMPLETED], temperature))
-            return self._draft(self._read(prompt, begun + texts[0]), texts[0], texts.tokens[0], 0, text="")
-        outcome = rollouts(dspy.Predict(finish_signature(self.fields.signature)), lm,
+            return self._finish_prefilled(lm, self._prompt(lm, inputs), steps, seed, temperature)
+        outcome = rollouts(dspy.Predict(finish_signature(self.signature)), lm,
                            {**inputs, REASONING: reasoning}, 1, seed, temperature, self.max_solution_tokens)[0]
         outputs = None if outcome.outputs is None else {REASONING: reasoning, **outcome.outputs}
         return self._draft(outputs, outcome.raw, outcome.tokens, 0, text="")
@@ -219,7 +226,7 @@ class ProgramGenerator(dspy.Module):
     # ------------------------------------------------------------------ helpers
     def _prompt(self, lm, inputs: dict, signature=None) -> PrefilledPrompt:
         predictor = self.program.predictors()[0]
-        return PrefilledPrompt(signature or self.fields.signature, predictor.demos, inputs,
+        return PrefilledPrompt(signature or self.signature, predictor.demos, inputs,
                                text=prompt_style(lm) == "few_shot_text")
 
     def _first_answer_field(self) -> str:
@@ -231,12 +238,31 @@ class ProgramGenerator(dspy.Module):
         the rest of its reasoning (or its outputs, for a program that does not reason in text)."""
         begun = prompt.begin(steps, self.step_delimiter)
         texts = sample(lm, prompt.messages(begun), n=n, seed=seed, **_options(max_tokens, [COMPLETED], temperature))
-        drafts = []
-        for i, text in enumerate(texts):
-            outputs = self._read(prompt, begun + text)
+
+        def reply(i: int) -> Draft:
+            outputs = prompt.parse(begun + texts[i])
+            if outputs is None and self.fields.reasoning is not None:  # finish its reasoning's output fields
+                kept = [*steps, *split_steps(texts[i].split("[[ ##")[0], self.step_delimiter)]
+                finished = self._finish_prefilled(lm, prompt, kept, seed + i, temperature)
+                outputs, tokens = finished.outputs, texts.tokens[i] + finished.tokens
+            else:
+                tokens = texts.tokens[i]
+                self._count_unread(outputs)
             rest = self._rest_of_reasoning(outputs, steps) if steps else None
-            drafts.append(self._draft(outputs, text, texts.tokens[i], i, text=rest, ended=texts.ended[i]))
-        return drafts
+            return self._draft(outputs, texts[i], tokens, i, text=rest, ended=texts.ended[i])
+
+        return map_in_context(reply, list(range(len(texts))), getattr(lm, "concurrency", 8))
+
+    def _finish_prefilled(self, lm, prompt: PrefilledPrompt, steps: list[str], seed: int,
+                          temperature: float | None) -> Draft:
+        """The output fields written after the reasoning ``steps``, the first field's marker written for the
+        model (the draft's text is empty)."""
+        begun = prompt.begin(steps, self.step_delimiter) + marker(self._first_answer_field()) + "\n"
+        texts = sample(lm, prompt.messages(begun), n=1, seed=seed,
+                       **_options(self.max_solution_tokens, [COMPLETED], temperature))
+        outputs = prompt.parse(begun + texts[0])
+        self._count_unread(outputs)
+        return self._draft(outputs, texts[0], texts.tokens[0], 0, text="")
 
     def _rest_of_reasoning(self, outputs: dict | None, steps: list[str]) -> str | None:
         if outputs is None:
@@ -259,13 +285,12 @@ class ProgramGenerator(dspy.Module):
         shown = self.candidate_text(outputs) if text is None else text
         return Draft(shown, tokens, rollout_id, ended=ended, outputs=outputs, final=True)
 
-    def _read(self, prompt: PrefilledPrompt, reply: str) -> dict | None:
-        """The output fields of a begun reply, or None (counted as unparsed)."""
-        outputs = prompt.parse(reply)
+    @staticmethod
+    def _count_unread(outputs: dict | None) -> None:
+        """Count a reply whose fields could not be read (None) as unparsed."""
         meter = current_meter()
         if outputs is None and meter is not None:
             meter.record_unparsed()
-        return outputs
 
 
 def _options(max_tokens: int | None, stop: list[str], temperature: float | None) -> dict:

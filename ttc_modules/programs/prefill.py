@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from ttc_modules.lenient_adapter import literals_matched
+
 COMPLETED = "[[ ## completed ## ]]"
 
 
@@ -64,10 +66,13 @@ class PrefilledPrompt:
         return [*formatted, {"role": "assistant", "content": begun}]
 
     def parse(self, reply: str) -> dict | None:
-        """The output fields of a whole reply (the begun part included), or None when they cannot be read."""
-        for adapter in (dspy.ChatAdapter(), dspy.JSONAdapter()):
+        """The output fields of a whole reply (the begun part included), or None when they cannot be read:
+        read as the lenient adapter reads (``lenient_adapter.py``)."""
+        attempts = ((dspy.ChatAdapter(), reply), (dspy.JSONAdapter(), reply),
+                    (dspy.ChatAdapter(), literals_matched(self.signature, reply)))
+        for adapter, text in attempts:
             try:
-                return adapter.parse(self.signature, reply)
+                return adapter.parse(self.signature, text)
             except (AdapterParseError, ValueError, TypeError):
                 continue
         return None

@@ -48,12 +48,24 @@ def _question(people: list[str], flips: list[bool]) -> str:
     return " ".join(["A coin is heads up.", *moves, "Is the coin still heads up?"])
 
 
+def worked_reasoning(people: list[str], flips: list[bool]) -> str:
+    """A correct chain of thought for the moves, one step per paragraph (a label, for demos)."""
+    steps, heads = ["The coin starts heads up."], True
+    for person, flipped in zip(people, flips, strict=True):
+        heads = heads != flipped
+        side = "heads up" if heads else "tails up"
+        steps.append(f"{person} flips the coin, so it is now {side}." if flipped
+                     else f"{person} does not flip the coin, so it stays {side}.")
+    return "\n\n".join([*steps, f"So the coin is {'still' if heads else 'not'} heads up."])
+
+
 def _example(level: int, index: int, rng: random.Random) -> dspy.Example:
     people = rng.sample(PEOPLE, level)
     flips = [rng.random() < 0.5 for _ in people]
     answer = "yes" if sum(flips) % 2 == 0 else "no"
     question = _question(people, flips)
-    return dspy.Example(id=f"{TASK}-{level}-{index}", question=question, answer=answer, level=level)
+    return dspy.Example(id=f"{TASK}-{level}-{index}", question=question, answer=answer,
+                        reasoning=worked_reasoning(people, flips), level=level)
 
 
 def examples(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3, 4)) -> list[dspy.Example]:

@@ -69,9 +69,16 @@ def _words(count: int, rng: random.Random) -> str:
     return " ".join(firsts[i // 2] if i % 2 == 0 else lasts[i // 2] for i in range(count))
 
 
+def worked_reasoning(words: str) -> str:
+    """A correct chain of thought for ``words``, one step per paragraph (a label, for demos)."""
+    steps = [f'The last letter of "{word}" is "{word[-1].lower()}".' for word in words.split()]
+    return "\n\n".join([*steps, f'Together they make "{last_letters(words)}".'])
+
+
 def _example(level: int, index: int, rng: random.Random) -> dspy.Example:
     words = _words(level, rng)
-    return dspy.Example(id=f"{TASK}-{level}-{index}", words=words, answer=last_letters(words), level=level)
+    return dspy.Example(id=f"{TASK}-{level}-{index}", words=words, answer=last_letters(words),
+                        reasoning=worked_reasoning(words), level=level)
 
 
 def examples(n: int, seed: int = 0, levels: Iterable[int] = (2, 3, 4, 5)) -> list[dspy.Example]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import threading
 import time
 import uuid
@@ -41,14 +42,32 @@ Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, se
 
 def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature: float) -> str:
     """A short arithmetic solution whose numbers depend on (prompt, seed, index) only; in the fields of
-    DSPy's chat adapter when the prompt asks for them, as an instruction-following model would."""
+    DSPy's chat adapter when the prompt asks for them, as an instruction-following model would (any
+    program's fields: a ``Literal`` gets its first value, a ``bool`` True, a step-level search's
+    ``complete`` True, any other field the sum)."""
     digest = hashlib.sha256(f"{prompt}|{seed}|{index if temperature > 0 else 0}".encode()).digest()
     a, b = digest[0] % 20, digest[1] % 20
     if "[[ ## next_step ## ]]" in prompt:
-        return f"[[ ## next_step ## ]]\n{a} + {b} = {a + b}.\n\n[[ ## completed ## ]]"
-    if "[[ ## reasoning ## ]]" in prompt:
+        complete = "\n\n[[ ## complete ## ]]\nTrue" if "[[ ## complete ## ]]" in prompt else ""
+        return f"[[ ## next_step ## ]]\n{a} + {b} = {a + b}.{complete}\n\n[[ ## completed ## ]]"
+    if "[[ ## reasoning ## ]]" in prompt and "`answer`" in prompt:
         return f"[[ ## reasoning ## ]]\n{a} + {b} = {a + b}.\n\n[[ ## answer ## ]]\n{a + b}\n\n[[ ## completed ## ]]"
+    fields = _OUTPUT_FIELDS.search(prompt)
+    if fields:
+        values = {"reasoning": f"{a} + {b} = {a + b}."}
+        return "".join(f"[[ ## {name} ## ]]\n{values.get(name) or _value_of(kind, a + b)}\n\n"
+                       for name, kind in _FIELD.findall(fields.group(1))) + "[[ ## completed ## ]]"
     return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
+
+
+_OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\d+\. `\w+`.*\n?)+)")
+_FIELD = re.compile(r"^\d+\. `(\w+)` \((.*?)\)", re.M)
+
+
+def _value_of(kind: str, total: int) -> str:
+    """A value of the adapter's type ``kind`` (its first literal, True, or ``total``)."""
+    literal = re.match(r"Literal\[(['\"])(.*?)\1", kind)
+    return literal.group(2) if literal else "True" if kind == "bool" else str(total)
 
 
 def _plain(value):
