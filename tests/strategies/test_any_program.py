@@ -220,6 +220,17 @@ def test_bad_programs_and_inputs_get_one_line_naming_the_fix(make, call, message
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
+def test_module_and_signature_name_the_program_as_dspy_s_wrappers_do():
+    lm = chat_lm(lambda prompt, seed: fields_reply(answer="Paris"))
+    assert BestOfN(module=dspy.Predict("question -> answer"), n=2, selection="majority", lm=lm)(question="?").answer \
+        == "Paris"
+    assert BestOfN(signature="question -> answer", n=2, selection="majority", lm=lm)(question="?").answer == "Paris"
+    with pytest.raises(ProgramError, match="given twice"):
+        BestOfN("question -> answer", module=dspy.Predict("question -> answer"), n=2)
+    with pytest.raises(ProgramError, match="generator= takes a Generator"):
+        BestOfN(generator=dspy.ChainOfThought("question -> answer"), n=2, selection="majority")
+
+
 def test_a_module_without_output_fields_is_refused():
     class Empty(dspy.Module):
         def forward(self, question):

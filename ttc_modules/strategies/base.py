@@ -104,6 +104,9 @@ def _generator(program, generator, lm, **voting) -> Generator | ProgramGenerator
     if generator is not None:
         if program is not None:
             raise ProgramError("pass a program or a generator, not both; a ProgramGenerator holds its program")
+        if not isinstance(generator, Generator | ProgramGenerator):
+            raise ProgramError(f"generator= takes a Generator or a ProgramGenerator, got {type(generator).__name__}; "
+                               "pass your program first instead, e.g. BestOfN(dspy.ChainOfThought('question -> answer'))")
         return _with_lm(generator, lm)
     if program is None:
         if any(value is not None for value in voting.values()):
@@ -125,6 +128,14 @@ def _with_lm(generator, lm):
     return given
 
 
+def _program_named(program, options: dict):
+    """The program, also when given as ``module=`` (as DSPy's wrappers take it) or ``signature=``."""
+    named = {name: options.pop(name) for name in ("module", "signature") if name in options}
+    if len(named) + (program is not None) > 1:
+        raise ProgramError(f"the program is given twice ({', '.join(['program', *named][-2:])}); pass it once, first")
+    return program if program is not None else next(iter(named.values()), None)
+
+
 _COMMON = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default) for name, default in (
     ("verifier", None), ("budget", None), ("lm", None), ("generator", None), ("allow_oracle", False),
     ("answer_field", None), ("equivalent", None), ("normalize", None))]
@@ -144,8 +155,9 @@ def constructor_signature(config: type[StrategyConfig]) -> inspect.Signature:
 class Strategy(SearchModule):
     """A test-time compute strategy (see the module docstring).
 
-    Takes the program, :class:`SearchModule`'s arguments and ``**options``, the strategy's config (see its
-    ``Config``; they appear in the strategy's signature).
+    Takes the program (also as ``module=`` or ``signature=``, the names DSPy's wrappers give it),
+    :class:`SearchModule`'s arguments and ``**options``, the strategy's config (see its ``Config``; they
+    appear in the strategy's signature).
     """
 
     kind: ClassVar[str] = ""
@@ -159,6 +171,7 @@ class Strategy(SearchModule):
     def __init__(self, program=None, *, verifier=None, budget: Budget | int | None = None, lm=None,
                  generator: Generator | ProgramGenerator | None = None, allow_oracle: bool = False,
                  answer_field: str | None = None, equivalent=None, normalize=None, **options: Any):
+        program = _program_named(program, options)
         super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator,
                          allow_oracle=allow_oracle, answer_field=answer_field, equivalent=equivalent,
                          normalize=normalize)
