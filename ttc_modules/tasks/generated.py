@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 _STRIPPED = string.whitespace + string.punctuation + "“”‘’"
@@ -42,6 +42,17 @@ def checked_request(n: int, levels: Iterable[int], valid: range, task: str) -> t
         raise ValueError(f"{task}: levels must be distinct and not empty, got levels={levels!r}; "
                          f"pass e.g. levels=({valid.start},)")
     return levels
+
+
+def per_level(task: str, n: int, seed: int, levels: Iterable[int], valid: range,
+              make: Callable[[int, int, random.Random], Any], inputs: Iterable[str]) -> list:
+    """``n`` examples of each level (checked against ``valid``), ``make(level, index, rng)`` each drawing from
+    its level's stream, their inputs set to ``inputs``."""
+    batch, inputs = [], tuple(inputs)
+    for level in checked_request(n, levels, valid, task):
+        rng = level_rng(task, seed, level)
+        batch += [make(level, i, rng).with_inputs(*inputs) for i in range(n)]
+    return batch
 
 
 def level_rng(task: str, seed: int, level: int) -> random.Random:

@@ -24,7 +24,7 @@ from typing import Any
 
 import dspy
 
-from ttc_modules.tasks.generated import checked_request, level_rng, prediction_field
+from ttc_modules.tasks.generated import per_level, prediction_field
 
 TASK = "last_letters"
 VALID_LEVELS = range(1, 9)
@@ -87,11 +87,7 @@ def examples(n: int, seed: int = 0, levels: Iterable[int] = (2, 3, 4, 5)) -> lis
     Raises:
         ValueError: ``n`` is not positive, or a level is outside 1..8 or repeated.
     """
-    batch = []
-    for level in checked_request(n, levels, VALID_LEVELS, TASK):
-        rng = level_rng(TASK, seed, level)
-        batch += [_example(level, i, rng).with_inputs(*LastLetters.input_fields) for i in range(n)]
-    return batch
+    return per_level(TASK, n, seed, levels, VALID_LEVELS, _example, LastLetters.input_fields)
 
 
 def _letters(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 import dspy
 
-from ttc_modules.tasks.generated import checked_request, level_rng, prediction_field, same_yes_no
+from ttc_modules.tasks.generated import per_level, prediction_field, same_yes_no
 
 TASK = "passage_verdict"
 VALID_LEVELS = range(1, 4)
@@ -126,11 +126,7 @@ def examples(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3)) -> list[d
     Raises:
         ValueError: ``n`` is not positive, or a level is outside 1..3 or repeated.
     """
-    batch = []
-    for level in checked_request(n, levels, VALID_LEVELS, TASK):
-        rng = level_rng(TASK, seed, level)
-        batch += [_example(level, i, rng).with_inputs(*PassageVerdict.input_fields) for i in range(n)]
-    return batch
+    return per_level(TASK, n, seed, levels, VALID_LEVELS, _example, PassageVerdict.input_fields)
 
 
 def metric(example: dspy.Example, pred: Any, trace: Any = None) -> bool:
