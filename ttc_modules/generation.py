@@ -99,6 +99,7 @@ class Generator(dspy.Module):
 
     fields = MATH_FIELDS
     equivalence = MATH_FIELDS.equivalence
+    writes_outputs = False  # a solution states its answer in its text ("The answer is N.")
 
     # ------------------------------------------------------------------ configuration
     def resolve_lm(self):

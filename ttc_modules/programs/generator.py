@@ -89,6 +89,8 @@ class ProgramGenerator(dspy.Module):
         self.lm, self.mode, self.step_delimiter = lm, mode, step_delimiter
         self.max_step_tokens, self.max_solution_tokens = max_step_tokens, max_solution_tokens
 
+    writes_outputs = True  # a candidate ends by writing the program's output fields (``finish``)
+
     @property
     def equivalence(self) -> Equivalence:
         """When two values of the answer field are the same answer."""

@@ -84,7 +84,6 @@ class Run:
                    meter=BudgetMeter(budget, params=getattr(lm, "params", None), parent=current_meter()),
                    generator=generator, runner=runner, settings=settings)
 
-
     @contextlib.contextmanager
     def stage(self, settings: StrategyConfig) -> Iterator[Run]:
         """Search with ``settings`` (a strategy's config) and a seed stream of their seed, as a fresh
@@ -212,7 +211,7 @@ class Run:
         """A user's program writes its output fields where its reasoning ended (``generator.finish``), for the
         finished steps among ``nodes`` (steps that were read) that have none yet; concurrent. (The math
         program's answer is read from its text.)"""
-        if not isinstance(self.generator, ProgramGenerator):
+        if not self.generator.writes_outputs:
             return
         ended = [n for n in nodes if self.graph.nodes[n]["terminal"] and self.graph.nodes[n]["outputs"] is None]
         drafts = self.parallel(lambda node: self.generator.finish(self.inputs, self.solution_steps(node),
