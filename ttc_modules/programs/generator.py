@@ -65,7 +65,8 @@ class ProgramGenerator(dspy.Module):
 
     Args:
         program: a signature (``"question -> answer"`` or a class) or a ``dspy.Module``.
-        lm: the LM; None uses ``dspy.settings.lm`` or, failing that, the configured default backend.
+        lm: the LM; None uses the program's own (a one-predictor program's ``lm``), then ``dspy.settings.lm``,
+            then the configured default backend.
         mode: ``auto`` (prefill where the LM's prompt style and the program allow, else module),
             ``prefill`` or ``module``.
         step_delimiter: what separates steps of the reasoning.
@@ -104,8 +105,10 @@ class ProgramGenerator(dspy.Module):
 
     # ------------------------------------------------------------------ configuration
     def resolve_lm(self):
-        """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
-        return resolve_lm(self.lm)
+        """The LM this generator samples from: its own, else that of the program's one predictor, else DSPy's
+        configured one, else the default backend."""
+        predictors = self.program.predictors()
+        return resolve_lm(self.lm or (predictors[0].lm if len(predictors) == 1 else None))
 
     def path(self, lm=None) -> str:
         """``prefill`` or ``module`` (see the module docstring)."""
