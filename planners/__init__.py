@@ -7,17 +7,17 @@
   compared at each budget.
 - :class:`ComputeOptimalPlanner` (``compute_optimal.py``): fitted per (bin, budget) with cross-validation.
 - :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs.
-- :func:`compute_optimal_program` for the evaluation harness, :func:`policy_program` for ``ttc serve``
-  (``policies.py``).
+- :func:`compute_optimal_program` for the evaluation harness, :func:`policy_program` for ``ttc serve``,
+  :func:`load_adaptive` for an ``AdaptiveTTC`` saved with DSPy's ``save`` (``policies.py``).
 """
 
 from planners.adaptive import AdaptiveTTC
 from planners.compute_optimal import ComputeOptimalPlanner
 from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty, estimator_named
 from planners.plan import Plan
-from planners.policies import compute_optimal_program, policy_program
+from planners.policies import compute_optimal_program, load_adaptive, policy_program
 from planners.search_space import candidates, cell_candidates, of_kinds
 
 __all__ = ["AdaptiveTTC", "ComputeOptimalPlanner", "LMRatedDifficulty", "OracleDifficulty", "Plan",
            "VerifierDifficulty", "candidates", "cell_candidates", "compute_optimal_program", "estimator_named",
-           "of_kinds", "policy_program"]
+           "load_adaptive", "of_kinds", "policy_program"]

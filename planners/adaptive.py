@@ -37,6 +37,7 @@ from pydantic import Field
 
 from planners.plan import Plan
 from ttc_modules.budget import Budget, as_budget
+from ttc_modules.evaluation.program_under_test import program_digest
 from ttc_modules.generation import Generator
 from ttc_modules.programs import ProgramGenerator
 from ttc_modules.strategies.base import SearchModule
@@ -58,8 +59,8 @@ class AdaptiveTTC(SearchModule):
     """Difficulty-adaptive test-time compute (see the module docstring).
 
     Args:
-        planner: a fitted :class:`~planners.compute_optimal.ComputeOptimalPlanner` (its policy comes back
-            with :meth:`load`).
+        planner: a fitted :class:`~planners.compute_optimal.ComputeOptimalPlanner` (:meth:`load` replaces
+            it with the one saved; ``planners.load_adaptive(path, program)`` reads a saved program whole).
         program: the program searched (a signature or a ``dspy.Module``; None: the math word-problem program).
         verifier: the verifier for the probes and the strategies (needed when the policy's difficulty
             estimate or one of its plans needs one).
@@ -89,7 +90,9 @@ class AdaptiveTTC(SearchModule):
         """The program's state and the policy back from :meth:`dump_state` (what ``load`` reads)."""
         state = dict(state)
         if "policy" in state:
-            self.planner = type(self.planner).from_state(state.pop("policy"))
+            policy = state.pop("policy")
+            check_fitted_on(policy, self.generator.fields)
+            self.planner = type(self.planner).from_state(policy)
             self._check_verifier()
         super().load_state(state, **options)
         return self
@@ -108,8 +111,10 @@ class AdaptiveTTC(SearchModule):
     def _limits(self, budget: Budget | int | None) -> Budget:
         limits = as_budget(budget) or self.budget
         if limits is None or limits.generations is None or limits.generations < 1:
+            largest = max(self.planner.budgets)
             raise ValueError(f"AdaptiveTTC needs a budget of at least 1 generation to choose a plan, got {budget!r}; "
-                             "pass budget=16 or Budget(generations=16, ...)")
+                             f"pass budget={largest} or Budget(generations={largest}, ...) (the policy is fitted "
+                             f"for {', '.join(map(str, self.planner.budgets))})")
         return limits
 
     def _follow(self, plan: Plan, run: Run, probes: list[int]) -> int | None:
@@ -125,3 +130,12 @@ class AdaptiveTTC(SearchModule):
         on from the probes draws its other samples with the next seed (with the probes' own seed it
         would draw the probes again)."""
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
+
+
+def check_fitted_on(policy: dict, fields) -> None:
+    """Refuse, in one line, a policy (its saved state) fitted on another program than the one with ``fields``."""
+    fitted_on = policy.get("metadata", {}).get("program")
+    if fitted_on != (None if fields.answer_in_text else program_digest(fields)):
+        what = "another program" if fitted_on else "the math word-problem program"
+        raise ValueError(f"this policy was fitted on {what}, not on {fields.name}; use it with the program it was "
+                         "fitted on")

@@ -54,7 +54,8 @@ from ttc_modules.evaluation.results import ResultsLog, fingerprint
 from ttc_modules.evaluation.sample_bank import SampleBank, verifier_id
 from ttc_modules.evaluation.workers import RayWorkers, Threads
 from ttc_modules.lm.build import resolve_lm
-from ttc_modules.strategies.registry import needs_verifier
+from ttc_modules.programs import ProgramError
+from ttc_modules.strategies.registry import STRATEGIES, needs_verifier
 from ttc_modules.verifiers.callable import as_verifier
 
 POLICY_VERSION = 1
@@ -76,6 +77,7 @@ class ComputeOptimalPlanner:
         self.budgets, self.bins, self.seed = sorted(set(budgets)), bins, seed
         self.estimator = estimator or VerifierDifficulty(probes=min(4, min(budgets)))
         self.search_space = of_kinds(kinds, search_space) if kinds else search_space  # kinds: some strategies only
+        self.kinds = list(kinds or [])
         self.work_dir = work_dir
         self.plan_options = dict(plan_options or {})  # e.g. {"max_rounds": 8}, for the plans that take it
         self.workers = workers  # questions fitted on at once, or a pool of Ray tasks; the policy does not depend on it
@@ -99,11 +101,12 @@ class ComputeOptimalPlanner:
         subject = ProgramUnderTest(program, metric)
         trainset = identified(trainset, tuple(subject.fields.inputs) if program is not None else None)
         fitted = copy.copy(self)
+        fitted.search_space = self._space_for(subject)
         fitted.estimator = copy.deepcopy(self.estimator)
         lm = resolve_lm(lm)
         work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
         bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed, subject=subject)
-        steps = len(trainset) * (1 + sum(len(self.candidates(b)) for b in self.budgets))
+        steps = len(trainset) * (1 + sum(len(fitted.candidates(b)) for b in self.budgets))
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
             claims = Claims(work)  # shared with other processes calibrating in this work directory
             do_once(trainset, claims, is_done=bank.has, do=bank.draw,
@@ -119,6 +122,19 @@ class ComputeOptimalPlanner:
         fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
                            "questions": len(trainset), "seed": self.seed, **subject.identity()}
         return fitted
+
+    def _space_for(self, subject: ProgramUnderTest):
+        """The search space for ``subject``'s program: step-level plans only for a program that reasons in
+        text (a one-predictor program with a ``reasoning`` output); asked for by name on any other, one line."""
+        fields = subject.fields
+        if fields.reasoning is not None and fields.signature is not None:
+            return self.search_space
+        refused = sorted(kind for kind in self.kinds if STRATEGIES[kind].steps)
+        if refused:
+            raise ProgramError(f"{', '.join(refused)} grow a program's text reasoning step by step, and "
+                               f"{fields.name} has none; calibrate it with best_of_n and revisions, or search a "
+                               "dspy.ChainOfThought")
+        return lambda budget: [plan for plan in self.search_space(budget) if not STRATEGIES[plan.kind].steps]
 
     def _score_candidates(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
                           subject: ProgramUnderTest, advance) -> dict:

@@ -16,6 +16,8 @@ Example:
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 
 from planners.adaptive import AdaptiveTTC
 from planners.compute_optimal import ComputeOptimalPlanner
@@ -31,6 +33,16 @@ def policy_program(path, verifier=None, lm=None, seed: int = 0, program=None) ->
 @functools.lru_cache(maxsize=32)
 def _load_policy(path: str) -> ComputeOptimalPlanner:
     return ComputeOptimalPlanner.load(path)
+
+
+def load_adaptive(path, program=None, **options) -> AdaptiveTTC:
+    """An ``AdaptiveTTC`` saved with DSPy's ``save`` (its policy with it), read back over ``program`` (the one it
+    was fitted on; ``options``: verifier, lm, seed...)."""
+    state = json.loads(Path(path).read_text())
+    if "policy" not in state:
+        raise ValueError(f"{path} holds no policy; save an AdaptiveTTC there (program.save(path))")
+    adaptive = AdaptiveTTC(ComputeOptimalPlanner.from_state(state["policy"]), program, **options)
+    return adaptive.load_state(state)
 
 
 def compute_optimal_program(planner: ComputeOptimalPlanner, verifier=None, lm=None, seed: int = 0,

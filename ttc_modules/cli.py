@@ -106,7 +106,7 @@ def solve(
     n_parallel: Annotated[int | None, typer.Option(help="Parallel chains (revisions).")] = None,
     n_sequential: Annotated[int | None, typer.Option(help="Revisions per chain (revisions).")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="Search rounds at most (step-level search).")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL or learned:PATH.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL, learned:PATH or module:function (yours).")] = "auto",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name from the config, or a LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed: the same seed replays from the cache.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
@@ -118,6 +118,9 @@ def solve(
     policy: Annotated[Path | None, typer.Option(help="A compute-optimal policy (ttc calibrate): choose the "
                                                      "strategy by the question's difficulty.")] = None,
     budget: Annotated[int | None, typer.Option(help="Generations for --policy (default: --n).")] = None,
+    program: Annotated[str | None, typer.Option(metavar="PROGRAM", help="Your program of one input (a signature "
+                                                "such as 'question -> answer', or module:attribute); QUESTION "
+                                                "is that input.")] = None,
     prompt_style: PromptStyleOption = None,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -126,10 +129,10 @@ def solve(
     the strategy a compute-optimal policy picks for its difficulty (--policy)."""
     from ttc_modules.budget import Budget
     from ttc_modules.lm import build_lm
-    from ttc_modules.strategies import build_strategy, check_question, needs_verifier, options_for_budget
+    from ttc_modules.strategies import build_strategy, needs_verifier, options_for_budget
     from ttc_modules.verifiers.named import verifier_from_name
 
-    check_question(question)
+    searched, inputs, answer_field = _solve_inputs(question, program)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
@@ -140,16 +143,16 @@ def solve(
     options["seed"] = settings.seed if seed is None else seed
     limits = {"tokens": token_budget, "flops": flops_budget}
     if policy is not None:
-        prediction = _solve_with_policy(question, policy, lm, verifier, Budget(generations=budget or n, **limits),
-                                        options["seed"])
-        result = {**_report(prediction), "model": lm.label, "plan": prediction.plan.model_dump(),
-                  "difficulty": prediction.difficulty}
+        prediction = _solve_with_policy(inputs, policy, lm, verifier, Budget(generations=budget or n, **limits),
+                                        options["seed"], searched)
+        result = {**_report(prediction, question, answer_field), "model": lm.label,
+                  "plan": prediction.plan.model_dump(), "difficulty": prediction.difficulty}
     else:
-        runner = build_strategy(options, lm=lm, verifier=verifier_from_name(verifier, needs_verifier(options), lm),
-                                budget=Budget(**limits))
+        chosen = verifier_from_name(verifier, needs_verifier(options), lm, program=searched is not None)
+        runner = build_strategy(options, lm=lm, verifier=chosen, budget=Budget(**limits), program=searched)
         with err.status(f"{strategy} on {lm.label}...", spinner="dots"):
-            prediction = runner(question=question)
-        result = {**_report(prediction), "model": lm.label}
+            prediction = runner(**inputs)
+        result = {**_report(prediction, question, answer_field), "model": lm.label}
     if save_graph:
         from ttc_modules.graph import save_json
 
@@ -161,27 +164,52 @@ def solve(
     _print_solution(result)
 
 
-def _solve_with_policy(question: str, policy: Path, lm, verifier: str, budget, seed: int):
+def _solve_inputs(question: str, program: str | None) -> tuple:
+    """The program (None: the math one), the inputs QUESTION fills (a program's one input), its answer field."""
+    from ttc_modules.programs import as_module, describe
+    from ttc_modules.strategies import check_question
+    from ttc_modules.user_code import load_program
+
+    if program is None:
+        return None, {"question": check_question(question)}, "answer"
+    searched = load_program(program)
+    fields = describe(as_module(searched))
+    if len(fields.inputs) != 1 or not question.strip():
+        raise ValueError(f"ttc solve fills one input with QUESTION, and {fields.name} takes "
+                         f"{', '.join(fields.inputs)}{' (QUESTION is empty)' if len(fields.inputs) == 1 else ''}; "
+                         "use ttc eval --program with a file of its inputs, or Python")
+    return searched, {fields.inputs[0]: question}, fields.answer
+
+
+def _solve_with_policy(inputs: dict, policy: Path, lm, verifier: str, budget, seed: int, searched):
     from planners import AdaptiveTTC, ComputeOptimalPlanner
+    from ttc_modules.evaluation.program_under_test import program_digest
+    from ttc_modules.programs import as_module, describe
     from ttc_modules.verifiers.named import verifier_from_name
 
     planner = ComputeOptimalPlanner.load(policy)
-    program = AdaptiveTTC(planner, verifier=verifier_from_name(verifier, planner.needs_verifier(), lm), lm=lm, seed=seed)
+    digest = None if searched is None else program_digest(describe(as_module(searched)))
+    if planner.metadata.get("program") != digest:
+        fitted_on = "another program" if planner.metadata.get("program") else "the math word-problem program"
+        raise ValueError(f"{policy} was fitted on {fitted_on}; pass the --program it was fitted on")
+    program = AdaptiveTTC(planner, searched, lm=lm, seed=seed, verifier=verifier_from_name(
+        verifier, planner.needs_verifier(), lm, program=searched is not None))
     with err.status(f"compute-optimal ({budget.generations} generations) on {lm.label}...", spinner="dots"):
-        prediction = program(question=question, budget=budget)
+        prediction = program(**inputs, budget=budget)
     err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
     return prediction
 
 
-def _report(prediction) -> dict:
+def _report(prediction, question: str, answer_field: str) -> dict:
     """The answer, every finished candidate (solution text, answer, score) and what was spent."""
     from ttc_modules.graph import solution_steps, terminal_nodes
 
     graph = prediction.graph
-    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)), "answer": graph.nodes[node]["answer"],
-                   "score": graph.nodes[node]["score"]} for node in terminal_nodes(graph)]
-    return {"question": graph.graph["inputs"]["question"], "strategy": graph.graph["strategy"],
-            "answer": prediction.answer, "reasoning": prediction.reasoning, "candidates": candidates,
+    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)) or graph.nodes[node]["text"],
+                   "answer": graph.nodes[node]["answer"], "score": graph.nodes[node]["score"]}
+                  for node in terminal_nodes(graph)]
+    return {"question": question, "strategy": graph.graph["strategy"], "answer": prediction.get(answer_field),
+            "reasoning": prediction.get("reasoning"), "outputs": prediction.toDict(), "candidates": candidates,
             "spent": prediction.spent}
 
 
@@ -252,7 +280,7 @@ def evaluate(
                                                  "(with --policy).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
     limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL or learned:PATH.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL, learned:PATH or module:function (yours).")] = "auto",
     max_rounds: Annotated[int | None, typer.Option(help="Rounds at most for step-level search.")] = None,
     bins: Annotated[int, typer.Option(help="Oracle difficulty bins when the data has no level.")] = 5,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name or LiteLLM model string.")] = None,
@@ -306,9 +334,9 @@ def evaluate(
 def _program_under_test(program: str | None, metric: str | None):
     """``--program`` and ``--metric`` loaded from the user's code (the math word-problem program without them)."""
     from ttc_modules.evaluation.program_under_test import ProgramUnderTest
-    from ttc_modules.user_code import load_attribute
+    from ttc_modules.user_code import load_attribute, load_program
 
-    return ProgramUnderTest(load_attribute(program) if program else None, load_attribute(metric) if metric else None)
+    return ProgramUnderTest(load_program(program) if program else None, load_attribute(metric) if metric else None)
 
 
 def _inputs_of(subject) -> list[str] | None:
@@ -356,7 +384,7 @@ def calibrate(
     policy_file: Annotated[Path, typer.Option("--out", help="Where to write the policy (JSON).")],
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "4,16,64",
     limit: Annotated[int | None, typer.Option(help="Calibrate on the first K questions only.")] = None,
-    verifier: Annotated[str, typer.Option(help="auto, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL or learned:PATH.")] = "auto",
+    verifier: Annotated[str, typer.Option(help="auto, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL, learned:PATH or module:function (yours).")] = "auto",
     bins: Annotated[int, typer.Option(help="Difficulty bins.")] = 5,
     probes: Annotated[int | None, typer.Option(help="Probe samples of the verifier difficulty estimate.")] = None,
     estimator: Annotated[str, typer.Option(help="verifier or lm_rated.")] = "verifier",

@@ -21,6 +21,17 @@ import sys
 from pathlib import Path
 
 
+def load_program(spec: str):
+    """A program named on the command line: a signature written out (``"question -> answer"``), kept as the
+    string, or ``module:attribute`` (:func:`load_attribute`).
+
+    Example:
+        >>> load_program("question -> answer"), load_program("ttc_modules.tasks.coin_flip:CoinFlip").__name__
+        ('question -> answer', 'CoinFlip')
+    """
+    return spec if "->" in spec else load_attribute(spec)
+
+
 def load_attribute(spec: str):
     """The object ``spec`` (``module:attribute`` or ``file.py:attribute``) names."""
     where, _, name = spec.partition(":")

@@ -76,3 +76,18 @@ def test_refine_passes_advice_to_the_next_attempt_as_hint():
         pred = Refine(dspy.Predict("question -> answer"), N=3, reward_fn=one_word, threshold=1.0)(question="Capital?")
     assert hints == [None, "Answer in one word."] and pred.answer == "Brussels"
     assert pred.spent["generations"] == 2 and pred.graph.number_of_nodes() == 3
+
+
+def test_unreadable_attempts_count_as_failures_and_all_of_them_raise_as_dspy_s_do():
+    from dspy.utils.exceptions import AdapterParseError
+
+    with dspy.context(lm=chat_lm(lambda prompt, seed: "no fields at all")), pytest.raises(AdapterParseError):
+        BestOfN(dspy.ChainOfThought("question -> answer: int"), N=3, reward_fn=lambda args, pred: 1.0,
+                threshold=1.0, fail_count=0)(question="q")
+
+
+def test_the_prediction_holds_the_program_s_fields_and_the_search_beside_them():
+    with dspy.context(lm=chat_lm(lambda prompt, seed: fields_reply(answer="x"))):
+        pred = BestOfN(dspy.Predict("question -> answer"), N=2, reward_fn=lambda args, pred: 1.0, threshold=None)(
+            question="q")
+    assert pred.toDict() == {"answer": "x"} and pred.spent["generations"] == 2 and pred.graph is not None

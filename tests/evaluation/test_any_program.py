@@ -49,3 +49,16 @@ def test_a_program_without_a_metric_or_verifier_is_one_line(tmp_path):
     assert result.exit_code == 2 and "needs a metric" in result.output and len(result.output.strip().splitlines()) == 1
     result = runner.invoke(app, [*base, "--metric", "tests.programs.verdict_task:nope"])
     assert result.exit_code == 2 and "has no 'nope'" in result.output
+
+
+def test_ttc_solve_fills_a_program_s_one_input(tmp_path):
+    with OpenAIStubServer(responder=lambda prompt, index, seed, temperature: "[[ ## capital ## ]]\nBrussels\n\n"
+                          "[[ ## completed ## ]]") as server:
+        config = tmp_path / "ttc.yaml"
+        config.write_text(f"backend: {{model: openai/stub-model, api_base: '{server.base_url}', "
+                          f"prompt_style: signature}}\ncache: {{dir: '{tmp_path / 'cache'}'}}\n")
+        result = CliRunner().invoke(app, ["solve", "Belgium", "--program", "country -> capital", "--n", "2",
+                                          "--json", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["answer"] == "Brussels" and answer["outputs"] == {"capital": "Brussels"}

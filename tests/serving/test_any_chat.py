@@ -74,3 +74,12 @@ def test_a_served_model_names_a_program_and_a_reward(serve, backend):
     assert reply.choices[0].message.content == "Brussels" and reply.model_extra["ttc"]["answer"] == "Brussels"
     asked = [field_of(str(request["messages"][-1]["content"]), "question") for request in backend.requests]
     assert asked[-1] == "Capital of Belgium?"
+
+
+def test_a_served_program_takes_only_requests_of_its_own_fields(serve):
+    server = serve(served_models={"capitals": {"program": "question -> answer", "budget": 2}})
+    lm = dspy.LM("openai/capitals", api_base=server.base_url, api_key="unused", cache=False, num_retries=0)
+    with dspy.context(lm=lm):
+        assert dspy.Predict("question -> answer")(question="Capital of Belgium?").answer == "Brussels"
+        with pytest.raises(Exception, match="serves the program Predict \\(question -> answer\\)"):
+            dspy.Predict("task -> code")(task="Reverse a string.")

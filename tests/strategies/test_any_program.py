@@ -238,3 +238,15 @@ def test_a_module_without_output_fields_is_refused():
 
     with pytest.raises(ProgramError, match="has no predictor"):
         BestOfN(Empty(), n=2, selection="majority")
+
+
+def test_user_functions_that_fail_are_named_in_one_line():
+    from ttc_modules.verifiers import as_verifier
+
+    lm = chat_lm(lambda prompt, seed: fields_reply(answer="x"))
+    with pytest.raises(ValueError, match="the normalize= function '<lambda>' raised ZeroDivisionError"):
+        BestOfN("question -> answer", n=2, selection="majority", normalize=lambda v: 1 / 0, lm=lm)(question="?")
+    with pytest.raises(ValueError, match="takes 1 argument"):
+        as_verifier(lambda pred: 1.0)
+    with pytest.raises(ValueError, match="not both"):
+        BestOfN("question -> answer", n=2, selection="majority", normalize=str.lower, equivalent="text")

@@ -73,8 +73,9 @@ class ProgramUnderTest:
             return float(self.metric(example, prediction, None))
         except Exception as error:  # one line naming the metric and the example, not a traceback
             raise ProgramError(f"the metric {self.metric_name} failed on example {getattr(example, 'id', '')!r} "
-                               f"({type(error).__name__}: {error}); make it return False for a prediction it "
-                               "cannot read") from None
+                               f"({type(error).__name__}: {error}); check that the examples hold the labels it "
+                               f"reads (this one has {', '.join(sorted(example.keys()))}), and make it return "
+                               "False for a prediction it cannot read") from None
 
     def grade_sample(self, example, data: dict, text: str) -> float | bool:
         """How right a banked sample (its graph node's ``data``, its solution ``text``) is for ``example``."""
@@ -98,8 +99,12 @@ class ProgramUnderTest:
         (empty for the math program graded by the math grade, as before there were programs)."""
         if self.program is None:
             return {"metric": self.metric_name} if self.metric is not None else {}
-        fields = self.fields
-        described = {"instructions": fields.instructions, "inputs": fields.inputs, "outputs": fields.outputs,
-                     "answer": fields.answer, "equivalence": fields.equivalence.name, "program": fields.name}
-        digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]
-        return {"program": digest, "metric": self.metric_name}
+        return {"program": program_digest(self.fields), "metric": self.metric_name}
+
+
+def program_digest(fields: ProgramFields) -> str:
+    """A short, stable identity of a program: its name, instructions, fields and how its answers are compared
+    (what a policy fitted on it records, so it is not applied to another)."""
+    described = {"instructions": fields.instructions, "inputs": fields.inputs, "outputs": fields.outputs,
+                 "answer": fields.answer, "equivalence": fields.equivalence.name, "program": fields.name}
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()[:16]

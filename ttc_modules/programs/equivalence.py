@@ -75,10 +75,23 @@ class Equivalence:
         if self.name == "math" and self.normalize is None and self.equivalent is None:
             return answer_groups([None if v is None else str(v) for v in present])
         if self.equivalent is not None:
-            return _connected(present, self.equivalent)
-        keys = [None if v is None else _hashable(self.normalize(v)) for v in present]
+            return _connected(present, self._named(self.equivalent, "equivalent"))
+        normalize = self._named(self.normalize, "normalize")
+        keys = [None if v is None else _hashable(normalize(v)) for v in present]
         numbering = {key: i for i, key in enumerate(dict.fromkeys(k for k in keys if k is not None))}
         return [None if key is None else numbering[key] for key in keys]
+
+    def _named(self, function: Callable, role: str) -> Callable:
+        """``function``, with what it raises turned into one line naming it, the value and the fix."""
+        def called(*values):
+            try:
+                return function(*values)
+            except Exception as error:
+                shown = ", ".join(repr(v)[:60] for v in values)
+                raise ValueError(f"the {role}= function {getattr(function, '__name__', function)!r} raised "
+                                 f"{type(error).__name__}: {error} on {shown}; make it take any value of the "
+                                 "answer field") from None
+        return called
 
     def __repr__(self) -> str:
         return f"Equivalence({self.name!r})"
@@ -127,6 +140,8 @@ def equivalence_for(annotation: Any, given: str | Equivalence | Callable | None 
     :class:`Equivalence`, or an ``equivalent(a, b)`` function) or a ``normalize`` function is."""
     if isinstance(given, Equivalence):
         return given
+    if normalize is not None and given is not None:
+        raise ValueError("pass normalize= or equivalent=, not both: a normalize function decides alone")
     if normalize is not None:
         return Equivalence(getattr(normalize, "__name__", "normalize"), normalize=normalize)
     if callable(given):

@@ -71,7 +71,8 @@ class ProgramFields:
         missing = [name for name in self.inputs if name not in inputs]
         unknown = [] if labels else [name for name in inputs if name not in self.inputs]
         if missing or unknown:
-            problem = (f"is missing {', '.join(missing)}" if missing else f"got no field {', '.join(unknown)}")
+            problem = " and ".join(part for part in (f"is missing {', '.join(missing)}" if missing else "",
+                                                     f"got no field {', '.join(unknown)}" if unknown else "") if part)
             raise ProgramError(f"{self.name} {problem}; call it with its inputs: "
                                f"{', '.join(f'{name}=...' for name in self.inputs)}")
         return inputs
@@ -118,7 +119,8 @@ def describe(module: dspy.Module, answer_field: str | None = None, equivalent=No
 def _inputs(module: dspy.Module, predictors: list) -> list[str]:
     """The inputs ``forward`` names (for a program of several predictors), else the first predictor's."""
     if len(predictors) > 1:
-        parameters = inspect.signature(module.forward).parameters.values()
+        # read off the class: DSPy warns when an instance's forward is reached for directly
+        parameters = list(inspect.signature(type(module).forward).parameters.values())[1:]
         named = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         if named:
             return named

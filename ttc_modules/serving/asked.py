@@ -1,7 +1,9 @@
 """What a chat request asks the server to search: which program, on which inputs.
 
 - A request written by DSPy's chat adapter carries the client's own program (``dspy_prompts.py``): that
-  program is searched, on the inputs it sent, and answered in its fields.
+  program is searched, on the inputs it sent, and answered in its fields. A served model with a
+  program of its own takes only requests of that program's fields (searched as the served program,
+  its types and demos), and refuses others with a 400 naming both.
 - A plain chat to a served model with a program of its own (``served_models.<name>.program``, of one
   text input) puts the conversation in that input.
 - A plain chat to the math word-problem program (the default) puts the conversation in its question.
@@ -46,13 +48,26 @@ def asked(messages: list[dict], fields: ProgramFields) -> Asked:
     """What ``messages`` ask of a served model whose program has ``fields``."""
     form = DSPyForm.read(messages)
     if form is not None:
-        return Asked(form.predictor(), form.inputs, form)
+        return _of_form(form, fields)
     text = conversation_text(messages)
     if len(fields.inputs) != 1:
         raise ServerError(400, f"{fields.name} takes {', '.join(fields.inputs)}; a plain chat fills one input: send "
                                "the request from a DSPy program (dspy.LM pointed at this server), whose adapter "
                                "writes each field", param="messages")
     return Asked(None, {fields.inputs[0]: text})
+
+
+def _of_form(form: DSPyForm, fields: ProgramFields) -> Asked:
+    """A DSPy client's request: its own program, or the served one where that is the same program."""
+    if fields.answer_in_text:  # the default math program takes any DSPy client's program
+        return Asked(form.predictor(), form.inputs, form)
+    theirs = (sorted(form.signature.input_fields), list(form.signature.output_fields))
+    if theirs != (sorted(fields.inputs), fields.outputs):
+        raise ServerError(400, f"this model serves {fields.name} ({', '.join(fields.inputs)} -> "
+                               f"{', '.join(fields.outputs)}), and the request's program takes {', '.join(theirs[0])} "
+                               f"-> {', '.join(theirs[1])}; ask a model served for that program, or one served "
+                               "without a program", param="messages")
+    return Asked(None, form.inputs, form)
 
 
 def conversation_text(messages: list[dict]) -> str:

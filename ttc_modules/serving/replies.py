@@ -83,7 +83,7 @@ def ttc_object(prediction, label: str, content: Content) -> dict:
 
 def best_distinct(prediction, n: int, content: Content) -> list[str]:
     """The texts of the ``n`` best distinct answers (fewer when fewer were found): the chosen one first."""
-    graph, chosen = prediction.graph, prediction.get("chosen")
+    graph, chosen = prediction.graph, getattr(prediction, "chosen", None)
     finished = finished_nodes(graph)
     groups = content.fields.equivalence.groups([graph.nodes[node]["answer"] for node in finished])
     weight, best = defaultdict(float), {}

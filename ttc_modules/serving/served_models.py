@@ -32,7 +32,7 @@ from ttc_modules.lm.build import build_lm
 from ttc_modules.programs import ProgramFields, as_module, describe
 from ttc_modules.serving.protocol import ServerError, TTCOptions
 from ttc_modules.strategies.registry import build_strategy, needs_verifier, options_for_budget
-from ttc_modules.user_code import load_attribute
+from ttc_modules.user_code import load_program
 from ttc_modules.verifiers.named import verifier_from_name
 
 DEFAULT_NAME = "ttc"
@@ -70,10 +70,7 @@ class ServedModel:
     @functools.cached_property
     def searched(self):
         """The served program: the config's (a signature, or ``module:attribute``), or None (the math program)."""
-        spec = self.config.program
-        if spec is None or "->" in spec:
-            return spec
-        return load_attribute(spec)
+        return None if self.config.program is None else load_program(self.config.program)
 
     @functools.cached_property
     def fields(self) -> ProgramFields:
@@ -98,7 +95,8 @@ class ServedModel:
             needed = needs_verifier(options)
             if verifier is None and needed:
                 raise ServerError(400, f"{options['kind']} needs a verifier, and {self.name} is served without one; "
-                                       f"ask for best_of_n or revisions, or set served_models.{self.name}.verifier",
+                                       "ask for best_of_n or revisions with ttc.selection majority, or set "
+                                       f"served_models.{self.name}.verifier",
                                   param="ttc.strategy")
             weighted = needed or options.get("selection") == "weighted"
             module = build_strategy(options, lm=lm, verifier=verifier if weighted else None,

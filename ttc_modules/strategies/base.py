@@ -128,12 +128,38 @@ def _with_lm(generator, lm):
     return given
 
 
+def _as_configured(config: StrategyConfig) -> str:
+    """How the config makes a verifier needed, for the message that asks for one."""
+    selection = getattr(config, "selection", None)
+    if getattr(config, "threshold", None) is not None:
+        return " to reach its threshold"
+    return f" for selection={selection!r}" if selection in ("weighted", "naive") else ""
+
+
+def _without_one(config: StrategyConfig) -> str:
+    """What to ask for instead of a verifier, where the strategy can do without one."""
+    votes = "selection" in type(config).model_fields and getattr(config, "threshold", None) is None
+    return ", or selection='majority' (votes alone)" if votes else ""
+
+
 def _program_named(program, options: dict):
     """The program, also when given as ``module=`` (as DSPy's wrappers take it) or ``signature=``."""
     named = {name: options.pop(name) for name in ("module", "signature") if name in options}
     if len(named) + (program is not None) > 1:
         raise ProgramError(f"the program is given twice ({', '.join(['program', *named][-2:])}); pass it once, first")
     return program if program is not None else next(iter(named.values()), None)
+
+
+def options_text(config: type[StrategyConfig]) -> str:
+    """The options of a strategy's config with their defaults, its own first (for ``help``).
+
+    Example:
+        >>> print(options_text(StrategyConfig))
+        seed=0, aggregation='last', temperature=None, max_depth=40, concurrency=8
+    """
+    own = [name for name in config.model_fields if name not in StrategyConfig.model_fields]
+    return ", ".join(f"{name}={config.model_fields[name].default!r}" for name in [*own, *StrategyConfig.model_fields]
+                     if name != "kind")
 
 
 _COMMON = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default) for name, default in (
@@ -167,6 +193,7 @@ class Strategy(SearchModule):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.__signature__ = constructor_signature(cls.Config)
+        cls.__doc__ = f"{cls.__doc__ or ''}\n\nOptions: {options_text(cls.Config)}."
 
     def __init__(self, program=None, *, verifier=None, budget: Budget | int | None = None, lm=None,
                  generator: Generator | ProgramGenerator | None = None, allow_oracle: bool = False,
@@ -179,8 +206,9 @@ class Strategy(SearchModule):
         if self.steps:
             self.generator.check_steps(self.kind)
         if self.verifier is None and self.requires_verifier(self.config):
-            raise ValueError(f"{self.kind} needs a verifier; pass verifier=ArithmeticChecker(), an LLMJudge, "
-                             "a RemotePRM, a reward function (args, pred) -> float or a function")
+            raise ValueError(f"{self.kind} needs a verifier{_as_configured(self.config)}; pass verifier=... (a reward "
+                             "function (args, pred) -> float, an LLMJudge, a RemotePRM, or ArithmeticChecker() for "
+                             "math word problems)" + _without_one(self.config))
 
     @classmethod
     def requires_verifier(cls, config: StrategyConfig) -> bool:

@@ -18,9 +18,9 @@ the threshold: N is then a cap, and ``spent["generations"]`` says how many were 
 is made among the candidates drawn (``naive`` takes the best-scored one: the one that reached the
 threshold, or the best of all N when none did).
 
-A rollout of the program that raises is a failed candidate. With ``fail_count`` (as
-``dspy.BestOfN`` has), the call raises what the rollout raised once more than ``fail_count``
-rollouts have failed, or when every rollout has.
+A rollout of the program that raises, or writes nothing the adapter can read, is a failed candidate.
+With ``fail_count`` (as ``dspy.BestOfN`` has), the call raises once more than ``fail_count`` rollouts
+have failed, or when every rollout has: what the last one raised, else DSPy's ``AdapterParseError``.
 
 Example:
     >>> from ttc_modules.testing import scripted_lm
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dspy.utils.exceptions import AdapterParseError
 from pydantic import Field, model_validator
 
 from ttc_modules.aggregation import Selection
@@ -104,8 +105,14 @@ class BestOfN(Strategy):
                    if not run.generator.failed(run.graph.nodes[node]))
 
     def check_failures(self, run: Run, nodes: list[int]) -> None:
-        """Raise the last rollout error when more than ``fail_count`` rollouts failed, or all of them did."""
+        """With ``fail_count``: raise once more rollouts than that failed (raised, or wrote nothing readable),
+        or all N did: what the last one raised, else DSPy's ``AdapterParseError`` for what it wrote."""
         allowed = self.config.fail_count
-        if allowed is not None and run.errors and (len(run.errors) > allowed or len(run.errors) >= len(nodes)
-                                                   == self.config.n):
+        failed = [node for node in nodes if run.generator.failed(run.graph.nodes[node])]
+        if allowed is None or not failed or not (len(failed) > allowed or len(failed) == len(nodes) == self.config.n):
+            return
+        if run.errors:
             raise run.errors[-1]
+        raise AdapterParseError(adapter_name="ChatAdapter", signature=run.generator.fields.signature,
+                                lm_response=run.graph.nodes[failed[-1]]["text"],
+                                message=f"{len(failed)} of {len(nodes)} rollouts wrote nothing the adapter could read")

@@ -56,6 +56,24 @@ from ttc_modules.verifiers.callable import as_verifier
 from ttc_modules.verifiers.runner import VerifierRunner
 
 
+class SearchPrediction(dspy.Prediction):
+    """A search's answer: the program's output fields (what ``toDict()``, ``keys()`` and DSPy see), and the
+    search's ``graph``, ``spent``, ``chosen`` node, and a planner's ``plan`` and ``difficulty``, as
+    attributes beside them.
+
+    Example:
+        >>> prediction = SearchPrediction(answer="4", graph=None, spent={"generations": 2}, chosen=1)
+        >>> prediction.toDict(), prediction.spent["generations"], prediction.chosen
+        ({'answer': '4'}, 2, 1)
+    """
+
+    graph = spent = chosen = plan = difficulty = None  # class attributes: DSPy keeps them out of the fields
+
+    def __init__(self, graph=None, spent=None, chosen=None, plan=None, difficulty=None, **fields):
+        super().__init__(**fields)
+        self.graph, self.spent, self.chosen, self.plan, self.difficulty = graph, spent, chosen, plan, difficulty
+
+
 @dataclass
 class Run:
     """The state of one call's search (see the module docstring); ``settings`` are the current stage's."""
@@ -307,11 +325,11 @@ class Run:
         return (first + [n for n in ranked if n not in first])[:k]
 
     # ------------------------------------------------------------------ the answer
-    def prediction(self, chosen: int | None, **extra) -> dspy.Prediction:
+    def prediction(self, chosen: int | None, **extra) -> SearchPrediction:
         """The call's answer: the program's output fields as the chosen candidate holds them (for the math
-        program: ``answer`` and ``reasoning``, the chosen solution), ``graph``, ``spent``, ``chosen`` (its
-        node), and ``extra`` fields."""
+        program: ``answer`` and ``reasoning``, the chosen solution), with ``graph``, ``spent``, ``chosen``
+        (its node) and ``extra`` (a plan, a difficulty) beside them (:class:`SearchPrediction`)."""
         self.graph.graph["chosen"] = chosen
         data = self.graph.nodes[chosen] if chosen is not None else None
         fields = self.generator.prediction_fields(data, self.solution_text(chosen) if chosen is not None else "")
-        return dspy.Prediction(**fields, graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra)
+        return SearchPrediction(graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra, **fields)

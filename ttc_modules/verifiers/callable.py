@@ -61,6 +61,11 @@ def candidate_prediction(candidate: Candidate) -> dspy.Prediction:
 
 def _shape_of(fn: Callable) -> Shape:
     parameters = list(inspect.signature(fn).parameters.values())
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    if len(positional) < 2 and not any(p.kind == p.VAR_POSITIONAL for p in positional):
+        raise VerifierError(f"the verifier function {getattr(fn, '__name__', fn)!r} takes "
+                            f"{len(positional)} argument(s); a verifier takes (inputs, steps), a reward (args, pred) "
+                            "as dspy.BestOfN calls it, a metric (example, pred, trace=None)")
     if len(parameters) >= 3 and parameters[2].name == "trace":
         return "metric"
     if len(parameters) >= 2 and (parameters[1].name in _PREDICTION_NAMES

@@ -58,7 +58,7 @@ def _failure(name: str, inputs: dict, steps: list[str], exc: Exception) -> str:
     task = " ".join(str(inputs.get("question", next(iter(inputs.values()), ""))).split())[:60]
     reason = str(exc) if isinstance(exc, VerifierError) else f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
     return (f"verifier '{name}' failed on step {len(steps)} ({last!r}) of a candidate for {task!r}: {reason}; "
-            "the candidate scores 0 and the search goes on: fix the verifier, or choose another with --verifier")
+            "the candidate scores 0 and the search goes on: fix the verifier, or choose another")
 
 
 def request_key(cache_id: str, inputs: dict, steps: list[str], outputs: dict | None = None,
@@ -87,7 +87,7 @@ class VerifierRunner:
         self.verifier, self.fields = verifier, fields
         self._disk = _disk_cache(Path(cache_dir)) if cache_dir and verifier.cache_id else None
         self._memory: dict[str, dict] = {}
-        self._warned = False
+        self._warned, self._warning = False, threading.Lock()
 
     def score(self, inputs: dict, steps: list[str], outputs: dict | None = None) -> list[float]:
         """The verifier's scores for ``steps`` (and the program's ``outputs``, once written), charged one
@@ -137,9 +137,9 @@ class VerifierRunner:
         meter = current_meter()
         if meter is not None:
             meter.record_failure("verifier_errors")
-        logger.log(logging.DEBUG if self._warned else logging.WARNING, "%s",
-                   _failure(self.verifier.name, inputs, steps, exc))
-        self._warned = True
+        with self._warning:  # candidates are scored at once: one of them warns
+            first, self._warned = not self._warned, True
+        logger.log(logging.WARNING if first else logging.DEBUG, "%s", _failure(self.verifier.name, inputs, steps, exc))
         return [0.0]
 
     def _lookup(self, key: str) -> dict | None:
