@@ -250,3 +250,26 @@ def test_user_functions_that_fail_are_named_in_one_line():
         as_verifier(lambda pred: 1.0)
     with pytest.raises(ValueError, match="not both"):
         BestOfN("question -> answer", n=2, selection="majority", normalize=str.lower, equivalent="text")
+
+
+def test_acall_runs_a_program_s_rollouts_as_coroutines():
+    import asyncio
+
+    lm = chat_lm(lambda prompt, seed: fields_reply(reasoning="r", answer="Paris" if seed % 2 else "Lyon"))
+
+    class Two(dspy.Module):
+        def __init__(self):
+            super().__init__()
+            self.ask = dspy.ChainOfThought("question -> answer")
+
+        def forward(self, question):
+            return self.ask(question=question)
+
+    async def both():
+        one = BestOfN(dspy.ChainOfThought("question -> answer"), n=3, selection="majority", lm=lm)
+        two = BestOfN(Two(), n=3, selection="majority", lm=lm)
+        return await asyncio.gather(one.acall(question="Capital?"), two.acall(question="Capital?"))
+
+    first, second = asyncio.run(both())
+    assert first.answer in ("Paris", "Lyon") and second.answer in ("Paris", "Lyon")
+    assert first.spent["generations"] == second.spent["generations"] == 3 and lm.provider_fake.async_threads
