@@ -31,3 +31,10 @@ def test_a_users_equivalence_joins_groups_through_a_middle_value():
 def test_an_unknown_name_is_named():
     with pytest.raises(ValueError, match="unknown equivalence 'fuzzy'"):
         Equivalence("fuzzy")
+
+
+def test_a_short_text_votes_with_the_answer_it_states_and_code_is_compared_whole():
+    text = equivalence_for(str)
+    assert text.groups(["The answer is Paris.", "**Paris**", "Final answer: paris", "Lyon"]) == [0, 0, 0, 1]
+    code = ["def f():\n    # the answer is 1\n    return 1", "def f():\n    # the answer is 1\n    return 2"]
+    assert text.groups(code) == [0, 1]

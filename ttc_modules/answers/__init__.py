@@ -12,8 +12,9 @@ from ttc_modules.answers.extract import (
     extract_answer,
     has_final_answer,
     is_bare_answer,
+    stated_answer,
     stating_answer,
 )
 
 __all__ = ["answer_groups", "clean_answer", "extract_answer", "has_final_answer", "is_bare_answer", "matches",
-           "same_answer", "stating_answer"]
+           "same_answer", "stated_answer", "stating_answer"]

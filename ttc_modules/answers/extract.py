@@ -72,6 +72,18 @@ def has_final_answer(text: str) -> bool:
     return bool(_stated(text))
 
 
+def stated_answer(text: str) -> str | None:
+    """The final answer ``text`` states explicitly (boxed, "####", "the answer is", the most explicit first),
+    as written, or None.
+
+    Example:
+        >>> stated_answer("So the answer is Paris. Done"), stated_answer("Paris")
+        ('Paris', None)
+    """
+    found = _stated(text)
+    return found[0] if found else None
+
+
 def clean_answer(answer: str) -> str:
     """``answer`` without what only wraps it (see the module docstring); numbers without digit grouping."""
     text = _unify_minus(answer).strip()

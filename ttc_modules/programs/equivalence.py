@@ -6,9 +6,10 @@ Chosen by the field's type (:func:`equivalence_for`), or given:
   ``\\frac{21}{2}`` are one answer; math-verify for the rest): the default for ``int`` and ``float``
   fields and for the math word-problem program;
 - ``value``: equal values (``Literal``, enums, ``bool``), an enum by its value;
-- ``text``: DSPy's ``normalize_text`` (case, punctuation, articles and spacing do not count:
-  ``Paris``, ``**Paris**`` and ``Paris!`` are one answer; ``1984 by George Orwell`` is not ``1984``):
-  the default for other strings;
+- ``text``: DSPy's ``normalize_text`` of the answer a short value states (``The answer is Paris.``,
+  ``Final answer: Paris``, ``\\boxed{Paris}``), else of the whole value (code is compared whole) (case, punctuation, articles
+  and spacing do not count: ``Paris``, ``**Paris**`` and ``Paris!`` are one answer; ``1984 by George
+  Orwell`` is not ``1984``): the default for other strings;
 - ``json``: equal JSON (lists, dicts, pydantic models);
 - a function ``normalize(value) -> key`` (``normalize=``), or ``equivalent(a, b) -> bool``
   (``equivalent=``), whose answers are grouped as connected sets.
@@ -19,6 +20,8 @@ Example:
     >>> text = equivalence_for(str)
     >>> text.name, text.groups(["Paris", "paris.", "**Paris**", "Lyon", None, "The capital is Paris"])
     ('text', [0, 0, 0, 1, None, 2])
+    >>> text.groups(["The answer is Paris.", "Final answer: paris", "Paris"])
+    [0, 0, 0]
     >>> equivalence_for(int).groups([3, "3.0", 4])
     [0, 0, 1]
     >>> Equivalence("mine", equivalent=lambda a, b: a[0] == b[0]).groups(["apple", "avocado", "banana"])
@@ -29,13 +32,14 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from dspy.evaluate.metrics import normalize_text
 
-from ttc_modules.answers import answer_groups
+from ttc_modules.answers import answer_groups, stated_answer
 
 NAMED = ("math", "value", "text", "json")
 
@@ -49,8 +53,21 @@ def _json_key(value: Any) -> str:
     return json.dumps(dumped, sort_keys=True, default=str)
 
 
-_KEYS: dict[str, Callable[[Any], Any]] = {"value": _value_key, "text": lambda value: normalize_text(str(value)),
-                                          "json": _json_key}
+_FINAL_ANSWER = re.compile(r"(?:^|\n)\W*final answer\W*:?\s*(.+?)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _text_key(value: Any) -> str:
+    """The normalised answer a short text states ("the answer is ...", "final answer: ..."), else the whole
+    text's (a longer or indented text, such as code, is compared whole)."""
+    text = str(value)
+    lines = text.strip().splitlines()
+    if len(lines) > 3 or any(line[:1].isspace() for line in lines):
+        return normalize_text(text)
+    final = _FINAL_ANSWER.search(text)
+    return normalize_text(stated_answer(text) or (final.group(1) if final else text))
+
+
+_KEYS: dict[str, Callable[[Any], Any]] = {"value": _value_key, "text": _text_key, "json": _json_key}
 
 
 class Equivalence:
