@@ -99,7 +99,8 @@ def _settings_with_cache(config: Path | None, **overrides):
 def solve(
     question: Annotated[str, typer.Argument(help="The question to answer.")],
     strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts, particle_filtering or revisions.")] = "best_of_n",
-    n: Annotated[int, typer.Option("--n", help="Budget N: samples, or beams for step-level search.")] = 8,
+    n: Annotated[int, typer.Option("--n", help="Budget N in generations: samples, beams for step-level search (lookahead: N // (k + 1) beams), "
+                                 "chains x revisions.")] = 8,
     selection: Annotated[str | None, typer.Option(help="naive, majority or weighted (best_of_n, revisions).")] = None,
     beam_width: Annotated[int | None, typer.Option(help="M for beam_search, lookahead and dvts.")] = None,
     k: Annotated[int | None, typer.Option(help="Lookahead steps (lookahead).")] = None,

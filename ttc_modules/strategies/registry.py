@@ -73,12 +73,16 @@ def options_for_budget(kind: str, n: int, **given: Any) -> dict:
     """A strategy's options for budget N (in generations), with ``given`` options (None ones ignored) on top.
 
     Defaults follow the paper: best-of-N and beam-type searches spend N as ``n`` (M = 4 where it
-    divides N, else the largest divisor of N up to 4); revisions spend N as chains x revisions,
+    divides N, else the largest divisor of N up to 4), lookahead as ``n`` beams of k + 1 generations
+    each (n = N // (k + 1), rounded down to a multiple of a given beam width, at least one beam
+    width; a budget too small for that is exhausted, or refused where it is checked); revisions spend N as chains x revisions,
     sqrt(N) x sqrt(N) (the largest divisor of N up to sqrt(N) chains) unless ``n_parallel`` is given.
 
     Example:
         >>> options_for_budget("beam_search", 8)
         {'kind': 'beam_search', 'n': 8, 'beam_width': 4}
+        >>> options_for_budget("lookahead", 16, k=1)
+        {'kind': 'lookahead', 'k': 1, 'n': 8, 'beam_width': 4}
         >>> options_for_budget("revisions", 16)
         {'kind': 'revisions', 'n_parallel': 4, 'n_sequential': 4, 'selection': 'majority'}
     """
@@ -88,6 +92,9 @@ def options_for_budget(kind: str, n: int, **given: Any) -> dict:
         options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
         options.setdefault("selection", "majority")
         return options
+    if kind == "lookahead":  # beams of k + 1 generations each, at least one beam width of them
+        n, width = n // (options.get("k", LookaheadConfig.model_fields["k"].default) + 1), options.get("beam_width", 1)
+        n = max(width, n - n % width)
     options["n"] = n
     if kind == "best_of_n":
         options.setdefault("selection", "majority")
