@@ -185,6 +185,10 @@ class ServeConfig(_Strict):
     request_timeout: float = Field(300.0, gt=0)  # seconds; a search still running then ends with 504
     max_body_bytes: int = Field(1_000_000, ge=1024)
     api_keys_env: list[str] = Field(default_factory=list)  # variables holding the bearer keys clients must send
+    # the Host names clients reach the server by ("name" or "name:port"); None: the bound address's own
+    # (localhost, 127.0.0.1 and [::1] for a loopback bind, at the bound port); a wildcard bind without keys must list them
+    allowed_hosts: list[str] | None = None
+    allowed_origins: list[str] = Field(default_factory=list)  # web pages (scheme://host[:port]) that may call it
 
 
 class Settings(BaseSettings):

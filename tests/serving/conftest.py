@@ -5,11 +5,12 @@ import time
 
 import pytest
 import uvicorn
+import yaml
 
 from ttc_modules.config import load_settings
 from ttc_modules.lm.cache import configure_cache
 from ttc_modules.serving import create_app
-from ttc_modules.testing import OpenAIStubServer
+from ttc_modules.testing import OpenAIStubServer, ServeCommand
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +66,18 @@ def serve(backend, tmp_path):
     yield start
     for app in running:
         app.__exit__()
+
+
+@pytest.fixture(scope="module")
+def command(tmp_path_factory):
+    """``ttc serve`` in a process of its own (its memory measured apart from the tests'), over a loopback
+    backend, serving ``bo8``: best-of-N at a budget of 8 generations, at most 16."""
+    tmp = tmp_path_factory.mktemp("served")
+    with OpenAIStubServer() as backend:
+        config = tmp / "ttc.yaml"
+        config.write_text(yaml.safe_dump({
+            "backend": {"model": "openai/stub-model", "api_base": backend.base_url, "max_tokens": 32},
+            "cache": {"dir": str(tmp / "cache")}, "serve": {"max_body_bytes": 1_000_000},
+            "served_models": {"bo8": {"budget": 8, "max_budget": 16}}}))
+        with ServeCommand(config) as server:
+            yield server

@@ -20,6 +20,7 @@ from dspy.utils.exceptions import (
     LMBillingError,
     LMInvalidRequestError,
     LMProviderError,
+    LMRateLimitError,
     LMTimeoutError,
     LMTransportError,
     LMUnsupportedFeatureError,
@@ -85,6 +86,31 @@ def _first_line(exc: BaseException, limit: int = 240) -> str:
 def _connection_failed(exc: BaseException, message: str) -> bool:
     """A request that never reached a server (refused, unreachable, dropped before an answer)."""
     return isinstance(exc, LMTransportError) or "Connection error" in message or "APIConnectionError" in message
+
+
+def failure_kind(error: BackendError) -> str:
+    """What kind of failure ended a backend call, in a few words that name no address and quote no text
+    of the backend's (what a server may tell its clients; the log keeps :func:`describe_backend_error`'s line).
+
+    Example:
+        >>> failure = BackendError("model 'm' at http://10.0.0.5:8000 did not answer")
+        >>> failure.__cause__ = LMTimeoutError("timed out")
+        >>> failure_kind(failure)
+        'timeout: the backend did not answer in time'
+    """
+    cause = error.__cause__ or error
+    message = str(cause)
+    if isinstance(cause, LMTimeoutError) or "Timeout" in type(cause).__name__:
+        return "timeout: the backend did not answer in time"
+    if _connection_failed(cause, message):
+        return "refused: the backend could not be reached"
+    if _no_key(message) or isinstance(cause, LMAuthError) or "401" in _status(cause):
+        return "bad key: the backend refused the server's credentials"
+    if isinstance(cause, LMRateLimitError) or "429" in _status(cause):
+        return "rate limited: the backend asked to slow down"
+    if refused_request(error) or isinstance(cause, (ContextWindowExceededError, LMInvalidRequestError)):
+        return "refused request: the backend would not take the request"
+    return "backend failure: the backend kept failing"
 
 
 def describe_backend_error(exc: BaseException, lm) -> str:

@@ -3,7 +3,7 @@
 Example:
     >>> metrics = ServerMetrics()
     >>> metrics.finished("ttc", 200, 0.5, {"generations": 4, "prompt_tokens": 30, "completion_tokens": 20,
-    ...                                    "cache_hits": 1, "exhausted": None})
+    ...                                    "cache_hits": 1, "exhausted": None}, queued=0.1)
     >>> b'ttc_generations_total{model="ttc"} 4.0' in metrics.exposition()
     True
 """
@@ -28,10 +28,14 @@ class ServerMetrics:
 
     def __init__(self):
         self.registry = CollectorRegistry()
-        self.requests = Counter("ttc_requests", "Chat completion requests by outcome.", ["model", "status"],
+        self.requests = Counter("ttc_requests", "Chat completion requests by outcome (499: the client left, the "
+                                "search cancelled).", ["model", "status"],
                                 registry=self.registry)
-        self.latency = Histogram("ttc_request_seconds", "Time from admission to answer.", ["model"],
-                                 buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, float("inf")), registry=self.registry)
+        buckets = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, float("inf"))
+        self.latency = Histogram("ttc_request_seconds", "Time from admission to answer (the search).", ["model"],
+                                 buckets=buckets, registry=self.registry)
+        self.queued = Histogram("ttc_queue_seconds", "Time from arrival to admission (waiting for a search slot).",
+                                ["model"], buckets=(0.01,) + buckets, registry=self.registry)
         self.generations = Counter("ttc_generations", "Generations spent, in the paper's unit.", ["model"],
                                    registry=self.registry)
         self.tokens = Counter("ttc_tokens", "Tokens of every inner call, cache hits included.", ["model", "kind"],
@@ -43,12 +47,16 @@ class ServerMetrics:
         self.running = Gauge("ttc_requests_running", "Requests being searched now.", registry=self.registry)
         self.waiting = Gauge("ttc_requests_waiting", "Requests waiting for a search slot.", registry=self.registry)
 
-    def finished(self, model: str, status: int, seconds: float, spent: dict | None) -> None:
-        """Count one request: its status, and when it searched, its time and what it spent."""
+    def finished(self, model: str, status: int, seconds: float | None, spent: dict | None,
+                 queued: float | None = None) -> None:
+        """Count one request: its status, its wait for admission, and when it searched, its time and what it spent."""
         self.requests.labels(model, str(status)).inc()
+        if queued is not None:
+            self.queued.labels(model).observe(queued)
+        if seconds is not None:
+            self.latency.labels(model).observe(seconds)
         if spent is None:
             return
-        self.latency.labels(model).observe(seconds)
         self.generations.labels(model).inc(spent.get("generations") or 0)
         self.tokens.labels(model, "prompt").inc(spent.get("prompt_tokens") or 0)
         self.tokens.labels(model, "completion").inc(spent.get("completion_tokens") or 0)

@@ -1,7 +1,10 @@
 """What a client sends to ``ttc serve`` and what it gets back on failure: OpenAI's shapes.
 
-:class:`ChatRequest` is the part of OpenAI's chat-completions request the server acts on; other
-fields a client may send (``top_p``, ``user``...) are accepted and ignored. What the messages ask for
+:class:`ChatRequest` is the part of OpenAI's chat-completions request the server acts on or checks:
+the sampling options a client may send are checked by type and range as OpenAI's API checks them (a
+400 naming the option, the value and its range), though the search sets its own sampling (each
+generation at the served backend's ``max_tokens`` and the strategy's temperature); fields OpenAI's API
+does not define are ignored, as it ignores them. What the messages ask for
 is read by ``asked.py``. ``ttc`` (the OpenAI client's ``extra_body={"ttc": {...}}``) may ask for another
 strategy, budget or strategy options; :class:`ServerError` carries an HTTP status and OpenAI's error
 JSON, one line saying what was wrong and how to fix it.
@@ -68,6 +71,13 @@ class TTCOptions(BaseModel):
         return options
 
 
+SEED_RANGE = {"ge": -(2**63), "le": 2**63 - 1}
+
+
+class StreamOptions(BaseModel):
+    include_usage: StrictBool = False
+
+
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -75,19 +85,16 @@ class ChatRequest(BaseModel):
     messages: list[Message] = Field(min_length=1)
     n: int = Field(1, ge=1, le=16)  # choices: the best distinct answers, fewer when the search found fewer
     stream: StrictBool = False
-    stream_options: dict[str, Any] | None = None
-    seed: int | None = None
+    stream_options: StreamOptions | None = None
+    seed: int | None = Field(None, **SEED_RANGE)
     ttc: TTCOptions = Field(default_factory=TTCOptions)
-
-
-def validation_error(error) -> ServerError:
-    """A pydantic ``ValidationError`` of a request body as one 400 naming the field and what it must be."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"] if part != "body" and not _is_type_name(part))
-    message = first["msg"].replace("instance of TTCOptions", "object of strategy, budget and strategy options")
-    return ServerError(400, f"invalid request: {where or 'body'}: {message}", param=where or None)
-
-
-def _is_type_name(part) -> bool:
-    """pydantic's name of a union member in an error's location (``str``, ``list[...]``), not a field."""
-    return isinstance(part, str) and (part in ("str", "int", "float", "bool") or "[" in part)
+    # checked as OpenAI's API checks them; the search samples with its own settings
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, ge=0, le=1)
+    presence_penalty: float | None = Field(None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2)
+    stop: str | list[str] | None = None
+    logprobs: StrictBool | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=20)

@@ -30,8 +30,9 @@ from ttc_modules.config import ConfigError, ServedModelConfig, Settings
 from ttc_modules.generation import MATH_FIELDS
 from ttc_modules.lm.build import build_lm
 from ttc_modules.programs import ProgramFields, as_module, describe
+from ttc_modules.serving.option_checks import checked_options
 from ttc_modules.serving.protocol import ServerError, TTCOptions
-from ttc_modules.strategies.registry import build_strategy, needs_verifier, options_for_budget
+from ttc_modules.strategies.registry import STRATEGIES, build_strategy, needs_verifier
 from ttc_modules.user_code import load_program
 from ttc_modules.verifiers.named import verifier_from_name
 
@@ -127,13 +128,14 @@ class ServedModel:
     def options(self, asked: TTCOptions, seed: int, budget: int) -> dict:
         """The strategy options of a request: the served model's, or the strategy it asked for, at ``budget``."""
         kind = asked.strategy or self.config.strategy
-        given = {**(self.config.options if kind == self.config.strategy else {}), **asked.options()}
+        if kind not in STRATEGIES:
+            raise ServerError(400, f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}",
+                              param="ttc.strategy")
+        served = self.config.options if kind == self.config.strategy else {}
+        given = {**served, **{key: value for key, value in asked.options().items() if value is not None}}
         if kind == "best_of_n" and self.config.verifier != "none":
             given.setdefault("selection", "weighted")
-        try:
-            return {**options_for_budget(kind, budget, **given), "seed": seed}
-        except (TypeError, ValueError) as error:
-            raise ServerError(400, str(error), param="ttc.strategy") from error
+        return {**checked_options(kind, given, budget, served), "seed": seed}
 
     def _budget(self, asked: TTCOptions) -> int:
         budget = asked.budget or self.config.budget

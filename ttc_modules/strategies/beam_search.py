@@ -31,7 +31,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ttc_modules.strategies.base import Strategy
-from ttc_modules.strategies.config import StrategyConfig
+from ttc_modules.strategies.config import BOUNDS_SEARCH, StrategyConfig
 from ttc_modules.strategies.run import Run
 
 
@@ -41,7 +41,7 @@ class BeamSearchConfig(StrategyConfig):
     kind: Literal["beam_search"] = "beam_search"
     n: int = Field(16, ge=1)
     beam_width: int = Field(4, ge=1)
-    max_rounds: int = Field(40, ge=1)
+    max_rounds: int = Field(40, ge=1, json_schema_extra=BOUNDS_SEARCH)
 
     @model_validator(mode="after")
     def _divisible(self):

@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ttc_modules.aggregation import StepAggregation
 
+BOUNDS_SEARCH = {"bounds_search": True}
+"""Marks an option that sizes a search without changing its cost in generations (rounds, depth, threads):
+a served request may lower it, never raise it above the served value (``ttc serve``'s option checks)."""
+
 
 class StrategyConfig(BaseModel):
     """Options every strategy takes."""
@@ -28,8 +32,8 @@ class StrategyConfig(BaseModel):
     seed: int = 0
     aggregation: StepAggregation = "last"
     temperature: float | None = Field(None, ge=0)
-    max_depth: int = Field(40, ge=1)
-    concurrency: int = Field(8, ge=1)
+    max_depth: int = Field(40, ge=1, json_schema_extra=BOUNDS_SEARCH)
+    concurrency: int = Field(8, ge=1, json_schema_extra=BOUNDS_SEARCH)
 
     def generations(self) -> int:
         """The cost in the paper's unit (sampled answers)."""

@@ -36,7 +36,7 @@ from pydantic import Field
 from ttc_modules.aggregation import Selection
 from ttc_modules.graph import ROOT
 from ttc_modules.strategies.base import Strategy
-from ttc_modules.strategies.config import StrategyConfig
+from ttc_modules.strategies.config import BOUNDS_SEARCH, StrategyConfig
 from ttc_modules.strategies.run import Run
 
 
@@ -45,7 +45,7 @@ class ParticleFilteringConfig(StrategyConfig):
 
     kind: Literal["particle_filtering"] = "particle_filtering"
     n: int = Field(16, ge=1)
-    max_rounds: int = Field(40, ge=1)
+    max_rounds: int = Field(40, ge=1, json_schema_extra=BOUNDS_SEARCH)
     selection: Selection = "weighted"
 
     def generations(self) -> int:

@@ -40,6 +40,12 @@ class ServeCommand:
             raise
         return self
 
+    def memory_mib(self, peak: bool = False) -> float:
+        """The server process's resident memory now (or its peak, ``peak=True``), in MiB."""
+        key = "VmHWM" if peak else "VmRSS"
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith(key)) / 1024
+
     def __exit__(self, *exc) -> None:
         if self.process.poll() is None:
             self.process.terminate()
