@@ -29,7 +29,7 @@ def test_no_option_sizes_work_beyond_the_budget(command):
     assert "ttc.n_parallel=10000000" in message and "budget of 8" in message
     for ttc, named in [({"strategy": "revisions", "n_parallel": 0}, "ttc.n_parallel=0 is not valid"),
                        ({"strategy": "revisions", "n_parallel": "x"}, "ttc.n_parallel='x' is not valid"),
-                       ({"strategy": "revisions", "n_parallel": 3, "n_sequential": 3}, "cost 9 generations"),
+                       ({"strategy": "revisions", "n_parallel": 3, "n_sequential": 3}, "ttc.n_parallel takes an integer from 1 to 2"),
                        ({"strategy": "lookahead", "k": 1000}, "ttc.k=1000 makes lookahead cost 1,001"),
                        ({"strategy": "beam_search", "max_rounds": 10**9}, "ttc.max_rounds=1000000000 is above"),
                        ({"strategy": "particle_filtering", "concurrency": 10**6}, "takes an integer from 1 to 8"),

@@ -17,7 +17,7 @@ Example:
     {'kind': 'beam_search', 'beam_width': 2, 'n': 8}
     >>> checked_options("revisions", {"n_parallel": 10_000_000}, budget=8, served={})
     Traceback (most recent call last):
-    ttc_modules.serving.protocol.ServerError: ttc.n_parallel=10000000 makes revisions cost 10,000,000 generations, more than the request's budget of 8 (ttc.budget); ask for options that fit it
+    ttc_modules.serving.protocol.ServerError: ttc.n_parallel=10000000 makes revisions cost 10,000,000 generations, more than the request's budget of 8 (ttc.budget); at this budget ttc.n_parallel takes an integer from 1 to 8
     >>> checked_options("revisions", {"n_parallel": "x"}, budget=8, served={})
     Traceback (most recent call last):
     ttc_modules.serving.protocol.ServerError: ttc.n_parallel='x' is not valid (Input should be a valid integer, unable to parse string as an integer); ttc.n_parallel takes an integer of at least 1
@@ -90,8 +90,27 @@ def _within_budget(config: StrategyConfig, budget: int, asked: tuple[str, ...]) 
         raise ServerError(400, f"a budget of {budget} generations is too small for {config.kind}: its smallest "
                                f"search costs {cost:,}; ask for a larger ttc.budget or another strategy",
                           param="ttc.budget")
+    fitting = next(((name, values) for name in named if (values := _values_that_fit(config, name, budget))), None)
+    hint = (f"; at this budget ttc.{fitting[0]} takes an integer from {fitting[1][0]} to {fitting[1][-1]}"
+            if fitting else "; ask for options that fit it")
     raise ServerError(400, f"{given} makes {config.kind} cost {cost:,} generations, more than the request's budget "
-                           f"of {budget} (ttc.budget); ask for options that fit it", param=f"ttc.{named[0]}")
+                           f"of {budget} (ttc.budget){hint}", param=f"ttc.{(fitting or named)[0]}")
+
+
+def _values_that_fit(config: StrategyConfig, name: str, budget: int) -> list[int]:
+    """The values of the integer option ``name`` (0 to ``budget``, the others as they are) whose cost fits."""
+    if not isinstance(getattr(config, name), int) or isinstance(getattr(config, name), bool):
+        return []
+    return [value for value in range(budget + 1)
+            if _valid(config, name, value) and config.model_copy(update={name: value}).generations() <= budget]
+
+
+def _valid(config: StrategyConfig, name: str, value: int) -> bool:
+    try:
+        type(config)(**{**config.model_dump(), name: value})
+    except ValidationError:
+        return False
+    return True
 
 
 def _within_served(config: StrategyConfig, served: dict[str, Any]) -> None:
