@@ -575,7 +575,9 @@ def serve(
     port_ = _port_to_listen_on(settings.serve.host, settings.serve.port)
     err.print(f"serving {', '.join(app_.state.served.names())} on http://{settings.serve.host}:{port_}/v1 "
               "(Ctrl-C stops it after the requests in flight)", soft_wrap=True)
-    uvicorn.run(app_, host=settings.serve.host, port=port_, log_level="warning",
+    # h11 bounds a request's headers (16 kB); limit_concurrency bounds open connections (503 beyond)
+    uvicorn.run(app_, host=settings.serve.host, port=port_, log_level="warning", http="h11",
+                limit_concurrency=settings.serve.max_connections,
                 timeout_graceful_shutdown=int(settings.serve.request_timeout))
 
 

@@ -184,6 +184,8 @@ class ServeConfig(_Strict):
     max_queue: int = Field(32, ge=0)  # requests waiting beyond those; more are refused with 429
     request_timeout: float = Field(300.0, gt=0)  # seconds; a search still running then ends with 504
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    read_timeout: float = Field(30.0, gt=0)  # seconds a client has to send its body; a slower one gets 408
+    max_connections: int = Field(256, ge=1)  # open connections at most; more are answered 503 at once
     api_keys_env: list[str] = Field(default_factory=list)  # variables holding the bearer keys clients must send
     # the Host names clients reach the server by ("name" or "name:port"); None: the bound address's own
     # (localhost, 127.0.0.1 and [::1] for a loopback bind, at the bound port); a wildcard bind without keys must list them

@@ -36,9 +36,15 @@ def test_no_option_sizes_work_beyond_the_budget(command):
                        ({"strategy": "beam_search", "beam_width": 3}, "divisible by beam_width"),
                        ({"strategy": "best_of_n", "batch": -1}, "ttc.batch=-1 is not valid"),
                        ({"strategy": "dvts", "beams": 4}, "ttc.beams is not an option of dvts"),
-                       ({"budget": 17}, "above this server's maximum"),
+                       ({"budget": 17}, "above this server's maximum"), ({"budget": True}, "ttc.budget=True"),
+                       ({"budget": "8"}, "ttc.budget='8'"), ({"strategy": ""}, "unknown strategy ''"),
+                       ({"temperature": 50}, "ttc.temperature=50 is not valid"),
+                       ({"strategy": "best_of_n", "n_parallel": 2}, "not an option of best_of_n"),
+                       ({"threshold": float("nan")}, "ttc.threshold=nan is not valid"),
+                       ({"threshold": 0.5}, "needs a verifier (ttc.threshold)"),
+                       ({"x" * 100_000: 1}, "ttc.xxxxx"),
                        ({"budget": "lots"}, "ttc.budget='lots' is not valid")]:
-        assert named in error_of(post(command, ask(**ttc)), 400), ttc
+        assert named in error_of(post(command, json.dumps(ask(**ttc)).encode()), 400), ttc  # NaN as JSON has it
     assert command.memory_mib() - before < 30
 
 
@@ -46,10 +52,13 @@ def test_no_option_sizes_work_beyond_the_budget(command):
     ("max_tokens", -5, "max_tokens=-5 is not valid"), ("temperature", "hot", "temperature='hot' is not valid"),
     ("top_p", 1.5, "top_p takes a number from 0 to 1"), ("seed", 2**70, "seed="), ("n", 0, "n takes an integer from 1"),
     ("stream", "yes", "stream='yes'"), ("stream_options", {"include_usage": "x"}, "stream_options.include_usage"),
-    ("max_completion_tokens", 0, "max_completion_tokens=0"), ("top_logprobs", 21, "from 0 to 20")])
+    ("max_completion_tokens", 0, "max_completion_tokens=0"), ("top_logprobs", 21, "from 0 to 20"),
+    ("n", "1", "n='1' is not valid"), ("n", True, "n=True"), ("seed", True, "seed=True"), ("top_p", float("nan"), "top_p"),
+    ("stop", ["a", "b", "c", "d", "e"], "stop="), ("stream_options", {"include_usage": True}, "only allowed with stream"),
+    ("messages", [{"role": "user", "content": [{"type": "text", "text": {"a": 1}}]}], "text must be a string")])
 def test_every_sampling_option_is_checked_by_type_and_range(command, field, value, named):
-    error = post(command, {**ask(), field: value})
-    assert named in error_of(error, 400) and error.json()["error"]["param"].startswith(field)
+    error = post(command, json.dumps({**ask(), field: value}).encode())
+    assert named in error_of(error, 400) and (error.json()["error"]["param"] or field).startswith(field)
 
 
 def test_unknown_top_level_fields_stay_ignored(command):
@@ -81,11 +90,15 @@ def test_a_lying_content_length_is_refused_before_reading(command):
 
 
 def _response(connection: socket.socket) -> bytes:
-    """One whole HTTP response (headers and a Content-Length body) read from ``connection``."""
+    """One whole HTTP response (headers and a Content-Length body) read from ``connection`` (what came before
+    the server closed it)."""
     connection.settimeout(30)
     answer = b""
     while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < _length(answer):
-        received = connection.recv(65536)
+        try:
+            received = connection.recv(65536)
+        except ConnectionResetError:
+            break
         if not received:
             break
         answer += received
@@ -190,3 +203,51 @@ def test_a_wildcard_bind_without_a_key_must_name_its_hosts(backend, tmp_path):
     with pytest.raises(ConfigError, match="serve.allowed_hosts"):
         create_app(settings_for(backend, tmp_path, **{"serve.host": "0.0.0.0"}))
     create_app(settings_for(backend, tmp_path, **{"serve.host": "0.0.0.0", "serve.allowed_hosts": ["box:8000"]}))
+
+
+def _dspy_form(output: str, kind: str = "str") -> list[dict]:
+    """A request as DSPy's chat adapter writes it, for a program with one input and the output ``output``."""
+    system = (f"Your input fields are:\n1. `question` (str):\nYour output fields are:\n1. `{output}` ({kind}):\n"
+              f"All interactions will be structured in the following way, with the appropriate values filled in.\n\n"
+              f"In adhering to this structure, your objective is: \n        Answer.")
+    return [{"role": "system", "content": system}, {"role": "user", "content": "[[ ## question ## ]]\n2 + 3?"}]
+
+
+@pytest.mark.parametrize("output, kind", [("graph", "str"), ("_x", "str"), ("model_config", "str"),
+                                          ("instructions", "str"), ("answer", "dict[str]"), ("answer", "Literal[()]"),
+                                          ("answer", "-" * 50_000 + "1"), ("answer", "a" + ".a" * 100_000)])
+def test_a_dspy_program_the_server_cannot_search_is_a_400_and_odd_types_are_text(command, output, kind):
+    answer = post(command, {"model": "bo8", "messages": _dspy_form(output, kind)})
+    assert answer.status_code in (200, 400), answer.text
+    if output != "answer":
+        assert "rename the field" in error_of(answer, 400)
+
+
+def test_a_client_that_leaves_mid_body_is_counted_as_499_without_a_traceback(command):
+    with socket.create_connection(("127.0.0.1", command.port)) as connection:
+        connection.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                           b"\r\nContent-Length: 999999\r\n\r\n{\"model\": \"bo8\"")
+    time.sleep(0.5)
+    metrics = httpx.get(command.url + "/metrics").text
+    assert 'ttc_requests_total{model="unknown",status="499"}' in metrics
+    assert 'status="500"' not in metrics
+
+
+def test_headers_are_bounded_and_two_hosts_are_refused(command):
+    with socket.create_connection(("127.0.0.1", command.port)) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * 200_000 + b"\r\n\r\n")
+        refused = _response(connection)
+    assert refused == b"" or refused.startswith(b"HTTP/1.1 4")  # refused, or the connection closed unanswered
+    with socket.create_connection(("127.0.0.1", command.port)) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n")
+        assert _response(connection).startswith(b"HTTP/1.1 40")  # h11 refuses it (400); the guard would (403)
+    assert error_of(httpx.post(command.base_url + "/chat/completions/", json=ask()), 404)
+
+
+def test_a_slow_body_gets_408(serve):
+    server = serve(**{"serve.read_timeout": 0.5})
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                           b"\r\nContent-Length: 100\r\n\r\n{")
+        assert b"took longer than 0.5 s" in _response(connection)

@@ -78,7 +78,7 @@ def _status(exc: BaseException) -> str:
     return f" ({status})" if status else ""
 
 
-def _first_line(exc: BaseException, limit: int = 240) -> str:
+def first_line(exc: BaseException, limit: int = 240) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -122,7 +122,7 @@ def describe_backend_error(exc: BaseException, lm) -> str:
     else:
         where = f" at {lm.kwargs['api_base']}" if lm.kwargs.get("api_base") else ""
         endpoint, key = "backend.api_base", "backend.api_key_env"
-    message = _first_line(exc)
+    message = first_line(exc)
     if router is not None and "cooldown" in message.lower():
         return (f"every deployment of model '{model}'{where} failed and is cooled down for "
                 f"{router.cooldown_time:g} s (backend.routing.cooldown_time): {message}. Is any of those servers "

@@ -30,6 +30,9 @@ import dspy
 from ttc_modules.programs.equivalence import Equivalence, equivalence_for
 
 REASONING = "reasoning"
+SEARCH_ATTRIBUTES = ("graph", "spent", "chosen", "plan", "difficulty")
+"""What a search's prediction carries beside the program's fields (``strategies.run.SearchPrediction``):
+names an output field may not take."""
 
 
 class ProgramError(ValueError):
@@ -104,6 +107,10 @@ def describe(module: dspy.Module, answer_field: str | None = None, equivalent=No
     if not outputs:
         raise ProgramError(f"the program {type(module).__name__} has no output fields; give its signature one, "
                            "e.g. 'question -> answer'")
+    taken = [name for name in outputs if name in SEARCH_ATTRIBUTES]
+    if taken:
+        raise ProgramError(f"the program {type(module).__name__} has an output field '{taken[0]}', a name the search's "
+                           f"prediction keeps for its own ({', '.join(SEARCH_ATTRIBUTES)}); rename the field")
     answer = answer_field or next((name for name in reversed(outputs) if name != REASONING), outputs[-1])
     if answer not in outputs:
         raise ProgramError(f"answer_field {answer!r} is not an output of {type(module).__name__}; "

@@ -38,7 +38,7 @@ from ttc_modules.serving.admission import Admission
 from ttc_modules.serving.body import parsed_json, read_body
 from ttc_modules.serving.guard import SameSiteGuard, allowed_hosts
 from ttc_modules.serving.metrics import CONTENT_TYPE, ServerMetrics
-from ttc_modules.serving.protocol import ChatRequest, ServerError
+from ttc_modules.serving.protocol import CLIENT_LEFT, ChatRequest, ServerError
 from ttc_modules.serving.ranges import invalid_option
 from ttc_modules.serving.search import Search, internal_error
 from ttc_modules.serving.served_models import PolicyProgram, ServedModels
@@ -55,7 +55,7 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
                           on_change=lambda running, waiting: (metrics.running.set(running), metrics.waiting.set(waiting)))
     keys = bearer_keys(settings.serve.api_keys_env)
     hosts = allowed_hosts(settings.serve.allowed_hosts, settings.serve.host, keyed=bool(keys))
-    app = FastAPI(title="dspy-ttc", docs_url=None, redoc_url=None)
+    app = FastAPI(title="dspy-ttc", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     app.state.served, app.state.metrics, app.state.admission = served, metrics, admission
     if settings.serve.allowed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.serve.allowed_origins,
@@ -83,13 +83,15 @@ def create_app(settings: Settings, policy_program: PolicyProgram | None = None) 
         named = "unknown"  # the served model the request names, once it names one
         try:
             authorize(request, keys)
-            data = parsed_json(await read_body(request, settings.serve.max_body_bytes))
+            data = parsed_json(await read_body(request, settings.serve.max_body_bytes, settings.serve.read_timeout))
             named = data["model"] if isinstance(data.get("model"), str) and data["model"] in served.models else named
             chat = chat_request(data)
             search = Search(served.get(chat.model), chat, admission, metrics, settings.serve.request_timeout)
         except Exception as error:  # refused before searching: counted here, under its model when it names one
             refused = error if isinstance(error, ServerError) else internal_error(error)
             metrics.finished(named, refused.status, None, None)
+            if refused.status == CLIENT_LEFT:
+                return Response(status_code=CLIENT_LEFT)  # nobody to read it
             raise refused from None
         if chat.stream:
             return StreamingResponse(search.events(), media_type="text/event-stream",
@@ -139,6 +141,6 @@ def authorize(request: Request, keys: list[bytes]) -> None:
 def chat_request(data: dict) -> ChatRequest:
     """A request's JSON object as a :class:`ChatRequest`, or a 400 naming the field, the value and its range."""
     try:
-        return ChatRequest.model_validate(data)
+        return ChatRequest.model_validate(data, strict=True)  # as OpenAI: "1" or true is not an integer
     except ValidationError as error:
         raise invalid_option(error, ChatRequest) from None

@@ -2,7 +2,8 @@
 
 A body is read chunk by chunk and refused with 413 as soon as it passes ``serve.max_body_bytes``
 (a declared ``Content-Length`` above it is refused before reading), so a chunked or lying upload never
-fills memory. Only ``application/json`` is read (415 otherwise: a browser's cross-site "simple
+fills memory, and with 408 when it takes longer than ``serve.read_timeout`` to arrive, so a slow one
+does not hold its connection. Only ``application/json`` is read (415 otherwise: a browser's cross-site "simple
 request" can only send ``text/plain`` or form bodies); JSON nested deeper than :data:`MAX_DEPTH` is a 400.
 
 Example:
@@ -15,18 +16,20 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from ttc_modules.serving.protocol import ServerError
+from ttc_modules.serving.protocol import CLIENT_LEFT, ServerError
 
 MAX_DEPTH = 32
 """JSON nesting a chat request never needs more of (messages, content parts, tool schemas)."""
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The body of a JSON request, read up to ``max_bytes``; 415 for another content type, 413 past the limit."""
+async def read_body(request: Request, max_bytes: int, seconds: float) -> bytes:
+    """The body of a JSON request, read up to ``max_bytes`` within ``seconds``; 415 for another content type,
+    413 past the limit, 408 past the time (a client that left while sending is counted as 499)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise ServerError(415, f"the body's Content-Type is '{media_type or 'not given'}'; send the request as JSON "
@@ -35,10 +38,17 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(f"{int(declared):,} bytes", max_bytes)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise _too_large(f"more than {max_bytes:,} bytes", max_bytes)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_large(f"more than {max_bytes:,} bytes", max_bytes)
+    except TimeoutError:
+        raise ServerError(408, f"the body took longer than {seconds:g} s to arrive; send it at once, or raise "
+                               "serve.read_timeout", code="request_timeout") from None
+    except ClientDisconnect:
+        raise ServerError(CLIENT_LEFT, "the client left while sending its body") from None
     return bytes(body)
 
 

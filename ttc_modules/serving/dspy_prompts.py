@@ -36,11 +36,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import dspy
+import pydantic
+
+from ttc_modules.lm.errors import first_line
+from ttc_modules.serving.protocol import ServerError
 
 _SECTION = re.compile(r"Your (input|output) fields are:\n((?:\d+\. `\w+`.*\n?)+)")
 _FIELD = re.compile(r"^\d+\. `(\w+)` \((.*?)\):[ \t]?(.*)$", re.M)
 _OBJECTIVE = re.compile(r"your objective is:\s*\n(.*)\Z", re.S)
 _VALUE = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with |\Z)", re.S)
+MAX_TYPE_LENGTH = 200  # characters of a field's type read; a longer one is text
 _NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict, "Any": Any}
 
 
@@ -65,7 +70,11 @@ class DSPyForm:
             return None
         objective = _OBJECTIVE.search(system)
         instructions = textwrap.dedent(objective.group(1)).strip() if objective else ""
-        signature = _signature(sections.get("input", []), sections["output"], instructions)
+        try:
+            signature = _signature(sections.get("input", []), sections["output"], instructions)
+        except (TypeError, ValueError, pydantic.PydanticUserError) as error:  # a field name it cannot take (_x...)
+            raise ServerError(400, f"the DSPy program in the system message cannot be searched: {first_line(error)}; "
+                                   "rename the field", param="messages") from None
         demos = [{k: v for k, v in demo.items() if k in signature.fields} for demo in _demos(turns[:-1])]
         return cls(signature, demos, {name: value.strip() for name, value in inputs.items() if name in signature.fields})
 
@@ -96,10 +105,14 @@ def _demos(turns: list[dict]) -> list[dict]:
 def annotation(text: str):
     """The type named by ``text`` in the adapter's words (``Literal['pos', 'neg']``, ``list[str]``), read from
     a small grammar; ``str`` for anything outside it."""
-    try:
-        return _read(ast.parse(text.strip(), mode="eval").body)
-    except (SyntaxError, ValueError, TypeError, KeyError):
+    if len(text) > MAX_TYPE_LENGTH:
         return str
+    try:
+        kind = _read(ast.parse(text.strip(), mode="eval").body)
+        pydantic.TypeAdapter(kind)  # a type pydantic cannot build (dict[str], Literal[()]) is text
+    except (SyntaxError, ValueError, TypeError, KeyError, AssertionError, RecursionError, pydantic.PydanticUserError):
+        return str
+    return kind
 
 
 def _read(node: ast.AST):

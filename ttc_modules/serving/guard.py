@@ -81,8 +81,9 @@ class SameSiteGuard:
             return ServerError(403, f"requests from web pages at {origin[:100]!r} are refused; list the origin in "
                                     "serve.allowed_origins to let that page call this server",
                                kind="permission_error", code="origin_not_allowed")
-        host = headers.get("host", "")
-        if self.hosts is not None and not host_allowed(host, self.hosts, port):
+        hosts = headers.getlist("host")
+        host = hosts[0] if len(hosts) == 1 else ", ".join(hosts)
+        if len(hosts) > 1 or (self.hosts is not None and not host_allowed(host, self.hosts, port)):
             return ServerError(403, f"the Host {host[:100]!r} is not one this server answers for; reach it by one of "
                                     f"{', '.join(self.hosts)}, or list the name in serve.allowed_hosts",
                                kind="permission_error", code="host_not_allowed")

@@ -20,7 +20,7 @@ Example:
     ttc_modules.serving.protocol.ServerError: ttc.n_parallel=10000000 makes revisions cost 10,000,000 generations, more than the request's budget of 8 (ttc.budget); at this budget ttc.n_parallel takes an integer from 1 to 8
     >>> checked_options("revisions", {"n_parallel": "x"}, budget=8, served={})
     Traceback (most recent call last):
-    ttc_modules.serving.protocol.ServerError: ttc.n_parallel='x' is not valid (Input should be a valid integer, unable to parse string as an integer); ttc.n_parallel takes an integer of at least 1
+    ttc_modules.serving.protocol.ServerError: ttc.n_parallel='x' is not valid (Input should be a valid integer); ttc.n_parallel takes an integer of at least 1
     >>> checked_options("beam_search", {"max_rounds": 400}, budget=8, served={})
     Traceback (most recent call last):
     ttc_modules.serving.protocol.ServerError: ttc.max_rounds=400 is above this server's 40 for beam_search; ttc.max_rounds takes an integer from 1 to 40
@@ -35,7 +35,7 @@ import pydantic
 from pydantic import ValidationError
 
 from ttc_modules.serving.protocol import RESERVED_OPTIONS, ServerError
-from ttc_modules.serving.ranges import invalid_option, valid_values
+from ttc_modules.serving.ranges import clipped, invalid_option, valid_values
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.registry import STRATEGIES, options_for_budget
 
@@ -65,7 +65,7 @@ def _typed(config_class: type[StrategyConfig], names: tuple[str, ...]):
 
     def check(given: dict) -> None:
         try:
-            alone(**given)
+            alone.model_validate(given, strict=True)
         except ValidationError as error:
             raise invalid_option(error, alone, prefix="ttc.") from None
 
@@ -76,8 +76,8 @@ def _known(kind: str, given: dict, config_class: type[StrategyConfig]) -> None:
     for name in given:
         if name not in config_class.model_fields:
             takes = ", ".join(sorted(set(config_class.model_fields) - set(RESERVED_OPTIONS)))
-            raise ServerError(400, f"ttc.{name} is not an option of {kind}; its options are: {takes}",
-                              param=f"ttc.{name}")
+            raise ServerError(400, f"ttc.{clipped(name)} is not an option of {kind}; its options are: {takes}",
+                              param=f"ttc.{clipped(name)}")
 
 
 def _within_budget(config: StrategyConfig, budget: int, asked: tuple[str, ...]) -> None:

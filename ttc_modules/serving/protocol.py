@@ -18,9 +18,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+CLIENT_LEFT = 499
+"""The status a request is counted with when its client went away (nginx's "client closed request")."""
 
 
 class ServerError(Exception):
@@ -41,6 +44,14 @@ class Message(BaseModel):
 
     role: str
     content: str | list[dict[str, Any]] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _text_parts_are_text(cls, content):
+        for part in content if isinstance(content, list) else ():
+            if part.get("type") == "text" and not isinstance(part.get("text"), str):
+                raise ValueError("a text part's text must be a string")
+        return content
 
     def text(self) -> str:
         """The message's text: its string, or its text parts joined."""
@@ -91,10 +102,16 @@ class ChatRequest(BaseModel):
     # checked as OpenAI's API checks them; the search samples with its own settings
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, ge=0, le=1)
-    presence_penalty: float | None = Field(None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(None, ge=-2, le=2)
-    stop: str | list[str] | None = None
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)
+    top_p: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    presence_penalty: float | None = Field(None, ge=-2, le=2, allow_inf_nan=False)
+    frequency_penalty: float | None = Field(None, ge=-2, le=2, allow_inf_nan=False)
+    stop: str | Annotated[list[str], Field(max_length=4)] | None = None
     logprobs: StrictBool | None = None
     top_logprobs: int | None = Field(None, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _stream_options_need_a_stream(self):
+        if self.stream_options is not None and not self.stream:
+            raise ValueError("stream_options is only allowed with stream: true")
+        return self

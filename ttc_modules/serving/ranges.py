@@ -39,15 +39,31 @@ def valid_values(field: FieldInfo, upper: int | None = None) -> str:
     literals = [value for kind in kinds if typing.get_origin(kind) is Literal for value in typing.get_args(kind)]
     if literals:
         return "one of " + ", ".join(repr(value) for value in literals)
-    words = " or ".join(dict.fromkeys(_KIND_OF_VALUE.get(kind, getattr(kind, "__name__", str(kind))) for kind in kinds))
+    words = " or ".join(dict.fromkeys(_kind_in_words(kind) for kind in kinds))
     low, high = _bounds(field)
     if upper is not None:
         high = upper if high is None else min(high, upper)
     if low is not None and high is not None:
-        return f"{words} from {low:g} to {high:g}"
+        return f"{words} from {_number(low)} to {_number(high)}"
     if low is not None:
-        return f"{words} of at least {low:g}"
-    return f"{words} of at most {high:g}" if high is not None else words
+        return f"{words} of at least {_number(low)}"
+    return f"{words} of at most {_number(high)}" if high is not None else words
+
+
+def _kind_in_words(kind) -> str:
+    if typing.get_origin(kind) is typing.Annotated:
+        kind = typing.get_args(kind)[0]
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return "an object"
+    if kind is list or typing.get_origin(kind) is list:
+        return "a list"
+    if kind is dict or typing.get_origin(kind) is dict:
+        return "an object"
+    return _KIND_OF_VALUE.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+def _number(value) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def invalid_option(error: ValidationError, model: type[BaseModel], prefix: str = "") -> ServerError:
@@ -59,10 +75,11 @@ def invalid_option(error: ValidationError, model: type[BaseModel], prefix: str =
     field = _field_at(model, [part for part in first["loc"] if not _is_type_name(part)])
     takes = f"; {option} takes {valid_values(field)}" if field is not None else ""
     if not name:  # a rule across options (beam_width dividing n...)
-        return ServerError(400, f"the {option} options are not valid together: {message}", param=option)
+        where = f"the {option} options are not valid together" if prefix else "invalid request"
+        return ServerError(400, f"{where}: {message}", param=option if prefix else None)
     if first["type"] == "missing":
         return ServerError(400, f"{option} is missing; send it{takes}", param=option)
-    sent = _shown(first.get("input"))
+    sent = shown(first.get("input"))
     return ServerError(400, f"{option}={sent} is not valid ({message}){takes}", param=option)
 
 
@@ -94,8 +111,13 @@ def _bounds(field: FieldInfo) -> tuple[Any, Any]:
     return low, high
 
 
-def _shown(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+def shown(value: Any, limit: int = 60) -> str:
+    """``value`` as a client sent it (its ``repr``), cut to ``limit`` characters: never echoed whole."""
+    return clipped(repr(value), limit)
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, marked where cut."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -19,17 +19,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import Request
 
 from ttc_modules.budget import BudgetExceeded, BudgetMeter
-from ttc_modules.lm.errors import BackendError, failure_kind
+from ttc_modules.lm.errors import BackendError, failure_kind, first_line
 from ttc_modules.serving.admission import Admission
 from ttc_modules.serving.asked import asked
 from ttc_modules.serving.metrics import ServerMetrics
-from ttc_modules.serving.protocol import ChatRequest, ServerError
+from ttc_modules.serving.protocol import CLIENT_LEFT, ChatRequest, ServerError
 from ttc_modules.serving.replies import Content, chunks, completion
 from ttc_modules.serving.served_models import ServedModel
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between a stream's progress comments while its search runs
-CLIENT_LEFT = 499  # the status a request whose client went away is counted with (nginx's "client closed request")
 
 
 def internal_error(error: Exception) -> ServerError:
@@ -106,8 +105,11 @@ class Search:
                 logger.warning("the backend of %s failed: %s", self.model.name, error)
                 raise ServerError(502, f"the backend of {self.model.name} failed ({failure_kind(error)}); the "
                                        "server's log has the details", kind="backend_error") from None
-            except (BudgetExceeded, ValueError) as error:
-                raise ServerError(400, f"{error}", param="ttc") from error
+            except BudgetExceeded as error:
+                raise ServerError(400, f"{error}", param="ttc.budget") from None
+            except ValueError as error:  # what the program made of the request's inputs (a field it lacks...)
+                logger.info("a search refused its request", exc_info=error)
+                raise ServerError(400, first_line(error)) from None
 
     async def events(self):
         """Server-sent events: progress comments while the search runs, then the answer's chunks and ``[DONE]``."""

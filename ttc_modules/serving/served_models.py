@@ -32,6 +32,7 @@ from ttc_modules.lm.build import build_lm
 from ttc_modules.programs import ProgramFields, as_module, describe
 from ttc_modules.serving.option_checks import checked_options
 from ttc_modules.serving.protocol import ServerError, TTCOptions
+from ttc_modules.serving.ranges import shown
 from ttc_modules.strategies.registry import STRATEGIES, build_strategy, needs_verifier
 from ttc_modules.user_code import load_program
 from ttc_modules.verifiers.named import verifier_from_name
@@ -95,10 +96,7 @@ class ServedModel:
         try:
             needed = needs_verifier(options)
             if verifier is None and needed:
-                raise ServerError(400, f"{options['kind']} needs a verifier, and {self.name} is served without one; "
-                                       "ask for best_of_n or revisions with ttc.selection majority, or set "
-                                       f"served_models.{self.name}.verifier",
-                                  param="ttc.strategy")
+                raise self._no_verifier(options, asked)
             weighted = needed or options.get("selection") == "weighted"
             module = build_strategy(options, lm=lm, verifier=verifier if weighted else None,
                                     budget=Budget(generations=budget), program=searched)
@@ -106,6 +104,14 @@ class ServedModel:
             raise ServerError(400, f"{options['kind']} at budget {budget} (ttc.budget sets n): {error}",
                               param="ttc") from error
         return Program(module, {}, options["kind"], budget)
+
+    def _no_verifier(self, options: dict, asked: TTCOptions) -> ServerError:
+        """The 400 for options that need a verifier on a model served without one, naming what asked for it."""
+        cause = next((name for name in ("threshold", "selection") if name in asked.options()), "strategy")
+        return ServerError(400, f"{options['kind']} with these options needs a verifier (ttc.{cause}), and {self.name} "
+                                "is served without one; ask for best_of_n or revisions with ttc.selection majority "
+                                f"and no ttc.threshold, or set served_models.{self.name}.verifier",
+                           param=f"ttc.{cause}")
 
     def _parts(self) -> tuple:
         """The LM, the verifier and the program's fields, built on first use; a configuration that cannot
@@ -127,9 +133,9 @@ class ServedModel:
 
     def options(self, asked: TTCOptions, seed: int, budget: int) -> dict:
         """The strategy options of a request: the served model's, or the strategy it asked for, at ``budget``."""
-        kind = asked.strategy or self.config.strategy
+        kind = self.config.strategy if asked.strategy is None else asked.strategy
         if kind not in STRATEGIES:
-            raise ServerError(400, f"unknown strategy '{kind}'; use one of {', '.join(sorted(STRATEGIES))}",
+            raise ServerError(400, f"unknown strategy {shown(kind)}; use one of {', '.join(sorted(STRATEGIES))}",
                               param="ttc.strategy")
         served = self.config.options if kind == self.config.strategy else {}
         given = {**served, **{key: value for key, value in asked.options().items() if value is not None}}
@@ -168,6 +174,6 @@ class ServedModels:
 
     def get(self, name: str) -> ServedModel:
         if name not in self.models:
-            raise ServerError(404, f"the model '{name}' is not served here; use one of {', '.join(self.models)} "
+            raise ServerError(404, f"the model {shown(name)} is not served here; use one of {', '.join(self.models)} "
                                    "(GET /v1/models lists them)", param="model", code="model_not_found")
         return self.models[name]

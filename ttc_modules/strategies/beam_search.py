@@ -46,8 +46,9 @@ class BeamSearchConfig(StrategyConfig):
     @model_validator(mode="after")
     def _divisible(self):
         if self.n % self.beam_width:
-            raise ValueError(f"n ({self.n}) must be divisible by beam_width ({self.beam_width}); "
-                             f"try n={self.n - self.n % self.beam_width or self.beam_width}")
+            divisor = max(d for d in range(1, min(self.n, self.beam_width) + 1) if self.n % d == 0)
+            raise ValueError(f"n ({self.n}) must be divisible by beam_width ({self.beam_width}); try beam_width="
+                             f"{divisor}, or n={self.n - self.n % self.beam_width or self.beam_width}")
         return self
 
     def generations(self) -> int:

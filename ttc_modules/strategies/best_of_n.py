@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Literal
 
 from dspy.utils.exceptions import AdapterParseError
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from ttc_modules.aggregation import Selection
 from ttc_modules.strategies.base import Strategy
@@ -52,11 +52,12 @@ class BestOfNConfig(StrategyConfig):
     batch: int = Field(1, ge=1)
     fail_count: int | None = Field(None, ge=0)
 
-    @model_validator(mode="after")
-    def _finite_threshold(self):
-        if self.threshold is not None and self.threshold != self.threshold:
-            raise ValueError("threshold is NaN; give a number, or None to draw all n")
-        return self
+    @field_validator("threshold")
+    @classmethod
+    def _finite_threshold(cls, threshold: float | None) -> float | None:
+        if threshold is not None and threshold != threshold:
+            raise ValueError("threshold is NaN; give a number, or leave it out to draw all n")
+        return threshold
 
     def generations(self) -> int:
         return self.n

@@ -31,7 +31,7 @@ class StrategyConfig(BaseModel):
     kind: str
     seed: int = 0
     aggregation: StepAggregation = "last"
-    temperature: float | None = Field(None, ge=0)
+    temperature: float | None = Field(None, ge=0, le=2, allow_inf_nan=False)  # OpenAI's range
     max_depth: int = Field(40, ge=1, json_schema_extra=BOUNDS_SEARCH)
     concurrency: int = Field(8, ge=1, json_schema_extra=BOUNDS_SEARCH)
 

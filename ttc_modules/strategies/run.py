@@ -67,7 +67,8 @@ class SearchPrediction(dspy.Prediction):
         ({'answer': '4'}, 2, 1)
     """
 
-    graph = spent = chosen = plan = difficulty = None  # class attributes: DSPy keeps them out of the fields
+    # class attributes, so DSPy keeps them out of the fields (programs.fields.SEARCH_ATTRIBUTES, which no field may take)
+    graph = spent = chosen = plan = difficulty = None
 
     def __init__(self, graph=None, spent=None, chosen=None, plan=None, difficulty=None, **fields):
         super().__init__(**fields)
