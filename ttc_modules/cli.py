@@ -565,6 +565,7 @@ def serve(
         import uvicorn
 
         from ttc_modules.serving import create_app
+        from ttc_modules.serving.bounded_headers import BoundedHeadersProtocol
     except ImportError as missing:
         raise ValueError(f"ttc serve needs the serve extra ({missing.name} is not installed); "
                          "pip install 'dspy-ttc[serve]'") from missing
@@ -575,8 +576,8 @@ def serve(
     port_ = _port_to_listen_on(settings.serve.host, settings.serve.port)
     err.print(f"serving {', '.join(app_.state.served.names())} on http://{settings.serve.host}:{port_}/v1 "
               "(Ctrl-C stops it after the requests in flight)", soft_wrap=True)
-    # h11 bounds a request's headers (16 kB); limit_concurrency bounds open connections (503 beyond)
-    uvicorn.run(app_, host=settings.serve.host, port=port_, log_level="warning", http="h11",
+    # BoundedHeadersProtocol bounds a request's headers; limit_concurrency bounds open connections (503 beyond)
+    uvicorn.run(app_, host=settings.serve.host, port=port_, log_level="warning", http=BoundedHeadersProtocol,
                 limit_concurrency=settings.serve.max_connections,
                 timeout_graceful_shutdown=int(settings.serve.request_timeout))
 
