@@ -74,6 +74,7 @@ class AdaptiveTTC(SearchModule):
                  generator: Generator | ProgramGenerator | None = None, seed: int = 0,
                  budget: Budget | int | None = None):
         super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator)
+        check_fitted_on(planner.metadata, self.generator.fields)
         self.planner, self.seed = planner, seed
         self._check_verifier()
 
@@ -91,7 +92,7 @@ class AdaptiveTTC(SearchModule):
         state = dict(state)
         if "policy" in state:
             policy = state.pop("policy")
-            check_fitted_on(policy, self.generator.fields)
+            check_fitted_on(policy.get("metadata", {}), self.generator.fields)
             self.planner = type(self.planner).from_state(policy)
             self._check_verifier()
         super().load_state(state, **options)
@@ -132,9 +133,12 @@ class AdaptiveTTC(SearchModule):
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
 
 
-def check_fitted_on(policy: dict, fields) -> None:
-    """Refuse, in one line, a policy (its saved state) fitted on another program than the one with ``fields``."""
-    fitted_on = policy.get("metadata", {}).get("program")
+def check_fitted_on(metadata: dict, fields) -> None:
+    """Refuse, in one line, a policy fitted (its ``metadata``; none: not fitted yet) on another program than the
+    one with ``fields``."""
+    if not metadata:
+        return
+    fitted_on = metadata.get("program")
     if fitted_on != (None if fields.answer_in_text else program_digest(fields)):
         what = "another program" if fitted_on else "the math word-problem program"
         raise ValueError(f"this policy was fitted on {what}, not on {fields.name}; use it with the program it was "

@@ -38,6 +38,8 @@ def test_compile_grades_with_the_metric_and_returns_an_adaptive_program(tmp_path
     assert again.verdict == pred.verdict
     with pytest.raises(ValueError, match="fitted on another program, not on the program Predict"):
         load_adaptive(tmp_path / "program.json", "question -> answer", verifier=reward, lm=lm)
+    with pytest.raises(ValueError, match="fitted on another program"):  # as ttc eval and ttc serve build it
+        AdaptiveTTC(program.planner, "question -> answer", verifier=reward, lm=lm)
     with pytest.raises(ValueError, match="pass budget=3"):
         loaded(passage="Mia lives in Lima.", question="Does Mia live in Oslo?")
 

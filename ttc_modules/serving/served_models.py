@@ -128,6 +128,10 @@ class ServedModel:
         try:
             module = self.policy_program(self.config.policy, verifier, lm, seed, searched)
         except (OSError, ValueError) as error:
+            if searched is not self.searched:  # a DSPy client's own program, not the one the policy was fitted on
+                raise ServerError(400, f"{self.name} answers with a policy fitted on its own program: {error}; send "
+                                       "that program's fields, or ask for a strategy (ttc.strategy)",
+                                  param="messages") from None
             raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
         return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
 
