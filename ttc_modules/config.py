@@ -83,6 +83,7 @@ class BackendConfig(_Strict):
     timeout: float = Field(120.0, gt=0)
     params: float | None = Field(None, gt=0)
     prompt_style: Literal["signature", "few_shot_chat", "few_shot_text"] | None = None
+    batch_prompts: bool | None = None  # a search round's prompts in one request (None: where the backend takes it)
     extra: dict[str, Any] = Field(default_factory=dict)
     deployments: list[DeploymentConfig] = Field(default_factory=list)  # the same model at several endpoints
     routing: RoutingConfig = Field(default_factory=RoutingConfig)

@@ -33,14 +33,17 @@ import dspy
 
 from ttc_modules import prompts
 from ttc_modules.answers import extract_answer, has_final_answer, stating_answer
+from ttc_modules.concurrency import map_in_context
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.prompt_lists import sample_prompts
 from ttc_modules.lm.sampling import draw_with_top_up, rollout_options, sample, share_tokens
 from ttc_modules.lm.usage import collect_usage, total
 from ttc_modules.programs.draft import Draft
 from ttc_modules.programs.equivalence import Equivalence
 from ttc_modules.programs.fields import ProgramError, ProgramFields
+from ttc_modules.progress import no_progress_in_math
 
 
 class SolveQuestion(dspy.Signature):
@@ -151,6 +154,24 @@ class Generator(dspy.Module):
             draft.final = has_final_answer(draft.text)
         return drafts
 
+    def next_steps_of_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
+                           temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
+        """:meth:`next_steps` of each partial solution in ``prefixes``, all with ``seed``: a search round, in one
+        request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
+        lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
+        limit, stop = max_tokens or self.max_step_tokens, [self.step_delimiter]
+        if self.path(lm) == "signature":
+            rounds = map_in_context(lambda steps: self._continue(question, steps, n, seed, temperature, limit, stop),
+                                    prefixes, getattr(lm, "concurrency", 8))
+        else:
+            requests = [self._text_request(lm, question, self._prefix(steps), limit, stop, temperature)
+                        for steps in prefixes]
+            samples = sample_prompts(lm, [messages for messages, _ in requests], n=n, seed=seed, **requests[0][1])
+            rounds = [_text_drafts(texts) for texts in samples]
+        for draft in (d for drafts in rounds for d in drafts):
+            draft.final = has_final_answer(draft.text)
+        return rounds
+
     def completions(self, inputs: dict, steps: list[str], n: int, seed: int,
                     temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
@@ -169,6 +190,11 @@ class Generator(dspy.Module):
                                  question=question, previous_attempts=prompts.attempts_block(attempts))
         return self._sample_text(lm, prompts.revision_question(question, attempts), "", n, seed, temperature,
                                  self.max_solution_tokens, stop=[])
+
+    @staticmethod
+    def no_progress(inputs: dict, steps: list[str], step: str) -> str | None:
+        """Why ``step`` adds nothing to the partial solution ``steps``, or None (``progress.py``)."""
+        return no_progress_in_math(steps, step)
 
     # ------------------------------------------------------------------ reading solutions
     def answer_of(self, solution_text: str, draft: Draft) -> str | None:
@@ -189,16 +215,24 @@ class Generator(dspy.Module):
                   max_tokens: int, stop: list[str]) -> list[Draft]:
         """``n`` continuations of the partial solution ``steps``: up to ``stop`` (one step) or to the end."""
         lm = self.resolve_lm()
-        partial = self.step_delimiter.join(steps)
         if self.path(lm) == "signature":
             return self._predict(lm, self.extend, n, seed, temperature, max_tokens, question=question,
-                                 partial_solution=partial)
-        prefix = partial + self.step_delimiter if partial else ""
-        return self._sample_text(lm, question, prefix, n, seed, temperature, max_tokens, stop=stop)
+                                 partial_solution=self.step_delimiter.join(steps))
+        return self._sample_text(lm, question, self._prefix(steps), n, seed, temperature, max_tokens, stop=stop)
+
+    def _prefix(self, steps: list[str]) -> str:
+        """The text a continuation of the partial solution ``steps`` follows."""
+        return self.step_delimiter.join(steps) + self.step_delimiter if steps else ""
 
     # ------------------------------------------------------------------ the two paths
     def _sample_text(self, lm, question: str, prefix: str, n: int, seed: int, temperature: float | None,
                      max_tokens: int, stop: list[str]) -> list[Draft]:
+        messages, options = self._text_request(lm, question, prefix, max_tokens, stop, temperature)
+        return _text_drafts(sample(lm, messages, n=n, seed=seed, **options))
+
+    def _text_request(self, lm, question: str, prefix: str, max_tokens: int, stop: list[str],
+                      temperature: float | None) -> tuple[list[dict], dict]:
+        """The few-shot messages continuing ``prefix``, and the request's options."""
         shots = self.demo_shots()
         if prompt_style(lm) == "few_shot_text":
             messages = [{"role": "user",
@@ -209,8 +243,7 @@ class Generator(dspy.Module):
                         + ([{"role": "assistant", "content": prefix}] if prefix else []))
         options = {"max_tokens": max_tokens, **({"stop": stop} if stop else {}),
                    **({"temperature": temperature} if temperature is not None else {})}
-        texts = sample(lm, messages, n=n, seed=seed, **options)
-        return [Draft(t.strip(), texts.tokens[i], i, texts.ended[i]) for i, t in enumerate(texts)]
+        return messages, options
 
     def demo_shots(self) -> list[tuple[str, str]]:
         """The ``solve`` predictor's demos (set by a DSPy optimizer, or by hand) as worked examples for the
@@ -248,6 +281,11 @@ class Generator(dspy.Module):
     async def _acompletions(predictor, config: dict, inputs: dict) -> list[tuple[str, bool]]:
         """:meth:`_completions` under ``asyncio``."""
         return _solution_texts(await predictor.acall(**inputs, config=config))
+
+
+def _text_drafts(texts) -> list[Draft]:
+    """Drafts of the samples of a text-path request."""
+    return [Draft(t.strip(), texts.tokens[i], i, texts.ended[i]) for i, t in enumerate(texts)]
 
 
 def _solution_texts(prediction) -> list[tuple[str, bool]]:

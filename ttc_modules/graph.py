@@ -10,7 +10,10 @@ Schema (written once, here):
   solution ends here), ``answer`` (the final answer as written, or None), ``tokens`` (completion tokens
   spent producing it), ``verifier_tokens`` (tokens the verifier spent scoring it, cache hits included),
   ``outputs`` (a user's program's output fields, as the program wrote them, where a candidate ends; None
-  elsewhere, and for the math program, whose answer is read from its text).
+  elsewhere, and for the math program, whose answer is read from its text), ``ended`` (why the solution
+  ends here, None where it does not: ``answer``, ``end of text``, ``max depth``, ``token limit``,
+  ``unreadable``, ``empty step``, or ``no progress: <why>`` for a step that added nothing, whose
+  solution's answer is read from before it; ``progress.py``).
 - edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
   (the name of the module that produced the child).
 
@@ -41,18 +44,19 @@ def new_graph(inputs: dict, strategy: str, config: dict, seed: int) -> nx.DiGrap
     graph = nx.DiGraph(inputs=dict(inputs), strategy=strategy, config=dict(config), seed=seed)
     text = inputs["question"] if "question" in inputs else "\n\n".join(f"{k}: {v}" for k, v in inputs.items())
     graph.add_node(ROOT, kind="root", text=str(text), step_scores=[], score=None, depth=0, rollout_id=None,
-                   terminal=False, answer=None, tokens=0, verifier_tokens=0, outputs=None)
+                   terminal=False, answer=None, tokens=0, verifier_tokens=0, outputs=None, ended=None)
     return graph
 
 
 def add_child(graph: nx.DiGraph, parent: int, *, kind: str, text: str, op: str, module: str,
               rollout_id: int | None = None, tokens: int = 0, terminal: bool = False,
-              answer=None, steps: int = 1, outputs: dict | None = None) -> int:
+              answer=None, steps: int = 1, outputs: dict | None = None, ended: str | None = None) -> int:
     """Add a node under ``parent`` and return its id; ``steps`` is how many steps ``text`` holds."""
     node = graph.number_of_nodes()
     graph.add_node(node, kind=kind, text=text, step_scores=[], score=None,
                    depth=graph.nodes[parent]["depth"] + steps, rollout_id=rollout_id, terminal=terminal,
-                   answer=answer, tokens=tokens, verifier_tokens=0, outputs=outputs)
+                   answer=answer, tokens=tokens, verifier_tokens=0, outputs=outputs,
+                   ended=ended if ended is not None else ("answer" if terminal else None))
     graph.add_edge(parent, node, op=op, module=module)
     return node
 

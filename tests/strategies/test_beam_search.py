@@ -1,5 +1,6 @@
 """Beam search: N/M prefixes kept and expanded M times, distinct first, finished by weighted best-of-N."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -84,3 +85,25 @@ def test_a_step_where_the_model_ended_its_text_finishes_its_solution(cls):
     assert ended and all(pred.graph.nodes[n]["terminal"] and pred.graph.out_degree(n) == 0 for n in ended)
     assert {pred.graph.nodes[n]["answer"] for n in ended} == {"11"}
 
+
+
+def _counting_up(prompt: str, seed: int) -> str:
+    """A model that, after its first step, counts up by one from its last result for ever."""
+    results = re.findall(r"= (\d+)\.", prompt.rsplit(Q, 1)[-1])
+    return f"{results[-1]} + 1 = {int(results[-1]) + 1}." if results else f"20 + {seed % 2 + 1} = {20 + seed % 2 + 1}."
+
+
+@pytest.mark.parametrize("cls", [BeamSearch, DVTS])
+def test_a_step_that_adds_nothing_ends_its_beam_and_the_graph_says_why(cls):
+    pred = cls(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(_counting_up))(question=Q)
+    ended = [d for _, d in pred.graph.nodes(data=True) if d["terminal"]]
+    assert ended and all(d["ended"] == "no progress: repeats the last operation on its result" for d in ended)
+    assert max(d["depth"] for _, d in pred.graph.nodes(data=True)) <= 3  # not the 40-round cap
+    assert pred.answer in ("21", "22", "23")  # read from before the useless step
+
+
+def test_the_graph_says_why_each_solution_ended():
+    pred = BeamSearch(n=4, beam_width=2, verifier=v_score, lm=scripted_lm(StepScript(length=2)))(question=Q)
+    reasons = {d["ended"] for _, d in pred.graph.nodes(data=True) if d["terminal"]}
+    assert reasons == {"answer"}
+    assert all(d["ended"] is None for _, d in pred.graph.nodes(data=True) if not d["terminal"])

@@ -39,7 +39,8 @@ def build_lm(settings: Settings, backend: str | None = None, **overrides) -> TTC
     kwargs = dict(temperature=config.temperature, max_tokens=config.max_tokens, timeout=config.timeout,
                   cache=settings.cache.enabled, params=config.params, model_type=config.model_type,
                   retry_attempts=settings.retry.attempts, retry_initial_wait=settings.retry.initial_wait,
-                  retry_max_wait=settings.retry.max_wait, concurrency=settings.concurrency, **config.extra)
+                  retry_max_wait=settings.retry.max_wait, concurrency=settings.concurrency,
+                  batch_prompts=config.batch_prompts, **config.extra)
     if settings.local_models or embedded.is_embedded(config.model):
         embedded.register(settings.local_models, threads=settings.threads)
     kwargs.update(_routed(settings, config) if config.routed else _one_endpoint(config))

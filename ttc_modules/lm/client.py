@@ -11,6 +11,9 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
   :class:`~ttc_modules.budget.BudgetMeter`, cache hits included (``usage.py``), and a meter's token
   and FLOPs limits are checked *before* the call, against the call's worst case
   (:func:`samples_that_fit` says how many samples of a prompt still fit);
+- **a search round in one request**: ``batch_prompts`` says whether a list of prompts may go in one
+  request (``prompt_lists.py``; None: where the backend takes it);
+- **no price lookup for models LiteLLM cannot price** (``prices.py``);
 - **how each sample ended**: ``lm(..., endings=True)`` marks the samples the model ended itself, where
   the backend says so (vLLM's ``stop_reason``; the embedded engine gives it too: ``endings.py``);
 - **a concurrency limit** per LM across threads (and per event loop for ``acall``, whose requests are
@@ -48,6 +51,7 @@ from ttc_modules.lm.embedded.provider import ensure_registered
 from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
+from ttc_modules.lm.prices import price_unknown_at_zero
 from ttc_modules.lm.retries import awith_retries, with_retries
 from ttc_modules.lm.router import RouterSpec
 from ttc_modules.lm.usage import heard, usage_of
@@ -75,6 +79,8 @@ class TTCLM(dspy.LM):
         retry_initial_wait, retry_max_wait: backoff bounds in seconds.
         concurrency: requests in flight at once through this LM, across threads.
         batch_samples: send ``n`` in one request (None: decide from the provider).
+        batch_prompts: send a search round's prompts as one list (None: where the backend takes it:
+            ``prompt_lists.py``; set False after a backend refused a list).
         prompt_style: how strategies prompt this model (None: ``few_shot_text`` for a text-completion
             endpoint, ``signature`` otherwise).
         api_key: a key, kept in this process's memory only (``api_keys.py``): never pickled or dumped.
@@ -88,7 +94,7 @@ class TTCLM(dspy.LM):
 
     def __init__(self, model: str, *, params: float | None = None, retry_attempts: int = 5,
                  retry_initial_wait: float = 0.5, retry_max_wait: float = 20.0, concurrency: int = 8,
-                 batch_samples: bool | None = None, prompt_style: PromptStyle | None = None,
+                 batch_samples: bool | None = None, batch_prompts: bool | None = None, prompt_style: PromptStyle | None = None,
                  api_key: str | None = None, api_key_env: str | None = None, router: RouterSpec | None = None,
                  **kwargs):
         if router is not None and router.register() != model:  # LiteLLM's ``ttc-router/`` provider reaches them
@@ -105,8 +111,17 @@ class TTCLM(dspy.LM):
         self.retry_max_wait = retry_max_wait
         self.concurrency = concurrency
         self.batch_samples = batch_samples if batch_samples is not None else known.get("batch_samples")
+        self.batch_prompts = batch_prompts
         self.prompt_style: PromptStyle = prompt_style or known.get("prompt_style") or _style_of_endpoint(self.model_type)
         self._make_slots()
+        self._price_unknown_models()
+
+    def _price_unknown_models(self) -> None:
+        """Every model string LiteLLM prices for this LM's requests, at zero where it knows no price (``prices.py``)."""
+        models = [self.model] + ([f"text-completion-openai/{self.model.split('/', 1)[-1]}"]
+                                 if self.model_type == "text" else [])
+        for model in models + (self.router.priced_models() if self.router is not None else []):
+            price_unknown_at_zero(model)
 
     def _make_slots(self) -> None:
         self._slots = threading.BoundedSemaphore(self.concurrency)  # across threads
@@ -122,6 +137,7 @@ class TTCLM(dspy.LM):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._make_slots()
+        self._price_unknown_models()
         if getattr(self, "router", None) is not None:
             self.router.register()  # unpickled in another process: its Router is built there
 

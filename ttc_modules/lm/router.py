@@ -137,6 +137,10 @@ class RouterSpec:
                            for name, deployments in self.groups},  # "": the provider's own endpoint
                 "fallbacks": [name for name, _ in self.groups[1:]], "text": self.text}
 
+    def priced_models(self) -> list[str]:
+        """The model strings LiteLLM prices for this spec's requests: each deployment's, as it is sent."""
+        return [_sent_model(d, self.text) for _, deployments in self.groups for d in deployments]
+
     def register(self) -> str:
         """Make this spec's Router reachable in this process as :attr:`model`; return it. Specs over the same
         deployments share one Router (its cooldowns and load counts): the first registered sets it up."""
@@ -192,14 +196,18 @@ def _build_router(spec: RouterSpec) -> litellm.Router:
 
 def _deployment_entry(group: str, deployment: Deployment, text: bool) -> dict:
     """LiteLLM's ``model_list`` entry for one deployment, its key read from its variable now."""
-    model = f"{TEXT_ROUTE}/{deployment.model.split('/', 1)[-1]}" if text else deployment.model
-    params = {"model": model, **({"api_base": deployment.api_base} if deployment.api_base else {})}
+    params = {"model": _sent_model(deployment, text), **({"api_base": deployment.api_base} if deployment.api_base else {})}
     key = os.environ.get(deployment.api_key_env) if deployment.api_key_env else None
     if key or needs_placeholder_key(deployment.model, "text" if text else "chat", deployment.api_base):
         params["api_key"] = key or PLACEHOLDER_KEY
     if deployment.weight is not None:
         params["weight"] = deployment.weight
     return {"model_name": group, "litellm_params": params}
+
+
+def _sent_model(deployment: Deployment, text: bool) -> str:
+    """The model string a deployment's requests go to LiteLLM with (a text deployment's: its text route)."""
+    return f"{TEXT_ROUTE}/{deployment.model.split('/', 1)[-1]}" if text else deployment.model
 
 
 def text_route_prompt(messages: list[dict]) -> str:

@@ -49,12 +49,18 @@ def sample(lm, messages: list[dict], n: int, seed: int = 0, **kwargs) -> Samples
     n = max(1, samples_that_fit(lm, messages, n, **kwargs))
     with collect_usage() as usages:
         outputs, per_call = _draw(lm, messages, n, seed, kwargs)
+    return samples_of(outputs, usages, per_call)
+
+
+def samples_of(outputs: list, usages: list[dict], per_call: list[int] | None = None) -> Samples:
+    """:class:`Samples` of a prompt's ``outputs`` (texts, or dicts with ``text`` and ``ended``), given the
+    ``usages`` of the calls that returned them and how many each returned (one call: all of them)."""
     texts = [o["text"] if isinstance(o, dict) else str(o) for o in outputs]
     samples = Samples(texts)
     samples.ended = [bool(isinstance(o, dict) and o.get("ended")) for o in outputs]
     spent = total(usages)
     samples.prompt_tokens, samples.completion_tokens = spent["prompt_tokens"], spent["completion_tokens"]
-    samples.tokens = _split_tokens(texts, per_call, usages)
+    samples.tokens = _split_tokens(texts, per_call if per_call is not None else [len(texts)], usages)
     return samples
 
 
@@ -82,13 +88,19 @@ def draw_with_top_up(call: Callable[[dict], list], acall: Callable[[dict], Await
     outputs: list = []
     per_call: list[int] = []
     if batched:
-        outputs = list(fan_out(call, acall, [{"n": n, "seed": seed, **rollout(0)}], max_workers=1)[0])[:n]
+        outputs = list(fan_out(call, acall, [first_request(n, seed, rollout, True)], max_workers=1)[0])[:n]
         per_call.append(len(outputs))
     singles = [{"seed": seed + i, **rollout(i)} for i in range(len(outputs), n)]
     for returned in fan_out(call, acall, singles, max_workers):
         outputs += list(returned)[:1]
         per_call.append(len(returned[:1]))
     return outputs, per_call
+
+
+def first_request(n: int, seed: int, rollout: Callable[[int], dict], batched: bool) -> dict:
+    """The options of the request for a prompt's first samples: all ``n`` in one where ``batched``, else
+    sample 0 alone (its options are a request's cache key: every path that asks for these samples uses them)."""
+    return {"n": n, "seed": seed, **rollout(0)} if batched else {"seed": seed, **rollout(0)}
 
 
 def rollout_options(lm, temperature: float | None = None) -> Callable[[int], dict]:
@@ -99,9 +111,13 @@ def rollout_options(lm, temperature: float | None = None) -> Callable[[int], dic
 
 def share_tokens(total_tokens: int, texts: list[str]) -> list[int]:
     """Split ``total_tokens`` among ``texts`` in proportion to their length; the shares add up to it."""
-    if not texts:
+    return share_by(total_tokens, [len(t) + 1 for t in texts])
+
+
+def share_by(total_tokens: int, weights: list[int]) -> list[int]:
+    """Split ``total_tokens`` in proportion to ``weights`` (positive); the shares add up to it."""
+    if not weights:
         return []
-    weights = [len(t) + 1 for t in texts]
     shares = [total_tokens * w // sum(weights) for w in weights]
     shares[-1] += total_tokens - sum(shares)
     return shares

@@ -43,6 +43,7 @@ from ttc_modules.budget import current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.prompt_lists import sample_prompts
 from ttc_modules.lm.sampling import sample
 from ttc_modules.programs.attempts import ATTEMPTS, attempts_text, signature_with_attempts, with_attempts
 from ttc_modules.programs.draft import Draft
@@ -57,6 +58,7 @@ from ttc_modules.programs.step_signatures import (
     finish_signature,
     next_step_signature,
 )
+from ttc_modules.progress import repeated_step
 from ttc_modules.steps import split_steps
 
 
@@ -173,14 +175,31 @@ class ProgramGenerator(dspy.Module):
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
         limit = max_tokens or self.max_step_tokens
         if self.path(lm) == "prefill":
-            prompt = self._prompt(lm, inputs)
-            texts = sample(lm, prompt.messages(prompt.begin(steps, self.step_delimiter)), n=n, seed=seed,
-                           **_options(limit, [self.step_delimiter], temperature))
-            return [_step(text, texts.tokens[i], i, texts.ended[i]) for i, text in enumerate(texts)]
+            return self.next_steps_of_many(inputs, [steps], n, seed, temperature, limit)[0]
         step_inputs = {**inputs, PARTIAL: self.step_delimiter.join(steps)}
         outcomes = rollouts(dspy.Predict(next_step_signature(self.signature)), lm, step_inputs, n, seed,
                             temperature, limit)
         return [_signature_step(outcome, i) for i, outcome in enumerate(outcomes)]
+
+    def next_steps_of_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
+                           temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
+        """:meth:`next_steps` of each reasoning in ``prefixes``, all with ``seed``: a search round, in one
+        request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
+        lm = self.resolve_lm()
+        if self.path(lm) != "prefill":
+            return map_in_context(lambda steps: self.next_steps(inputs, steps, n, seed, temperature, max_tokens),
+                                  prefixes, getattr(lm, "concurrency", 8))
+        prompt = self._prompt(lm, self.program_inputs(inputs))
+        chats = [prompt.messages(prompt.begin(steps, self.step_delimiter)) for steps in prefixes]
+        rounds = sample_prompts(lm, chats, n=n, seed=seed,
+                                **_options(max_tokens or self.max_step_tokens, [self.step_delimiter], temperature))
+        return [[_step(text, texts.tokens[i], i, texts.ended[i]) for i, text in enumerate(texts)] for texts in rounds]
+
+    def no_progress(self, inputs: dict, steps: list[str], step: str) -> str | None:
+        """Why ``step`` adds nothing to the reasoning ``steps``, or None: the program's own
+        ``no_progress(inputs, steps, step)`` where it has one, else whether it repeats a step (``progress.py``)."""
+        own = getattr(self.program, "no_progress", None)
+        return own(self.program_inputs(inputs), steps, step) if callable(own) else repeated_step(steps, step)
 
     def completions(self, inputs: dict, steps: list[str], n: int, seed: int, temperature: float | None = None,
                     max_tokens: int | None = None) -> list[Draft]:

@@ -76,7 +76,7 @@ class BeamSearch(Strategy):
             if round_ == self.config.max_rounds - 1:  # the last round finishes the kept prefixes
                 finished += self._complete(run, kept)
                 break
-            candidates = [c for group in run.parallel(lambda node: run.expand(node, width), kept) for c in group]
+            candidates = [c for group in run.expand_round(kept, width) for c in group]
         return run.best(finished, "weighted") if finished else None
 
     def _complete(self, run: Run, prefixes: list[int]) -> list[int]:

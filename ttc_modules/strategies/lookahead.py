@@ -44,18 +44,21 @@ class LookaheadSearch(BeamSearch):
         return n * (self.config.k + 1)
 
     def score_candidates(self, run: Run, nodes: list[int]) -> None:
-        ends = run.parallel(lambda node: self._rollout(run, node), nodes)
+        ends = self._rollouts(run, nodes)
         run.score(ends)
         for node, end in zip(nodes, ends, strict=True):
             if end != node:
                 run.graph.nodes[node]["score"] = run.graph.nodes[end]["score"]
 
-    def _rollout(self, run: Run, node: int) -> int:
-        """Extend ``node`` greedily by up to k steps; return the last node of the rollout."""
-        end = node
+    def _rollouts(self, run: Run, nodes: list[int]) -> list[int]:
+        """Extend each of ``nodes`` greedily by up to k steps, all rollouts' next steps in one round; the last
+        node of each rollout."""
+        ends = list(nodes)
         for _ in range(self.config.k):
-            if run.graph.nodes[end]["terminal"]:
+            open_ = [i for i, end in enumerate(ends) if not run.graph.nodes[end]["terminal"]]
+            if not open_:
                 break
-            end = run.expand(end, 1, temperature=0.0, op="lookahead")[0]
-            run.graph.nodes[end]["kind"] = "step"
-        return end
+            steps = run.expand_round([ends[i] for i in open_], 1, temperature=0.0, op="lookahead")
+            for i, (step,) in zip(open_, steps, strict=True):
+                ends[i] = step
+        return ends

@@ -75,11 +75,11 @@ class ParticleFiltering(Strategy):
         return run.best(particles, self.config.selection)
 
     def _step(self, run: Run, particles: list[int]) -> list[int]:
-        """Every unfinished particle takes one step (particles on one prefix in one request), scored."""
+        """Every unfinished particle takes one step (the particles on one prefix in one request, the round's
+        prefixes together: :meth:`Run.expand_round`), scored."""
         counts = Counter(p for p in particles if not run.graph.nodes[p]["terminal"])
-        prefixes = list(counts)  # in the particles' order: node ids depend on thread timing, positions do not
-        children = dict(zip(prefixes, run.parallel(lambda node: run.expand(node, counts[node]), prefixes),
-                            strict=True))
+        prefixes = list(counts)  # in the particles' order
+        children = dict(zip(prefixes, run.expand_round(prefixes, [counts[p] for p in prefixes]), strict=True))
         stepped = [children[p].pop() if p in children else p for p in particles]
         run.score(stepped)
         return stepped

@@ -55,6 +55,8 @@ from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
 from ttc_modules.verifiers.callable import as_verifier
 from ttc_modules.verifiers.runner import VerifierRunner
 
+NO_PROGRESS = "no progress"  # how a node's ``ended`` begins when its step added nothing (``progress.py``)
+
 
 class SearchPrediction(dspy.Prediction):
     """A search's answer: the program's output fields (what ``toDict()``, ``keys()`` and DSPy see), and the
@@ -180,14 +182,43 @@ class Run:
         """``n`` candidate next steps under ``parent``, each at most ``max_tokens`` (the generator's step
         limit by default) and at most what the solution's token limit leaves: a step that reaches that
         limit ends its solution, as a whole solution sampled at once would have ended."""
-        left = self.tokens_left(parent)
-        step_limit = min(max_tokens or self.generator.max_step_tokens, left or self.generator.max_step_tokens)
-        drafts = self.generator.next_steps(self.inputs, self.solution_steps(parent), n, self.next_seed(),
-                                           self.settings.temperature if temperature is None else temperature,
-                                           step_limit)
-        nodes = [self._add_step(parent, d, op) for d in drafts]
-        self._write_outputs([node for node, draft in zip(nodes, drafts, strict=True) if draft.parsed])
-        return nodes
+        return self.expand_round([parent], n, temperature, op, max_tokens)[0]
+
+    def expand_round(self, parents: list[int], n: int | list[int], temperature: float | None = None,
+                     op: str = "extend", max_tokens: int | None = None) -> list[list[int]]:
+        """:meth:`expand` of every node in ``parents`` (``n`` steps each, or ``n[i]`` under ``parents[i]``): a
+        search round, in one request where the LM takes a list of prompts (``lm/prompt_lists.py``).
+
+        The prefixes go out in as few requests as can carry them, each with one seed of the stage's stream:
+        one request holds prefixes that ask for as many steps with the same step limit, and a prefix
+        repeated in the round goes in a later request (with the same seed it would repeat its samples).
+        """
+        counts = n if isinstance(n, list) else [n] * len(parents)
+        temperature = self.settings.temperature if temperature is None else temperature
+        children: dict[int, list[int]] = {}
+        read: list[int] = []
+        for request in self._round_requests(parents, counts, max_tokens):
+            positions = [position for position, _ in request]
+            rounds = self.generator.next_steps_of_many(
+                self.inputs, [self.solution_steps(parents[p]) for p in positions], counts[positions[0]],
+                self.next_seed(), temperature, request[0][1])
+            for position, drafts in zip(positions, rounds, strict=True):
+                children[position] = [self._add_step(parents[position], d, op) for d in drafts]
+                read += [child for child, draft in zip(children[position], drafts, strict=True) if draft.parsed]
+        self._write_outputs(read)
+        return [children[position] for position in range(len(parents))]
+
+    def _round_requests(self, parents: list[int], counts: list[int], max_tokens: int | None) -> list[list[tuple]]:
+        """The round's requests: lists of (position in ``parents``, step limit), in a fixed order."""
+        seen: dict[str, int] = {}
+        keyed: dict[tuple, list[tuple]] = {}
+        for position, (parent, count) in enumerate(zip(parents, counts, strict=True)):
+            left = self.tokens_left(parent)
+            limit = min(max_tokens or self.generator.max_step_tokens, left or self.generator.max_step_tokens)
+            text = self.solution_text(parent)
+            repeat = seen[text] = seen.get(text, -1) + 1
+            keyed.setdefault((repeat, count, limit), []).append((position, limit))
+        return [keyed[key] for key in sorted(keyed)]
 
     def complete(self, parent: int) -> int:
         """Finish the partial solution ``parent`` in one go, within the solution's token limit: a terminal
@@ -215,16 +246,26 @@ class Run:
                                steps=self._step_count(draft.text))
 
     def _add_step(self, parent: int, draft: Draft, op: str) -> int:
-        depth = self.graph.nodes[parent]["depth"] + 1
-        limit = self.generator.max_solution_tokens
-        at_limit = bool(limit) and solution_tokens(self.graph, parent) + draft.tokens >= limit
-        terminal = (not draft.text or not draft.parsed or draft.ended or draft.final
-                    or depth >= self.settings.max_depth or at_limit)
-        answer = (self.generator.answer_of(self.solution_text(parent) + "\n\n" + draft.text, draft)
-                  if terminal else None)
+        ended = self._why_ended(parent, draft)
+        stalled = ended is not None and ended.startswith(NO_PROGRESS)  # the answer is read from before the step
+        text = self.solution_text(parent) + ("" if stalled else "\n\n" + draft.text)
+        answer = self.generator.answer_of(text, draft) if ended else None
         return self._add_child(parent, kind="step", text=draft.text, op=op, module="generator.extend",
-                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=terminal, answer=answer,
-                               outputs=draft.outputs)
+                               rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=ended is not None,
+                               answer=answer, outputs=draft.outputs, ended=ended)
+
+    def _why_ended(self, parent: int, draft: Draft) -> str | None:
+        """Why the solution ends at the step ``draft`` under ``parent`` (the node's ``ended``), or None."""
+        limit = self.generator.max_solution_tokens
+        reasons = ((not draft.parsed, "unreadable"), (not draft.text, "empty step"), (draft.final, "answer"),
+                   (draft.ended, "end of text"), (self.graph.nodes[parent]["depth"] + 1 >= self.settings.max_depth,
+                                                  "max depth"),
+                   (bool(limit) and solution_tokens(self.graph, parent) + draft.tokens >= limit, "token limit"))
+        reason = next((why for happened, why in reasons if happened), None)
+        if reason is None:
+            stalled = self.generator.no_progress(self.inputs, self.solution_steps(parent), draft.text)
+            reason = f"{NO_PROGRESS}: {stalled}" if stalled else None
+        return reason
 
     def _write_outputs(self, nodes: list[int]) -> None:
         """A user's program writes its output fields where its reasoning ended (``generator.finish``), for the

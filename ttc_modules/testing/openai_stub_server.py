@@ -107,6 +107,9 @@ class OpenAIStubServer(LoopbackServer):
         retry_after: the seconds a 429 answer asks the client to wait (``Retry-After``).
         rejected_params: request fields answered with 400 (e.g. ``("logprobs",)``, as an endpoint
             that does not take them).
+        prompt_lists: what a text completion request with a list of prompts gets: ``"honour"`` (``n``
+            choices per prompt, choice ``p x n + j`` being prompt ``p``'s sample ``j``, as vLLM, SGLang and
+            llama.cpp's server answer) or ``"reject"`` (400, as a server that takes one prompt).
     """
 
     def __init__(self, delay: float = 0.0, concurrency: int | None = None, api_key: str | None = None,
@@ -114,10 +117,10 @@ class OpenAIStubServer(LoopbackServer):
                  model: str = "stub-model", port: int = 0, fault_rates: dict[int, float] | None = None,
                  seed: int = 0, hang: float = 5.0, stop_reasons: bool = False,
                  n: Literal["honour", "ignore", "reject"] = "honour", retry_after: float = 0.0,
-                 rejected_params: tuple[str, ...] = ()):
+                 rejected_params: tuple[str, ...] = (), prompt_lists: Literal["honour", "reject"] = "honour"):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
         self.stop_reasons, self.n_handling, self.retry_after = stop_reasons, n, retry_after
-        self.rejected_params = tuple(rejected_params)
+        self.rejected_params, self.prompt_lists = tuple(rejected_params), prompt_lists
         self._failures = list(failures or [])
         self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
         self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
@@ -183,12 +186,13 @@ class OpenAIStubServer(LoopbackServer):
 
     def complete(self, body: dict, chat: bool) -> dict:
         """The response body for a chat (``chat=True``) or text completion request."""
-        prompt = (" ".join(str(m.get("content", "")) for m in body.get("messages", [])) if chat
-                  else str(body.get("prompt", "")))
+        prompts = ([" ".join(str(m.get("content", "")) for m in body.get("messages", []))] if chat
+                   else _prompts_of(body.get("prompt", "")))
         n = 1 if self.n_handling == "ignore" else int(body.get("n") or 1)
-        choices = [self._choice(body, prompt, i, chat) for i in range(n)]
+        choices = [{**self._choice(body, prompt, i, chat), "index": p * n + i}
+                   for p, prompt in enumerate(prompts) for i in range(n)]
         completion = sum(choice.pop("_tokens") for choice in choices)
-        prompt_tokens = len(_tokens(prompt))
+        prompt_tokens = sum(len(_tokens(prompt)) for prompt in prompts)
         return {"id": f"stub-{uuid.uuid4().hex[:12]}", "object": "chat.completion" if chat else "text_completion",
                 "created": int(time.time()), "model": body.get("model", self.model), "choices": choices,
                 "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
@@ -207,6 +211,11 @@ class OpenAIStubServer(LoopbackServer):
         if body.get("logprobs"):
             choice["logprobs"] = {"content": _logprobs(text, int(body.get("top_logprobs") or 0))}
         return choice
+
+
+def _prompts_of(prompt) -> list[str]:
+    """A text completion request's prompts: one string, or a list of them."""
+    return [str(p) for p in prompt] if isinstance(prompt, list) else [str(prompt)]
 
 
 def _apply_limits(text: str, stop, max_tokens) -> tuple[str, str, str | None]:
@@ -329,6 +338,9 @@ def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
             rejected = next((name for name in server.rejected_params if body.get(name)), None)
             if failure is None and rejected:
                 return self.send_json(400, {"error": {"message": f"'{rejected}' is not supported",
+                                                      "type": "invalid_request_error", "code": 400}})
+            if failure is None and server.prompt_lists == "reject" and isinstance(body.get("prompt"), list):
+                return self.send_json(400, {"error": {"message": "prompt must be a string",
                                                       "type": "invalid_request_error", "code": 400}})
             if failure is None and server.n_handling == "reject" and int(body.get("n") or 1) > 1:
                 return self.send_json(400, {"error": {"message": "Only one completion choice is allowed",

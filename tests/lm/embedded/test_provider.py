@@ -12,6 +12,7 @@ from ttc_modules.budget import BudgetMeter
 from ttc_modules.lm import TTCLM, sample
 from ttc_modules.lm import embedded as local
 from ttc_modules.lm.embedded.provider import engine_for
+from ttc_modules.lm.prompt_lists import sample_prompts
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +37,20 @@ def test_dspy_lm_returns_n_distinct_samples_and_a_rerun_is_a_cache_hit():
     assert meter.spent()["cache_hits"] == 0 and again.spent()["cache_hits"] == 1
     assert again.spent()["completion_tokens"] == meter.spent()["completion_tokens"] > 0
     assert meter.spent()["flops"] > 0  # the embedded model's size is known
+
+
+def test_a_list_of_prompts_runs_at_once_each_as_it_would_alone():
+    chats = [QUESTION, [{"role": "user", "content": "What is 12 + 7?"}],
+             [*QUESTION, {"role": "assistant", "content": "Tom has"}]]  # a prefilled partial answer too
+    lm = TTCLM(MODEL, temperature=0.9, max_tokens=12, cache=False)
+    meter = BudgetMeter()
+    with meter.active():
+        together = sample_prompts(lm, chats, n=2, seed=5, stop=["\n\n"])
+    alone = [sample(lm, chat, n=2, seed=5, stop=["\n\n"]) for chat in chats]
+    assert [list(s) for s in together] == [list(s) for s in alone]
+    assert [s.prompt_tokens for s in together] == [s.prompt_tokens for s in alone]  # exact, per prompt
+    assert [s.ended for s in together] == [s.ended for s in alone]
+    assert meter.spent()["completion_tokens"] == sum(s.completion_tokens for s in alone)
 
 
 def test_plain_dspy_lm_takes_the_same_path():

@@ -233,16 +233,25 @@ class LocalEngine:
         :class:`RequestCancelled` when ``cancelled`` is set or a part is still decoding ``timeout``
         seconds after its first token (time in the queue does not count: see the module docstring).
         """
+        return self.complete_many([request], chat=chat, timeout=timeout, cancelled=cancelled)[0]
+
+    def complete_many(self, requests: list[dict], chat: bool = False, timeout: float | None = None,
+                      cancelled: threading.Event | None = None) -> list[Completion]:
+        """:meth:`complete` for several requests at once (a search round's prompts), each as it would run
+        alone: all their parts are queued together, so llama.cpp keeps its slots busy with them, and a
+        failure of one stops them all."""
         cancelled = cancelled or threading.Event()
         if chat:
-            request = self._rendered(request)
-        parts = [self._pool.submit(self._stream, part, cancelled, timeout) for part in self._split(request)]
+            requests = [self._rendered(request) for request in requests]
+        parts = [[self._pool.submit(self._stream, part, cancelled, timeout) for part in self._split(request)]
+                 for request in requests]
         try:
-            done = [future.result() for future in parts]
+            done = [[future.result() for future in request_parts] for request_parts in parts]
         except BaseException:
             cancelled.set()  # every other part stops at its next token
             raise
-        return Completion([s for part in done for s in part.samples], max(part.prompt_tokens for part in done))
+        return [Completion([s for part in streams for s in part.samples], max(part.prompt_tokens for part in streams))
+                for streams in done]
 
     def _split(self, request: dict) -> list[dict]:
         n = int(request.get("n") or 1)

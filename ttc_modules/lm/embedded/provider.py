@@ -181,6 +181,21 @@ class LocalProvider(CustomLLM):
             raise _litellm_error(exc, model) from exc
         return _response(model_response, spec.name, done, int(params.get("top_logprobs") or 0))
 
+    def complete_prompts(self, model: str, chats: list[list[dict]], optional_params: dict | None = None,
+                         timeout=None) -> list:
+        """One response per chat of ``chats``, all run at once on the engine's slots (a search round in one
+        request: ``ttc_modules/lm/prompt_lists.py``), each the response :meth:`completion` gives that chat
+        alone. LiteLLM has no route for a list of prompts to a custom provider, so this is called directly."""
+        params = optional_params or {}
+        try:
+            spec, engine = engine_for(model, self.threads)
+            done = engine.complete_many([build_request(spec, messages, params) for messages in chats], chat=spec.chat,
+                                        timeout=_seconds(timeout))
+        except (EngineRequestError, RequestCancelled, UnknownLocalModelError, FileNotFoundError) as exc:
+            raise _litellm_error(exc, model) from exc
+        top = int(params.get("top_logprobs") or 0)
+        return [_response(litellm.ModelResponse(), spec.name, completion, top) for completion in done]
+
     def embedding(self, model: str, input: list, model_response=None, optional_params=None, **_):
         """``litellm.embedding(model="local/<name>", input=[...])``: mean-pooled embeddings of each text."""
         try:
