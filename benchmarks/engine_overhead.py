@@ -10,11 +10,16 @@ the backend calls made, and the overhead wall / (calls x L / C): 1.0 is a perfec
 ours: at most 1.15); then the ratio of wall times for the same work. Two floors are measured in
 the same run: the one-sample calls made with ``litellm.completion`` alone, and with the ``openai``
 client alone, from the same number of threads (what any engine on LiteLLM, or on the bare client,
-pays per call on this machine). Nothing is cached. The last line is JSON: ``overhead`` is the
-one-sample-per-request figure, beside its ``goal``, ``litellm_floor`` and ``openai_floor``, then
-the rest.
+pays per call on this machine). Then a search: beam search (N=64, M=4) on the server's text route,
+whose solutions take ``--rounds`` steps (the last states the answer), one question after another;
+each round is one request (the prefixes as a list of prompts: ``ttc_modules/lm/prompt_lists.py``)
+served in L whatever its size, so the ideal is questions x rounds x L (goal: at most 1.15x). Nothing
+is cached. The last line is JSON: ``overhead`` is the one-sample-per-request figure, beside its
+``goal``, ``litellm_floor`` and ``openai_floor``, then ``search_overhead`` beside ``search_goal``,
+then the rest.
 
     .venv/bin/python benchmarks/engine_overhead.py [--delay 0.05] [--concurrency 8] [--prompts 50] [--n 64]
+        [--searches 10] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ttc_modules.testing import StubServerProcess
 
 GOAL = 1.15  # wall / ideal for one sample per request
+SEARCH_GOAL = 1.15  # wall / (rounds x L) for beam search
 REPLY = "[[ ## reasoning ## ]]\n2 + 3 = 5.\n\n[[ ## answer ## ]]\n5\n\n[[ ## completed ## ]]"
 
 
@@ -100,12 +106,33 @@ def _calls_in_threads(call, prompts: list[str], n: int, concurrency: int) -> tup
     return time.perf_counter() - start, len(work)
 
 
+def run_beam_search(delay: float, concurrency: int, searches: int, rounds: int) -> tuple[float, int]:
+    """``searches`` beam searches (N=64, M=4) one after another against a server writing ``rounds``-step
+    solutions: wall seconds and requests the server got."""
+    from ttc_modules import BeamSearch
+    from ttc_modules.lm import TTCLM
+    from ttc_modules.verifiers import ArithmeticChecker
+
+    with StubServerProcess(delay, concurrency, steps=rounds - 1) as server:
+        lm = TTCLM("hosted_vllm/stub-model", api_base=server.base_url, model_type="text", cache=False,
+                   concurrency=concurrency, temperature=0.8, max_tokens=64)
+        search = BeamSearch(n=64, beam_width=4, verifier=ArithmeticChecker(), lm=lm)
+        start = time.perf_counter()
+        spent = [search(question=f"Question {i}: what is 2 + 3?").spent for i in range(searches)]
+        wall = time.perf_counter() - start
+    depth = spent[0]["generations"]
+    assert depth == 64, spent[0]
+    return wall, searches * rounds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=0.05, help="L: seconds per request")
     parser.add_argument("--concurrency", type=int, default=8, help="C: requests the server serves at once")
     parser.add_argument("--prompts", type=int, default=50)
     parser.add_argument("--n", type=int, default=64)
+    parser.add_argument("--searches", type=int, default=10, help="beam searches, one after another")
+    parser.add_argument("--rounds", type=int, default=4, help="steps of each beam search's solutions")
     args = parser.parse_args()
 
     prompts = [f"Question {i}: what is 2 + 3?" for i in range(args.prompts)]
@@ -124,9 +151,15 @@ def main() -> None:
         print(f"{name:<30} {wall:>8.2f} {calls:>6} {ideal:>8.2f} {wall / ideal:>8.2f}x "
               f"{len(prompts) * args.n / wall:>10.0f}")
     print(f"same work, wall time of dspy.BestOfN / dspy-ttc: {walls['dspy.BestOfN'] / walls[engines[0][0]]:.1f}x")
+    search_wall, rounds = run_beam_search(args.delay, args.concurrency, args.searches, args.rounds)
+    search_ideal = rounds * args.delay
+    print(f"beam search N=64, M=4: {args.searches} searches of {args.rounds} rounds in {search_wall:.2f} s; ideal "
+          f"{search_ideal:.2f} s (one request per round); {search_wall / search_ideal:.2f}x (goal <= {SEARCH_GOAL}x)")
     print(json.dumps({"overhead": round(ratios[engines[1][0]], 3), "goal": GOAL,
                       "litellm_floor": round(ratios["litellm.completion alone"], 3),
                       "openai_floor": round(ratios["openai client alone"], 3),
+                      "search_overhead": round(search_wall / search_ideal, 3), "search_goal": SEARCH_GOAL,
+                      "search_wall_seconds": round(search_wall, 2),
                       "wall_seconds": {name: round(wall, 2) for name, wall in walls.items()},
                       "over_ideal": {name: round(ratio, 2) for name, ratio in ratios.items()},
                       "dspy_best_of_n_vs_ours": round(walls["dspy.BestOfN"] / walls[engines[0][0]], 1)}))

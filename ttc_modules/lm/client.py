@@ -13,7 +13,8 @@ DSPy's cache work with it unchanged. It runs DSPy's own prepare -> execute -> fi
   (:func:`samples_that_fit` says how many samples of a prompt still fit);
 - **a search round in one request**: ``batch_prompts`` says whether a list of prompts may go in one
   request (``prompt_lists.py``; None: where the backend takes it);
-- **no price lookup for models LiteLLM cannot price** (``prices.py``);
+- **LiteLLM's per-call waste cut** (``switches.py``): no price lookup for models it cannot price, one
+  HTTP session for text completions;
 - **how each sample ended**: ``lm(..., endings=True)`` marks the samples the model ended itself, where
   the backend says so (vLLM's ``stop_reason``; the embedded engine gives it too: ``endings.py``);
 - **a concurrency limit** per LM across threads (and per event loop for ``acall``, whose requests are
@@ -51,9 +52,9 @@ from ttc_modules.lm.embedded.provider import ensure_registered
 from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
-from ttc_modules.lm.prices import price_unknown_at_zero
 from ttc_modules.lm.retries import awith_retries, with_retries
 from ttc_modules.lm.router import RouterSpec
+from ttc_modules.lm.switches import price_unknown_at_zero, share_text_route_session
 from ttc_modules.lm.usage import heard, usage_of
 
 # Providers whose chat endpoint returns several choices for one request with ``n``.
@@ -114,14 +115,17 @@ class TTCLM(dspy.LM):
         self.batch_prompts = batch_prompts
         self.prompt_style: PromptStyle = prompt_style or known.get("prompt_style") or _style_of_endpoint(self.model_type)
         self._make_slots()
-        self._price_unknown_models()
+        self._use_litellm_switches()
 
-    def _price_unknown_models(self) -> None:
-        """Every model string LiteLLM prices for this LM's requests, at zero where it knows no price (``prices.py``)."""
+    def _use_litellm_switches(self) -> None:
+        """LiteLLM's switches for this LM's requests (``switches.py``): every model string LiteLLM prices for
+        them, at zero where it knows no price; one HTTP session for text completions."""
         models = [self.model] + ([f"text-completion-openai/{self.model.split('/', 1)[-1]}"]
                                  if self.model_type == "text" else [])
         for model in models + (self.router.priced_models() if self.router is not None else []):
             price_unknown_at_zero(model)
+        if self.model_type == "text" or (self.router is not None and self.router.text):
+            share_text_route_session()
 
     def _make_slots(self) -> None:
         self._slots = threading.BoundedSemaphore(self.concurrency)  # across threads
@@ -137,7 +141,7 @@ class TTCLM(dspy.LM):
     def __setstate__(self, state):
         super().__setstate__(state)
         self._make_slots()
-        self._price_unknown_models()
+        self._use_litellm_switches()
         if getattr(self, "router", None) is not None:
             self.router.register()  # unpickled in another process: its Router is built there
 

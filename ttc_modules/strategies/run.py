@@ -90,6 +90,7 @@ class Run:
     errors: list[BaseException] = field(default_factory=list, repr=False)  # what rollouts of the program raised
     _stream: SeedStream | None = field(default=None, repr=False)
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _steps: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)  # a node's path never changes
 
     @classmethod
     def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator | ProgramGenerator, verifier=None,
@@ -299,15 +300,18 @@ class Run:
         return finished_nodes(self.graph)
 
     def solution_steps(self, node: int) -> list[str]:
-        """The steps of the partial solution ``node`` stands for."""
-        return solution_steps(self.graph, node, self.generator.solution_delimiter)
+        """The steps of the partial solution ``node`` stands for (read once per node: the graph only grows)."""
+        if node not in self._steps:
+            self._steps[node] = tuple(solution_steps(self.graph, node, self.generator.solution_delimiter))
+        return list(self._steps[node])
 
     def solution_text(self, node: int) -> str:
         return self.generator.step_delimiter.join(self.solution_steps(node))
 
     # ------------------------------------------------------------------ scoring and choosing
     def score(self, nodes: list[int]) -> list[float]:
-        """Verifier scores for ``nodes``, stored on them with what scoring cost in tokens; concurrent.
+        """Verifier scores for ``nodes``, stored on them with what scoring cost in tokens; concurrent (in this
+        thread for an ``inline`` verifier, such as the arithmetic checker).
 
         A node is scored once per run: nodes scored before (e.g. a planner's probes) keep their scores
         and are not charged again. A failed candidate of a user's program (it raised, or could not be
@@ -319,7 +323,7 @@ class Run:
             if self.generator.failed(self.graph.nodes[node]) and not self.graph.nodes[node]["step_scores"]:
                 self.graph.nodes[node].update(step_scores=[0.0], score=0.0)
         new = [n for n in nodes if not self.graph.nodes[n]["step_scores"]]
-        results = self.parallel(self._score_steps, new)
+        results = [self._score_steps(n) for n in new] if self.runner.inline else self.parallel(self._score_steps, new)
         for node, (step_scores, tokens) in zip(new, results, strict=True):
             data = self.graph.nodes[node]
             data["step_scores"], data["verifier_tokens"] = step_scores, tokens
@@ -328,6 +332,9 @@ class Run:
 
     def _score_steps(self, node: int) -> tuple[list[float], int]:
         """One solution's step scores, and the tokens the verifier spent on them (cache hits included)."""
+        if self.runner.inline:  # spends no tokens
+            return self.runner.score(self.inputs, self.solution_steps(node) or [""],
+                                     outputs=self.graph.nodes[node]["outputs"]), 0
         meter = BudgetMeter(parent=self.meter)  # this solution's share; the run's meter counts it too
         with meter.active():
             step_scores = self.runner.score(self.inputs, self.solution_steps(node) or [""],

@@ -60,6 +60,29 @@ def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature:
     return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
 
 
+def steps_responder(length: int) -> Responder:
+    r"""A responder for step-level search on a text route: after the prompt's last ``Answer:`` (the partial
+    solution so far) it writes one more step, ``100k + c = r.`` for step k and choice c - 2, then a blank line
+    and more (cut there by the step delimiter as a stop string), and after ``length`` steps the answer line.
+
+    Example:
+        >>> respond = steps_responder(2)
+        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.", 1, 5, 0.8).split("\n\n")[0]
+        '100 + 3 = 103.'
+        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.\n\n100 + 3 = 103.", 0, 5, 0.8)
+        'The answer is 103.'
+    """
+    def respond(prompt: str, index: int, seed: int | None, temperature: float) -> str:
+        solution = prompt.rsplit("Answer:", 1)[-1]
+        results = re.findall(r"= (\d+)\.", solution)
+        if len(results) >= length:
+            return f"The answer is {results[-1]}."
+        step = len(results)
+        return f"{step * 100} + {index + 2} = {step * 100 + index + 2}.\n\nand so on"
+
+    return respond
+
+
 _OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\d+\. `\w+`.*\n?)+)")
 _FIELD = re.compile(r"^\d+\. `(\w+)` \((.*?)\)", re.M)
 
@@ -370,8 +393,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="requests served at once")
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--reply", default=None, help="answer every choice with this text")
+    parser.add_argument("--steps", type=int, default=None, help="write solutions of this many steps, one per "
+                        "request (step-level search on a text route: steps_responder)")
     args = parser.parse_args()
-    responder = (lambda *_: args.reply) if args.reply is not None else arithmetic_responder
+    responder = ((lambda *_: args.reply) if args.reply is not None
+                 else steps_responder(args.steps) if args.steps else arithmetic_responder)
     server = OpenAIStubServer(delay=args.delay, concurrency=args.concurrency, api_key=args.api_key, port=args.port,
                               responder=responder)
     print(f"serving the OpenAI API at {server.base_url} (Ctrl-C stops)", flush=True)

@@ -23,13 +23,16 @@ class StubServerProcess:
         delay: seconds each completion request waits before answering.
         concurrency: completion requests served at once (None: unlimited).
         reply: answer every choice with this text (None: the arithmetic responder).
+        steps: write solutions of this many steps, one step per request (``steps_responder``).
     """
 
-    def __init__(self, delay: float = 0.0, concurrency: int | None = None, reply: str | None = None):
+    def __init__(self, delay: float = 0.0, concurrency: int | None = None, reply: str | None = None,
+                 steps: int | None = None):
         self.port = bound_port()
         self.command = [sys.executable, "-m", "ttc_modules.testing.openai_stub_server", "--port", str(self.port),
                         "--delay", str(delay), *(["--concurrency", str(concurrency)] if concurrency else []),
-                        *(["--reply", reply] if reply is not None else [])]
+                        *(["--reply", reply] if reply is not None else []),
+                        *(["--steps", str(steps)] if steps else [])]
         self.process: subprocess.Popen | None = None
 
     @property

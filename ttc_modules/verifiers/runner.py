@@ -12,7 +12,7 @@ diskcache in ``cache_dir`` (strategies use ``<DSPy's cache directory>-verifier``
 calls), keyed by the sha256 of the sorted request (verifier identity, inputs, steps; no
 credentials; for a program of the user's, the candidate's output fields and the program's
 instructions too), together with the tokens the verifier spent, which a cache hit charges again.
-Verifiers without a ``cache_id`` (plain functions) are cached in memory.
+Verifiers without a ``cache_id`` (plain functions), and ``inline`` ones (faster than a disk read), are cached in memory.
 
 Example:
     >>> from ttc_modules.verifiers.arithmetic import ArithmeticChecker
@@ -85,9 +85,15 @@ class VerifierRunner:
             raise VerifierError(f"the '{verifier.name}' verifier reads the reference answer and is for evaluation "
                                 "only; use a real verifier at inference (or allow_oracle=True in evaluation code)")
         self.verifier, self.fields = verifier, fields
-        self._disk = _disk_cache(Path(cache_dir)) if cache_dir and verifier.cache_id else None
+        self._disk = _disk_cache(Path(cache_dir)) if cache_dir and verifier.cache_id and not self.inline else None
         self._memory: dict[str, dict] = {}
         self._warned, self._warning = False, threading.Lock()
+
+    @property
+    def inline(self) -> bool:
+        """Whether the verifier scores faster than a disk cache or a thread could help (its ``inline``, e.g. the
+        arithmetic checker): its scores are kept in memory only, and strategies score in the calling thread."""
+        return bool(getattr(self.verifier, "inline", False))
 
     def score(self, inputs: dict, steps: list[str], outputs: dict | None = None) -> list[float]:
         """The verifier's scores for ``steps`` (and the program's ``outputs``, once written), charged one
