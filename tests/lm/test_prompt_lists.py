@@ -135,3 +135,19 @@ def test_a_round_repeating_a_prefix_sends_the_repeat_in_a_later_request(server):
     texts = [run.graph.nodes[node]["text"] for node in groups[0] + groups[2]]
     assert len(set(texts)) == len(texts) or server.requests[-1]["seed"] != server.requests[-2]["seed"]
     assert [len(body["prompt"]) for body in list_requests(server)] == [2]  # the repeat went alone, with its own seed
+
+
+def test_a_routed_text_backend_sends_a_round_one_prompt_per_request_through_the_router(tmp_path):
+    from ttc_modules.config import load_settings
+    from ttc_modules.lm import build_lm
+
+    with OpenAIStubServer() as a, OpenAIStubServer() as b:
+        settings = load_settings(overrides={
+            "backend": {"model": "openai/stub-model", "model_type": "text", "max_tokens": 32,
+                        "deployments": [{"api_base": a.base_url}, {"api_base": b.base_url}]},
+            "cache": {"dir": str(tmp_path / "cache")}})
+        lm = build_lm(settings)
+        rounds = sample_prompts(lm, PROMPTS, n=2, seed=4)
+        assert [len(samples) for samples in rounds] == [2, 2, 2, 2]
+        assert not list_requests(a) + list_requests(b) and a.count + b.count == 4
+        assert takes_prompt_lists(lm) is False

@@ -19,9 +19,11 @@ Which path each backend takes:
   list of prompts to a custom provider, so the provider is called directly, in process);
 - a text endpoint (``model_type: text``: vLLM, SGLang, llama.cpp's server): one
   ``litellm.text_completion`` with the list (LiteLLM's ``text-completion-openai`` route carries it to
-  ``/v1/completions`` as it is), or, for a backend on several deployments, the Router's
-  ``text_completion`` (its routing and fallbacks apply to the whole round);
-- anything else (chat endpoints, hosted APIs): one request per prompt, concurrently.
+  ``/v1/completions`` as it is);
+- anything else: one request per prompt, concurrently: chat endpoints and hosted APIs, and a backend
+  on several deployments (LiteLLM's ``Router.text_completion`` does not resolve a model group, it
+  hands the group's name to the provider lookup; so its rounds go one prompt per request through the
+  Router, whose routing and fallbacks apply to each).
 
 Several samples per prompt need a backend that takes ``n`` (llama.cpp's server does not: its
 rounds go one request per prompt). A backend that refuses a list (an error status, or a reply
@@ -44,7 +46,7 @@ import logging
 import dspy
 import litellm
 from dspy.clients.call_result import CallResult
-from litellm.types.utils import Choices, Message, ModelResponse, TextCompletionResponse, Usage
+from litellm.types.utils import TextCompletionResponse, Usage
 
 from ttc_modules.budget import current_meter
 from ttc_modules.concurrency import map_in_context
@@ -54,7 +56,7 @@ from ttc_modules.lm.embedded.catalogue import is_embedded
 from ttc_modules.lm.embedded.provider import ensure_registered as local_provider
 from ttc_modules.lm.errors import BackendError, refused_request
 from ttc_modules.lm.retries import with_retries
-from ttc_modules.lm.router import PRIMARY, TEXT_ROUTE, router_for, text_route_prompt
+from ttc_modules.lm.router import TEXT_ROUTE, text_route_prompt
 from ttc_modules.lm.sampling import Samples, first_request, rollout_options, sample, samples_of, share_by
 from ttc_modules.lm.usage import collect_usage
 
@@ -65,14 +67,12 @@ _NOT_OPTIONS = ("model", "messages", "rollout_id", "headers", "api_key", "api_ba
 
 
 def list_route(lm) -> str | None:
-    """How ``lm`` takes a list of prompts in one request: ``embedded``, ``text`` (``/v1/completions``),
-    ``router`` (a Router over text deployments), or None (one request per prompt)."""
-    if not isinstance(lm, TTCLM):
+    """How ``lm`` takes a list of prompts in one request: ``embedded``, ``text`` (``/v1/completions``), or
+    None (one request per prompt; see the module docstring)."""
+    if not isinstance(lm, TTCLM) or lm.router is not None:
         return None
     if is_embedded(lm.model):
         return "embedded"
-    if lm.router is not None:
-        return "router" if lm.router.text else None
     return "text" if lm.model_type == "text" else None
 
 
@@ -189,25 +189,16 @@ def _send_text(lm: TTCLM, calls: list, n: int) -> list | None:
     prompts = [text_route_prompt(call.legacy["messages"]) for call in calls]
     reply = litellm.text_completion(model=f"{TEXT_ROUTE}/{lm.model.split('/', 1)[-1]}", prompt=prompts,
                                     api_key=legacy.get("api_key"), api_base=legacy.get("api_base"), **options)
-    return _split(reply, [len(p) for p in prompts], n, chat=False)
+    return _split(reply, [len(p) for p in prompts], n)
 
 
-def _send_routed(lm: TTCLM, calls: list, n: int) -> list | None:
-    legacy = calls[0].legacy
-    options = {key: value for key, value in legacy.items() if key not in _NOT_OPTIONS}
-    prompts = [text_route_prompt(call.legacy["messages"]) for call in calls]
-    _, router = router_for(lm.model)
-    reply = router.text_completion(model=PRIMARY, prompt=prompts, **options)
-    return _split(reply, [len(p) for p in prompts], n, chat=True)
+_SENDERS = {"embedded": _send_embedded, "text": _send_text}
 
 
-_SENDERS = {"embedded": _send_embedded, "text": _send_text, "router": _send_routed}
-
-
-def _split(reply, prompt_sizes: list[int], n: int, chat: bool) -> list | None:
+def _split(reply, prompt_sizes: list[int], n: int) -> list | None:
     """One response per prompt from a list request's reply (choice ``p x n + j`` is prompt ``p``'s sample
-    ``j``, as vLLM numbers them), shaped as the one-prompt request's (chat or text) with its share of the
-    usage; None when the reply does not hold ``n`` choices per prompt."""
+    ``j``, as vLLM numbers them), shaped as the one-prompt request's with its share of the usage; None when
+    the reply does not hold ``n`` choices per prompt."""
     choices = sorted(reply.choices, key=lambda choice: choice.index)
     if len(choices) != n * len(prompt_sizes):
         return None
@@ -216,18 +207,13 @@ def _split(reply, prompt_sizes: list[int], n: int, chat: bool) -> list | None:
     prompt_shares = share_by(int(getattr(usage, "prompt_tokens", 0) or 0), [size + 1 for size in prompt_sizes])
     completion_shares = share_by(int(getattr(usage, "completion_tokens", 0) or 0),
                                 [sum(len(c.text or "") + 1 for c in group) for group in groups])
-    return [_response(group, prompt, completion, getattr(reply, "model", None), chat)
+    return [_response(group, prompt, completion, getattr(reply, "model", None))
             for group, prompt, completion in zip(groups, prompt_shares, completion_shares, strict=True)]
 
 
-def _response(choices: list, prompt_tokens: int, completion_tokens: int, model, chat: bool):
+def _response(choices: list, prompt_tokens: int, completion_tokens: int, model) -> TextCompletionResponse:
+    for j, choice in enumerate(choices):
+        choice.index = j
     usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                   total_tokens=prompt_tokens + completion_tokens)
-    if not chat:
-        for j, choice in enumerate(choices):
-            choice.index = j
-        return TextCompletionResponse(choices=choices, usage=usage, model=model)
-    return ModelResponse(model=model, usage=usage, choices=[
-        Choices(index=j, finish_reason=choice.finish_reason, message=Message(role="assistant", content=choice.text),
-                provider_specific_fields={"stop_reason": getattr(choice, "stop_reason", None)})
-        for j, choice in enumerate(choices)])
+    return TextCompletionResponse(choices=choices, usage=usage, model=model)
