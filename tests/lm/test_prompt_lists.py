@@ -151,3 +151,13 @@ def test_a_routed_text_backend_sends_a_round_one_prompt_per_request_through_the_
         assert [len(samples) for samples in rounds] == [2, 2, 2, 2]
         assert not list_requests(a) + list_requests(b) and a.count + b.count == 4
         assert takes_prompt_lists(lm) is False
+
+
+def test_under_a_token_limit_each_prompt_is_reserved_and_sent_on_its_own():
+    with OpenAIStubServer(responder=_steps_responder, stop_reasons=True) as server:
+        lm = text_lm(server, cache=False)
+        search = BeamSearch(n=4, beam_width=2, verifier=ArithmeticChecker(), lm=lm, max_rounds=6,
+                            budget=Budget(tokens=100_000))
+        prediction = search(question="What is 2 + 3?")
+        assert not list_requests(server) and prediction.spent["tokens"] <= 100_000
+        assert prediction.spent["generations"] == 4

@@ -7,7 +7,8 @@ same meter and scored by the same verifier with one cache.
 
 The moves are shared by all strategies (none copies another's code):
 :meth:`Run.sample_solutions` (whole solutions under the root), :meth:`Run.expand` (next steps under
-a partial solution), :meth:`Run.complete`, :meth:`Run.revise` (a chain's next attempt),
+a partial solution), :meth:`Run.expand_round` (a round's prefixes at once, in one request where the
+backend takes a list of prompts), :meth:`Run.complete`, :meth:`Run.revise` (a chain's next attempt),
 :meth:`Run.score` (verifier scores along a node's path, each node scored once) and
 :meth:`Run.best` (weighted, majority or naive selection).
 
