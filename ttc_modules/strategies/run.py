@@ -191,24 +191,30 @@ class Run:
         """:meth:`expand` of every node in ``parents`` (``n`` steps each, or ``n[i]`` under ``parents[i]``): a
         search round, in one request where the LM takes a list of prompts (``lm/prompt_lists.py``).
 
-        The prefixes go out in as few requests as can carry them, each with one seed of the stage's stream:
-        one request holds prefixes that ask for as many steps with the same step limit, and a prefix
-        repeated in the round goes in a later request (with the same seed it would repeat its samples).
+        The prefixes go out in as few requests as can carry them, concurrently, each with one seed of the
+        stage's stream: one request holds prefixes that ask for as many steps with the same step limit,
+        and a prefix repeated in the round goes in another request (with the same seed it would repeat
+        its samples). The new nodes are added in the order of ``parents``, whatever the timing.
         """
         counts = n if isinstance(n, list) else [n] * len(parents)
         temperature = self.settings.temperature if temperature is None else temperature
-        children: dict[int, list[int]] = {}
-        read: list[int] = []
-        for request in self._round_requests(parents, counts, max_tokens):
+        requests = [(request, self.next_seed()) for request in self._round_requests(parents, counts, max_tokens)]
+
+        def send(job) -> list[list[Draft]]:
+            (request, seed) = job
             positions = [position for position, _ in request]
-            rounds = self.generator.next_steps_of_many(
-                self.inputs, [self.solution_steps(parents[p]) for p in positions], counts[positions[0]],
-                self.next_seed(), temperature, request[0][1])
-            for position, drafts in zip(positions, rounds, strict=True):
-                children[position] = [self._add_step(parents[position], d, op) for d in drafts]
-                read += [child for child, draft in zip(children[position], drafts, strict=True) if draft.parsed]
-        self._write_outputs(read)
-        return [children[position] for position in range(len(parents))]
+            return self.generator.next_steps_of_many(
+                self.inputs, [self.solution_steps(parents[p]) for p in positions], counts[positions[0]], seed,
+                temperature, request[0][1])
+
+        drafts_at = {position: drafts for (request, _), rounds in
+                     zip(requests, map_in_context(send, requests, self.settings.concurrency), strict=True)
+                     for (position, _), drafts in zip(request, rounds, strict=True)}
+        children = [[self._add_step(parent, d, op) for d in drafts_at[position]]
+                    for position, parent in enumerate(parents)]
+        self._write_outputs([child for position, nodes in enumerate(children)
+                             for child, draft in zip(nodes, drafts_at[position], strict=True) if draft.parsed])
+        return children
 
     def _round_requests(self, parents: list[int], counts: list[int], max_tokens: int | None) -> list[list[tuple]]:
         """The round's requests: lists of (position in ``parents``, step limit), in a fixed order."""

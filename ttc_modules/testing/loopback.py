@@ -66,7 +66,11 @@ class JSONHandler(BaseHTTPRequestHandler):
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up mid-request (a test's process ending, a timeout) is logged, not printed."""
+    """A client that hangs up mid-request (a test's process ending, a timeout) is logged, not printed. Its
+    listen backlog is a production server's, not ``socketserver``'s 5: a burst of new connections (a peer
+    that opens one per request) must queue, not be reset."""
+
+    request_queue_size = 2048
 
     def handle_error(self, request, client_address):
         logger.debug("request from %s ended with an error", client_address, exc_info=True)
