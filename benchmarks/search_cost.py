@@ -5,10 +5,11 @@ is one request of N samples. With continuous batching the rounds' requests share
 batch, so search should cost about what its generations cost (goal on the embedded model: beam
 search at most 1.5x the wall time of best-of-N). Each strategy answers the same questions, one after
 another, with the arithmetic checker as the process verifier and no cache, on the embedded model
-and on our loopback OpenAI server (a fixed delay per request: what the rounds cost in round trips).
+and on our loopback OpenAI server's text route (a fixed delay per request, solutions of ``--steps``
+steps: what the rounds cost in round trips; a round's prefixes go in one request, docs/lm.md).
 
     .venv/bin/python benchmarks/search_cost.py [--questions 3] [--level 1] [--n 16] [--beam-width 4] [--k 1]
-        [--no-lookahead] [--backends embedded,loopback]
+        [--no-lookahead] [--backends embedded,loopback] [--delay 0.05] [--steps 3]
 
 Prints, per backend and strategy, the wall seconds, LM calls and completion tokens, and two ratios to
 best-of-N: of wall time, and of wall time per completion token (what the engine makes of the
@@ -56,14 +57,15 @@ def backends(args):
     from ttc_modules.lm import TTCLM
     from ttc_modules.lm.embedded import register
     from ttc_modules.testing import OpenAIStubServer
+    from ttc_modules.testing.openai_stub_server import steps_responder
 
     register()
     yield "embedded", TTCLM(args.model, cache=False, temperature=0.8, max_tokens=args.max_tokens)
     if "loopback" not in args.backends:
         return
-    with OpenAIStubServer(delay=args.delay, concurrency=args.n) as server:
-        yield "loopback", TTCLM("openai/stub-model", api_base=server.base_url, api_key="k", cache=False,
-                                temperature=0.8, max_tokens=args.max_tokens, prompt_style="few_shot_chat")
+    with OpenAIStubServer(delay=args.delay, concurrency=args.n, responder=steps_responder(args.steps)) as server:
+        yield "loopback", TTCLM("hosted_vllm/stub-model", api_base=server.base_url, model_type="text", cache=False,
+                                temperature=0.8, max_tokens=args.max_tokens)
 
 
 def main() -> None:
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--delay", type=float, default=0.05, help="the loopback server's seconds per request")
+    parser.add_argument("--steps", type=int, default=3, help="steps of the loopback server's solutions")
     parser.add_argument("--no-lookahead", action="store_true", help="best-of-N and beam search only")
     parser.add_argument("--backends", default="embedded,loopback", help="the embedded model always runs")
     args = parser.parse_args()

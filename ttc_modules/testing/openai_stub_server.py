@@ -62,23 +62,22 @@ def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature:
 
 def steps_responder(length: int) -> Responder:
     r"""A responder for step-level search on a text route: after the prompt's last ``Answer:`` (the partial
-    solution so far) it writes one more step, ``100k + c = r.`` for step k and choice c - 2, then a blank line
-    and more (cut there by the step delimiter as a stop string), and after ``length`` steps the answer line.
+    solution so far) it writes the rest of a ``length``-step solution, step k as ``100k + c = r.`` (c - 2
+    is the choice's index), a blank line between steps, then the answer line. Asked with the step
+    delimiter as a stop string, a request gets one step; asked without, the whole solution.
 
     Example:
         >>> respond = steps_responder(2)
-        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.", 1, 5, 0.8).split("\n\n")[0]
-        '100 + 3 = 103.'
-        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.\n\n100 + 3 = 103.", 0, 5, 0.8)
-        'The answer is 103.'
+        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.", 1, 5, 0.8)
+        '100 + 3 = 103.\n\nThe answer is 103.'
+        >>> respond("Question: 2 + 3?\nAnswer:", 0, 5, 0.8)
+        '0 + 2 = 2.\n\n100 + 2 = 102.\n\nThe answer is 102.'
     """
     def respond(prompt: str, index: int, seed: int | None, temperature: float) -> str:
-        solution = prompt.rsplit("Answer:", 1)[-1]
-        results = re.findall(r"= (\d+)\.", solution)
-        if len(results) >= length:
-            return f"The answer is {results[-1]}."
-        step = len(results)
-        return f"{step * 100} + {index + 2} = {step * 100 + index + 2}.\n\nand so on"
+        results = re.findall(r"= (\d+)\.", prompt.rsplit("Answer:", 1)[-1])
+        steps = [(f"{k * 100} + {index + 2}", k * 100 + index + 2) for k in range(len(results), length)]
+        last = steps[-1][1] if steps else (results or ["0"])[-1]
+        return "\n\n".join([*(f"{sum_} = {value}." for sum_, value in steps), f"The answer is {last}."])
 
     return respond
 

@@ -12,7 +12,8 @@ diskcache in ``cache_dir`` (strategies use ``<DSPy's cache directory>-verifier``
 calls), keyed by the sha256 of the sorted request (verifier identity, inputs, steps; no
 credentials; for a program of the user's, the candidate's output fields and the program's
 instructions too), together with the tokens the verifier spent, which a cache hit charges again.
-Verifiers without a ``cache_id`` (plain functions), and ``inline`` ones (faster than a disk read), are cached in memory.
+Verifiers without a ``cache_id`` (plain functions) are cached in memory; ``inline`` ones (faster than any
+cache: the arithmetic checker) are not cached here.
 
 Example:
     >>> from ttc_modules.verifiers.arithmetic import ArithmeticChecker
@@ -91,8 +92,9 @@ class VerifierRunner:
 
     @property
     def inline(self) -> bool:
-        """Whether the verifier scores faster than a disk cache or a thread could help (its ``inline``, e.g. the
-        arithmetic checker): its scores are kept in memory only, and strategies score in the calling thread."""
+        """Whether the verifier scores faster than a cache or a thread could help (its ``inline``, e.g. the
+        arithmetic checker, which keeps what it checked itself): its scores are not cached here, and
+        strategies score in the calling thread."""
         return bool(getattr(self.verifier, "inline", False))
 
     def score(self, inputs: dict, steps: list[str], outputs: dict | None = None) -> list[float]:
@@ -102,9 +104,9 @@ class VerifierRunner:
         if meter is not None:
             meter.reserve(verifier_calls=1)
         users = self.fields is not None and not self.fields.answer_in_text  # a program of the user's
-        key = request_key(self.verifier.cache_id or self.verifier.name, inputs, steps, outputs,
-                          self.fields.instructions if users else None)
-        entry = self._lookup(key)
+        key = None if self.inline else request_key(self.verifier.cache_id or self.verifier.name, inputs, steps,
+                                                   outputs, self.fields.instructions if users else None)
+        entry = self._lookup(key) if key is not None else None
         if entry is not None:
             if meter is not None and entry["usage"]["calls"]:
                 meter.record_call(entry["usage"]["prompt_tokens"], entry["usage"]["completion_tokens"],
@@ -125,7 +127,8 @@ class VerifierRunner:
             raise
         except Exception as exc:
             return self._failed(inputs, steps, exc)
-        self._store(key, {"scores": scores, "usage": total(usages)})
+        if key is not None:
+            self._store(key, {"scores": scores, "usage": total(usages)})
         return scores
 
     def _ask(self, candidate: Candidate):
