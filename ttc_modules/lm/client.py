@@ -175,25 +175,25 @@ class TTCLM(dspy.LM):
     def __call__(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
         """DSPy's call; ``endings=True`` returns each output as a dict whose ``ended`` says whether that
         sample ended at the model's end of text (``endings.py``)."""
-        call = self._prepared(prompt, messages, kwargs, asynchronous=False)
-        reserved = _reserve_tokens(self, call)
+        call = self.prepare_call(prompt, messages, kwargs, asynchronous=False)
+        reserved = reserve_tokens(self, call)
         try:
             with self._slots:
                 result = with_retries(self, lambda: execute(self, call))
         except BaseException as error:
-            _release(reserved)
+            release_tokens(reserved)
             if self._refused_n(error, kwargs):
                 return self(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
             raise
-        return self._outputs(call, result, reserved, endings)
+        return self.settle(call, result, reserved, endings)
 
     @with_callbacks
     async def acall(self, prompt=None, *, messages=None, endings: bool = False, **kwargs):
         """:meth:`__call__` under ``asyncio``: the request is a coroutine on the running event loop (LiteLLM's
         async client), with the same cache, retries, budget checks and usage; at most ``concurrency``
         requests of this LM are in flight on one loop."""
-        call = self._prepared(prompt, messages, kwargs, asynchronous=True)
-        reserved = _reserve_tokens(self, call)
+        call = self.prepare_call(prompt, messages, kwargs, asynchronous=True)
+        reserved = reserve_tokens(self, call)
         try:
             async def attempt():
                 return await aexecute(self, call)
@@ -201,13 +201,13 @@ class TTCLM(dspy.LM):
             async with self._slots_on_this_loop():
                 result = await awith_retries(self, attempt)
         except BaseException as error:
-            _release(reserved)
+            release_tokens(reserved)
             if self._refused_n(error, kwargs):
                 return await self.acall(prompt, messages=messages, endings=endings, **{**kwargs, "n": 1})
             raise
-        return self._outputs(call, result, reserved, endings)
+        return self.settle(call, result, reserved, endings)
 
-    def _prepared(self, prompt, messages, kwargs: dict, asynchronous: bool):
+    def prepare_call(self, prompt, messages, kwargs: dict, asynchronous: bool):
         """DSPy's prepared call, with this request's key and the backend in its cache key."""
         kwargs = dict(kwargs)
         key = key_for_request(self.api_key_handle, self.api_key_env) or self._placeholder_key
@@ -225,7 +225,9 @@ class TTCLM(dspy.LM):
             return True
         return False
 
-    def _outputs(self, call, result, reserved: _Reservation, endings: bool) -> list:
+    def settle(self, call, result, reserved: _Reservation, endings: bool) -> list:
+        """The outputs of ``call`` answered by ``result`` (DSPy's ``CallResult``), its usage reported to the
+        meter that ``reserved`` it; with ``endings``, each output says where its sample ended."""
         _report(self, call, result, reserved)
         outputs = finalize(self, call, result)
         return with_endings(outputs, result.raw) if endings else outputs
@@ -283,7 +285,7 @@ def _limits(lm, meter) -> tuple[bool, bool]:
     return meter.remaining("tokens") is not None, flops
 
 
-def _reserve_tokens(lm, call) -> _Reservation:
+def reserve_tokens(lm, call) -> _Reservation:
     """Hold the call's worst case on the active meter's token and FLOPs limits, or raise BudgetExceeded."""
     meter = current_meter()
     if meter is None:
@@ -318,7 +320,8 @@ def samples_that_fit(lm, messages: list[dict], n: int, **kwargs) -> int:
     return min(n, int(tokens_left // request_bound(messages, 1, max_tokens)))
 
 
-def _release(reserved: _Reservation) -> None:
+def release_tokens(reserved: _Reservation) -> None:
+    """Give back what :func:`reserve_tokens` held, for a call that was not made."""
     if reserved.meter is not None and (reserved.tokens or reserved.flops):
         reserved.meter.release(tokens=reserved.tokens, flops=reserved.flops)
 

@@ -50,7 +50,7 @@ from litellm.types.utils import TextCompletionResponse, Usage
 
 from ttc_modules.budget import current_meter
 from ttc_modules.concurrency import map_in_context
-from ttc_modules.lm.client import TTCLM, _release, _reserve_tokens
+from ttc_modules.lm.client import TTCLM, release_tokens, reserve_tokens
 from ttc_modules.lm.dspy_compat import IGNORED_CACHE_KEYS
 from ttc_modules.lm.embedded.catalogue import is_embedded
 from ttc_modules.lm.embedded.provider import ensure_registered as local_provider
@@ -108,7 +108,7 @@ def _sample_as_list(lm: TTCLM, prompts: list[list[dict]], n: int, seed: int, kwa
     """The samples of every prompt, the uncached ones asked in one request; None when the backend refused
     the list (noticed: ``lm.batch_prompts`` is then False)."""
     options = {**first_request(n, seed, rollout_options(lm, kwargs.get("temperature")), lm.takes_n), **kwargs}
-    calls = [lm._prepared(None, messages, options, asynchronous=False) for messages in prompts]
+    calls = [lm.prepare_call(None, messages, options, asynchronous=False) for messages in prompts]
     missing = [i for i, call in enumerate(calls) if not _in_cache(lm, call)]
     answered: dict[int, tuple[list, list[dict]]] = {}
     if len(missing) > 1:
@@ -136,28 +136,29 @@ def _heard(call) -> tuple[list, list[dict]]:
 def _ask_once(lm: TTCLM, calls: list, n: int) -> list[list] | None:
     """One request for ``calls`` (each a prepared one-prompt call); per call its outputs and usage, each
     recorded and cached as that call's own. None when the backend refused the list."""
-    reservations = []
+    reservations = [reserve_tokens(lm, call) for call in calls]
+    refusal = None
     try:
-        for call in calls:
-            reservations.append(_reserve_tokens(lm, call))
         with lm._slots:
             responses = with_retries(lm, lambda: _SENDERS[list_route(lm)](lm, calls, n))
     except BackendError as error:
-        for reserved in reservations:
-            _release(reserved)
-        if refused_request(error):
-            return _refused(lm, error)
-        raise
+        if not refused_request(error):
+            _release_all(reservations)
+            raise
+        responses, refusal = None, error
     except BaseException:
-        for reserved in reservations:
-            _release(reserved)
+        _release_all(reservations)
         raise
     if responses is None:
-        for reserved in reservations:
-            _release(reserved)
-        return _refused(lm, None)
+        _release_all(reservations)
+        return _refused(lm, refusal)
     return [_recorded(lm, call, response, reserved)
             for call, response, reserved in zip(calls, responses, reservations, strict=True)]
+
+
+def _release_all(reservations: list) -> None:
+    for reserved in reservations:
+        release_tokens(reserved)
 
 
 def _refused(lm: TTCLM, error: BackendError | None) -> None:
@@ -172,7 +173,7 @@ def _recorded(lm: TTCLM, call, response, reserved) -> tuple[list, list[dict]]:
     result = CallResult.legacy(lm, response, kwargs=call.legacy)
     if call.cache:
         dspy.cache.put(call.key(lm, False), response, IGNORED_CACHE_KEYS)
-    return _heard(lambda: lm._outputs(call, result, reserved, endings=True))
+    return _heard(lambda: lm.settle(call, result, reserved, endings=True))
 
 
 # ---------------------------------------------------------------------------- the routes
