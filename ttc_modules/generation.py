@@ -148,11 +148,7 @@ class Generator(dspy.Module):
     def next_steps(self, inputs: dict, steps: list[str], n: int, seed: int,
                    temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` candidate next steps after the partial solution ``steps``; one stating the answer is ``final``."""
-        drafts = self._continue(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
-                                max_tokens or self.max_step_tokens, stop=[self.step_delimiter])
-        for draft in drafts:
-            draft.final = has_final_answer(draft.text)
-        return drafts
+        return self.next_steps_of_many(inputs, [steps], n, seed, temperature, max_tokens)[0]
 
     def next_steps_of_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
                            temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
