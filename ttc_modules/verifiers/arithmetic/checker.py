@@ -33,8 +33,7 @@ Example:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -48,30 +47,6 @@ from ttc_modules.verifiers.arithmetic.grounding import (
     unit_constants,
     worded_numbers,
 )
-
-
-class _Prefixes:
-    """A bounded map of checked prefixes, least recently used dropped first; safe across threads."""
-
-    def __init__(self, size: int = 4096):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return None
-
-    def put(self, key: tuple, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_PREFIXES = _Prefixes()
 
 
 @dataclass
@@ -111,25 +86,7 @@ class ArithmeticChecker:
         return f"arithmetic-v3:{self.wrong}:{self.ungrounded}:{self.unchecked}:{self.unsupported}"
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
-        question = str(inputs.get("question", ""))
-        done, scores, solution = self._checked_prefix(question, steps)
-        value = scores[-1] if scores else 1.0
-        for k in range(done, len(steps)):
-            verdict = self.check_step(steps[k], solution)
-            if has_final_answer(steps[k]):
-                verdict = self._answer_verdict(steps[k], verdict, solution)
-            value *= verdict
-            scores.append(value)
-            _PREFIXES.put((self.cache_id, question, tuple(steps[:k + 1])), (list(scores), solution.copy()))
-        return scores
-
-    def _checked_prefix(self, question: str, steps: list[str]) -> tuple[int, list[float], Solution]:
-        """The longest prefix of ``steps`` checked before: its length, scores and what it established (copies)."""
-        for k in range(len(steps), 0, -1):
-            kept = _PREFIXES.get((self.cache_id, question, tuple(steps[:k])))
-            if kept is not None:
-                return k, list(kept[0]), kept[1].copy()
-        return 0, [], Solution(known_numbers(question))
+        return list(_checked(self, str(inputs.get("question", "")), tuple(steps))[0])
 
     def check_step(self, step: str, solution: Solution) -> float:
         """This step's own verdict; what it establishes is added to ``solution``."""
@@ -191,3 +148,18 @@ class ArithmeticChecker:
         answer = extract_answer(step)
         value = evaluate(answer) if answer else None
         return verdict if value is not None and value in solution.known else verdict * self.unsupported
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked(checker: ArithmeticChecker, question: str, steps: tuple[str, ...]) -> tuple[tuple[float, ...], Solution]:
+    """The process scores of ``steps`` and what they established, each prefix checked once per process (the
+    last few thousand kept): a beam's next candidates cost their new steps only. The ``Solution`` returned
+    is shared by the cache: copy it before changing it."""
+    if not steps:
+        return (), Solution(known_numbers(question))
+    scores, before = _checked(checker, question, steps[:-1])
+    solution = before.copy()
+    verdict = checker.check_step(steps[-1], solution)
+    if has_final_answer(steps[-1]):
+        verdict = checker._answer_verdict(steps[-1], verdict, solution)
+    return (*scores, (scores[-1] if scores else 1.0) * verdict), solution
