@@ -107,8 +107,8 @@ def _calls_in_threads(call, prompts: list[str], n: int, concurrency: int) -> tup
 
 
 def run_beam_search(delay: float, concurrency: int, searches: int, rounds: int) -> tuple[float, int]:
-    """``searches`` beam searches (N=64, M=4) one after another against a server writing ``rounds``-step
-    solutions: wall seconds and requests the server got."""
+    """``searches`` beam searches (N=64, M=4) one after another against a server whose solutions end in round
+    ``rounds``: wall seconds, and the rounds they take in all (one request each: the ideal's unit)."""
     from ttc_modules import BeamSearch
     from ttc_modules.lm import TTCLM
     from ttc_modules.verifiers import ArithmeticChecker
@@ -120,8 +120,7 @@ def run_beam_search(delay: float, concurrency: int, searches: int, rounds: int) 
         start = time.perf_counter()
         spent = [search(question=f"Question {i}: what is 2 + 3?").spent for i in range(searches)]
         wall = time.perf_counter() - start
-    depth = spent[0]["generations"]
-    assert depth == 64, spent[0]
+    assert all(each["generations"] == 64 for each in spent), spent[0]
     return wall, searches * rounds
 
 

@@ -11,8 +11,8 @@ until the search's round cap, costing rounds, not accuracy. A step adds nothing 
 
 A step that adds nothing ends its beam there (``Run`` marks the node ``ended="no progress: ..."``),
 and the beam's answer is read from the solution before that step. A program of the user's may bring
-its own rule: a ``no_progress(inputs, steps, step)`` method on its generator returning the reason, or
-None.
+its own rule: a ``no_progress(inputs, steps, step)`` method on its module returning the reason, or
+None (``ProgramGenerator.no_progress``); without one, a repeated step ends its beam.
 
 Example:
     >>> no_progress_in_math(["3 + 4 = 7.", "21 + 1 = 22."], "22 + 1 = 23.")

@@ -53,7 +53,7 @@ from ttc_modules.lm.endings import with_endings
 from ttc_modules.lm.errors import BackendError, rejects_n
 from ttc_modules.lm.identity import keyed_by_backend
 from ttc_modules.lm.retries import awith_retries, with_retries
-from ttc_modules.lm.router import RouterSpec
+from ttc_modules.lm.router import RouterSpec, text_route_model
 from ttc_modules.lm.switches import price_unknown_at_zero, share_text_route_session
 from ttc_modules.lm.usage import heard, usage_of
 
@@ -120,8 +120,7 @@ class TTCLM(dspy.LM):
     def _use_litellm_switches(self) -> None:
         """LiteLLM's switches for this LM's requests (``switches.py``): every model string LiteLLM prices for
         them, at zero where it knows no price; one HTTP session for text completions."""
-        models = [self.model] + ([f"text-completion-openai/{self.model.split('/', 1)[-1]}"]
-                                 if self.model_type == "text" else [])
+        models = [self.model] + ([text_route_model(self.model)] if self.model_type == "text" else [])
         for model in models + (self.router.priced_models() if self.router is not None else []):
             price_unknown_at_zero(model)
         if self.model_type == "text" or (self.router is not None and self.router.text):

@@ -45,19 +45,26 @@ import logging
 
 import dspy
 import litellm
-from dspy.clients.call_result import CallResult
 from litellm.types.utils import TextCompletionResponse, Usage
 
 from ttc_modules.budget import current_meter
 from ttc_modules.concurrency import map_in_context
 from ttc_modules.lm.client import TTCLM, release_tokens, reserve_tokens
-from ttc_modules.lm.dspy_compat import IGNORED_CACHE_KEYS
+from ttc_modules.lm.dspy_compat import IGNORED_CACHE_KEYS, CallResult
 from ttc_modules.lm.embedded.catalogue import is_embedded
 from ttc_modules.lm.embedded.provider import ensure_registered as local_provider
 from ttc_modules.lm.errors import BackendError, refused_request
 from ttc_modules.lm.retries import with_retries
-from ttc_modules.lm.router import TEXT_ROUTE, text_route_prompt
-from ttc_modules.lm.sampling import Samples, first_request, rollout_options, sample, samples_of, share_by
+from ttc_modules.lm.router import text_route_model, text_route_prompt
+from ttc_modules.lm.sampling import (
+    Samples,
+    first_request,
+    rollout_options,
+    sample,
+    samples_of,
+    share_by,
+    share_tokens,
+)
 from ttc_modules.lm.usage import collect_usage
 
 logger = logging.getLogger(__name__)
@@ -178,34 +185,36 @@ def _recorded(lm: TTCLM, call, response, reserved) -> tuple[list, list[dict]]:
 
 # ---------------------------------------------------------------------------- the routes
 def _send_embedded(lm: TTCLM, calls: list, n: int) -> list:
-    legacy = calls[0].legacy
-    params = {key: value for key, value in legacy.items() if key not in _NOT_OPTIONS}
-    return local_provider().complete_prompts(lm.model, [call.legacy["messages"] for call in calls], params,
-                                             timeout=legacy.get("timeout"))
+    return local_provider().complete_prompts(lm.model, [call.legacy["messages"] for call in calls], _options(calls),
+                                             timeout=calls[0].legacy.get("timeout"))
 
 
 def _send_text(lm: TTCLM, calls: list, n: int) -> list | None:
     legacy = calls[0].legacy
-    options = {key: value for key, value in legacy.items() if key not in _NOT_OPTIONS}
     prompts = [text_route_prompt(call.legacy["messages"]) for call in calls]
-    reply = litellm.text_completion(model=f"{TEXT_ROUTE}/{lm.model.split('/', 1)[-1]}", prompt=prompts,
-                                    api_key=legacy.get("api_key"), api_base=legacy.get("api_base"), **options)
-    return _split(reply, [len(p) for p in prompts], n)
+    reply = litellm.text_completion(model=text_route_model(lm.model), prompt=prompts, api_key=legacy.get("api_key"),
+                                    api_base=legacy.get("api_base"), **_options(calls))
+    return _split(reply, prompts, n)
+
+
+def _options(calls: list) -> dict:
+    """The round's request options (its calls differ only in their messages), as DSPy's text route sends them."""
+    return {key: value for key, value in calls[0].legacy.items() if key not in _NOT_OPTIONS}
 
 
 _SENDERS = {"embedded": _send_embedded, "text": _send_text}
 
 
-def _split(reply, prompt_sizes: list[int], n: int) -> list | None:
+def _split(reply, prompts: list[str], n: int) -> list | None:
     """One response per prompt from a list request's reply (choice ``p x n + j`` is prompt ``p``'s sample
     ``j``, as vLLM numbers them), shaped as the one-prompt request's with its share of the usage; None when
     the reply does not hold ``n`` choices per prompt."""
     choices = sorted(reply.choices, key=lambda choice: choice.index)
-    if len(choices) != n * len(prompt_sizes):
+    if len(choices) != n * len(prompts):
         return None
     usage = reply.usage
-    groups = [choices[p * n:(p + 1) * n] for p in range(len(prompt_sizes))]
-    prompt_shares = share_by(int(getattr(usage, "prompt_tokens", 0) or 0), [size + 1 for size in prompt_sizes])
+    groups = [choices[p * n:(p + 1) * n] for p in range(len(prompts))]
+    prompt_shares = share_tokens(int(getattr(usage, "prompt_tokens", 0) or 0), prompts)
     completion_shares = share_by(int(getattr(usage, "completion_tokens", 0) or 0),
                                 [sum(len(c.text or "") + 1 for c in group) for group in groups])
     return [_response(group, prompt, completion, getattr(reply, "model", None))

@@ -207,7 +207,13 @@ def _deployment_entry(group: str, deployment: Deployment, text: bool) -> dict:
 
 def _sent_model(deployment: Deployment, text: bool) -> str:
     """The model string a deployment's requests go to LiteLLM with (a text deployment's: its text route)."""
-    return f"{TEXT_ROUTE}/{deployment.model.split('/', 1)[-1]}" if text else deployment.model
+    return text_route_model(deployment.model) if text else deployment.model
+
+
+def text_route_model(model: str) -> str:
+    """LiteLLM's model string for ``model`` (``provider/name``) reached at an OpenAI-compatible ``/v1/completions``,
+    as DSPy's text route reaches it."""
+    return f"{TEXT_ROUTE}/{model.split('/', 1)[-1]}"
 
 
 def text_route_prompt(messages: list[dict]) -> str:

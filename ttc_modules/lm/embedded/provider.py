@@ -173,12 +173,7 @@ class LocalProvider(CustomLLM):
     def completion(self, model: str, messages: list, model_response=None, optional_params=None, timeout=None,
                    cancelled: threading.Event | None = None, **_):
         params = optional_params or {}
-        try:
-            spec, engine = engine_for(model, self.threads)
-            done = engine.complete(build_request(spec, messages, params), chat=spec.chat,
-                                   timeout=_seconds(timeout), cancelled=cancelled)
-        except (EngineRequestError, RequestCancelled, UnknownLocalModelError, FileNotFoundError) as exc:
-            raise _litellm_error(exc, model) from exc
+        spec, [done] = self._run(model, [messages], params, timeout, cancelled)
         return _response(model_response, spec.name, done, int(params.get("top_logprobs") or 0))
 
     def complete_prompts(self, model: str, chats: list[list[dict]], optional_params: dict | None = None,
@@ -187,14 +182,19 @@ class LocalProvider(CustomLLM):
         request: ``ttc_modules/lm/prompt_lists.py``), each the response :meth:`completion` gives that chat
         alone. LiteLLM has no route for a list of prompts to a custom provider, so this is called directly."""
         params = optional_params or {}
-        try:
-            spec, engine = engine_for(model, self.threads)
-            done = engine.complete_many([build_request(spec, messages, params) for messages in chats], chat=spec.chat,
-                                        timeout=_seconds(timeout))
-        except (EngineRequestError, RequestCancelled, UnknownLocalModelError, FileNotFoundError) as exc:
-            raise _litellm_error(exc, model) from exc
+        spec, done = self._run(model, chats, params, timeout)
         top = int(params.get("top_logprobs") or 0)
         return [_response(litellm.ModelResponse(), spec.name, completion, top) for completion in done]
+
+    def _run(self, model: str, chats: list[list[dict]], params: dict, timeout,
+             cancelled: threading.Event | None = None) -> tuple[EmbeddedModel, list[Completion]]:
+        """The engine's completions of ``chats`` (together), with its errors as LiteLLM's."""
+        try:
+            spec, engine = engine_for(model, self.threads)
+            return spec, engine.complete_many([build_request(spec, messages, params) for messages in chats],
+                                              chat=spec.chat, timeout=_seconds(timeout), cancelled=cancelled)
+        except (EngineRequestError, RequestCancelled, UnknownLocalModelError, FileNotFoundError) as exc:
+            raise _litellm_error(exc, model) from exc
 
     def embedding(self, model: str, input: list, model_response=None, optional_params=None, **_):
         """``litellm.embedding(model="local/<name>", input=[...])``: mean-pooled embeddings of each text."""
