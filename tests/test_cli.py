@@ -154,6 +154,13 @@ def test_bad_strategy_option_is_one_line():
                    "divisible")
 
 
+def test_bad_stop_options_are_one_line():
+    one_line_error(run("solve", "What is 2 + 2?", "--stop", "beta", "--confidence", "1.5"), "confidence",
+                   "strictly between 0 and 1")
+    one_line_error(run("solve", "What is 2 + 2?", "--stop", "window", "--window", "9", "--n", "8"), "window (9)",
+                   "from 1 to 8")
+
+
 def test_graph_needs_an_output(tmp_path):
     (tmp_path / "g.json").write_text("{}")
     one_line_error(run("graph", str(tmp_path / "g.json")), "not a search graph")

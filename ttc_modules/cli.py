@@ -107,6 +107,11 @@ def solve(
     n_parallel: Annotated[int | None, typer.Option(help="Parallel chains (revisions).")] = None,
     n_sequential: Annotated[int | None, typer.Option(help="Revisions per chain (revisions).")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="Search rounds at most (step-level search).")] = None,
+    stop: Annotated[str | None, typer.Option(help="beta or window: stop sampling once the vote is settled, N the "
+                                                  "cap (best_of_n).")] = None,
+    confidence: Annotated[float | None, typer.Option(help="--stop beta: the leader's posterior chance of being "
+                                                          "ahead, in (0, 1) (default 0.95).")] = None,
+    window: Annotated[int | None, typer.Option(help="--stop window: samples that must agree (default 5).")] = None,
     verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL, learned:PATH or module:function (yours).")] = "auto",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name from the config, or a LiteLLM model string.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed: the same seed replays from the cache.")] = None,
@@ -137,7 +142,8 @@ def solve(
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
-                                 n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds)
+                                 n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds, stop=stop,
+                                 confidence=confidence, window=window)
     settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature,
                                                "backend.prompt_style": prompt_style})
     lm = build_lm(settings, model)
@@ -205,7 +211,7 @@ def _report(prediction, question: str, answer_field: str) -> dict:
                   for node in terminal_nodes(graph)]
     return {"question": question, "strategy": graph.graph["strategy"], "answer": prediction.get(answer_field),
             "reasoning": prediction.get("reasoning"), "outputs": prediction.toDict(), "candidates": candidates,
-            "spent": prediction.spent}
+            "spent": prediction.spent, "stopped": graph.graph.get("stopped")}
 
 
 def _print_solution(result: dict) -> None:
@@ -225,6 +231,8 @@ def _print_solution(result: dict) -> None:
               f"({spent['cache_hits']} from cache), {spent['verifier_calls']} verifier calls, "
               f"{spent['prompt_tokens']} prompt + {spent['completion_tokens']} completion tokens, "
               f"{spent['flops']:.3g} FLOPs" + (f"; budget exhausted: {spent['exhausted']}" if spent["exhausted"] else ""))
+    if result.get("stopped"):
+        out.print(f"stopped {result['stopped']}")
     out.print(f"[bold]answer:[/] {result['answer']}")
 
 

@@ -18,6 +18,17 @@ the threshold: N is then a cap, and ``spent["generations"]`` says how many were 
 is made among the candidates drawn (``naive`` takes the best-scored one: the one that reached the
 threshold, or the best of all N when none did).
 
+With ``stop`` (``"beta"`` or ``"window"``: ``ttc_modules/stopping.py``), drawing stops once the vote is
+settled: the Beta rule once the leading answer is ahead with probability ``confidence``
+(Adaptive-Consistency), the window rule once the last ``window`` answers agree (Early-Stopping
+Self-Consistency). Samples come ``batch`` at a time for the Beta rule and a window at a time for
+the window rule, each batch one request with ``n`` where the backend takes it; N is the cap. With
+``selection="weighted"`` the Beta rule counts each vote by its verifier score. Batches go one after
+another, so no request is in flight when the rule decides: nothing is cancelled, nothing charged
+twice. The graph's ``stopped`` attribute says after how many samples and why (None when all N were
+drawn without a rule settling). A threshold and a rule may be set together: the first to say stop
+ends the drawing.
+
 A rollout of the program that raises, or writes nothing the adapter can read, is a failed candidate.
 With ``fail_count`` (as ``dspy.BestOfN`` has), the call raises once more than ``fail_count`` rollouts
 have failed, or when every rollout has: what the last one raised, else DSPy's ``AdapterParseError``.
@@ -27,6 +38,10 @@ Example:
     >>> lm = scripted_lm(lambda prompt, seed: "The answer is 7." if seed % 3 else "The answer is 9.")
     >>> BestOfN(n=6, selection="majority", lm=lm)(question="Pick a number.").answer
     '7'
+    >>> agreeing = scripted_lm(lambda prompt, seed: "The answer is 7.", name="agreeing")
+    >>> settled = BestOfN(n=16, selection="majority", stop="beta", lm=agreeing)(question="Pick a number.")
+    >>> settled.answer, settled.spent["generations"], settled.graph.graph["stopped"]
+    ('7', 4, 'after 4 of 16 samples: P(the leading answer stays ahead) = 0.969 >= 0.95')
 """
 
 from __future__ import annotations
@@ -34,9 +49,10 @@ from __future__ import annotations
 from typing import Literal
 
 from dspy.utils.exceptions import AdapterParseError
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ttc_modules.aggregation import Selection
+from ttc_modules.stopping import StopRule, settled
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -51,6 +67,9 @@ class BestOfNConfig(StrategyConfig):
     threshold: float | None = None
     batch: int = Field(1, ge=1)
     fail_count: int | None = Field(None, ge=0)
+    stop: StopRule | None = None
+    confidence: float = 0.95
+    window: int = Field(5, ge=1)
 
     @field_validator("threshold")
     @classmethod
@@ -58,6 +77,20 @@ class BestOfNConfig(StrategyConfig):
         if threshold is not None and threshold != threshold:
             raise ValueError("threshold is NaN; give a number, or leave it out to draw all n")
         return threshold
+
+    @field_validator("confidence")
+    @classmethod
+    def _probability(cls, confidence: float) -> float:
+        if not 0 < confidence < 1:
+            raise ValueError("confidence must be strictly between 0 and 1 (Adaptive-Consistency uses 0.95)")
+        return confidence
+
+    @model_validator(mode="after")
+    def _window_within_cap(self):
+        if self.stop == "window" and self.window > self.n:
+            raise ValueError(f"window ({self.window}) is larger than the cap n ({self.n}); give a window from 1 to "
+                             f"{self.n}, or a larger n")
+        return self
 
     def generations(self) -> int:
         return self.n
@@ -75,26 +108,42 @@ class BestOfN(Strategy):
 
     def search(self, run: Run) -> int | None:
         nodes = run.solutions()[: self.config.n]
-        if self.config.threshold is None:
+        if self.config.threshold is None and self.config.stop is None:
             nodes += run.sample_solutions(run.reserve_up_to(self.config.n - len(nodes)))
             self.check_failures(run, nodes)
         else:
-            nodes = self._until_threshold(run, nodes)
+            nodes = self._until_settled(run, nodes)
         if not nodes:
             run.meter.reserve(generations=1)  # raises: nothing left to spend
         if run.runner is not None:
             run.score(nodes)
         return run.best(nodes, self.config.selection)
 
-    def _until_threshold(self, run: Run, nodes: list[int]) -> list[int]:
-        """``nodes``, then batches drawn and scored until a score reaches the threshold or N are drawn."""
-        while not self.reached(run, nodes) and len(nodes) < self.config.n:
-            batch = run.sample_solutions(run.reserve_up_to(min(self.config.batch, self.config.n - len(nodes))))
+    def _until_settled(self, run: Run, nodes: list[int]) -> list[int]:
+        """``nodes``, then batches drawn (and scored where a verifier is used) until a score reaches the threshold,
+        the stop rule finds the vote settled, or N are drawn; the graph's ``stopped`` says which."""
+        size = self.config.window if self.config.stop == "window" else self.config.batch
+        run.graph.graph["stopped"] = None
+        while not self.reached(run, nodes) and not self.vote_settled(run, nodes) and len(nodes) < self.config.n:
+            batch = run.sample_solutions(run.reserve_up_to(min(size, self.config.n - len(nodes))))
             if not batch:
                 break
             nodes += batch
             self.check_failures(run, nodes)
         return nodes
+
+    def vote_settled(self, run: Run, nodes: list[int]) -> bool:
+        """Whether the stop rule finds the vote over ``nodes`` settled (never without a rule); when it does, the
+        graph's ``stopped`` says after how many samples and why."""
+        if self.config.stop is None or not nodes:
+            return False
+        answers = [run.graph.nodes[node]["answer"] for node in nodes]
+        weights = run.score(nodes) if self.config.selection == "weighted" else [1.0] * len(nodes)
+        why = settled(self.config.stop, run.generator.equivalence.groups(answers), weights,
+                      confidence=self.config.confidence, window=self.config.window)
+        if why is not None:
+            run.graph.graph["stopped"] = f"after {len(nodes)} of {self.config.n} samples: {why}"
+        return why is not None
 
     def reached(self, run: Run, nodes: list[int]) -> bool:
         """Whether a candidate among ``nodes`` (a failed one never) scores at or above the threshold (never

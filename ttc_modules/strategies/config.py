@@ -52,4 +52,6 @@ def parse_config(config_class: type[StrategyConfig], options: dict) -> StrategyC
         if error["type"] == "extra_forbidden":
             raise ValueError(f"{kind} has no option '{where}'; its options are: {fields}") from None
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across options: its message names them
+            raise ValueError(f"{kind}: {message}") from None
         raise ValueError(f"{kind} option {where}: {message}, got {error.get('input')!r}") from None
