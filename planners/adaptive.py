@@ -11,7 +11,13 @@ there (charged to the budget), the fitted planner picks the strategy for the que
 budget, and that strategy searches on the same run within the generations left. Probes are not
 wasted: a best-of-N plan takes them as its first samples and draws only the rest. If a plan finds
 no answer, the probes' best is the answer. The budget is never exceeded, nor is the budget of a
-meter active around the call (meters nest). The generator (and a module verifier) are
+meter active around the call (meters nest).
+
+With ``mean_budget`` the calls share one budget (``planners/mean_budget.py``): each question gets the
+budget the policy allocates to its difficulty bin for that mean, within the credit the questions
+before it left, so the mean generations per call never exceed ``mean_budget``, over every prefix of
+the calls of this module and over all of them (``ledger.mean_spent()``). A call's own ``budget`` still
+caps it. The generator (and a module verifier) are
 sub-modules, so DSPy optimizers and save/load see them.
 
 Example:
@@ -35,6 +41,7 @@ from typing import Literal
 import dspy
 from pydantic import Field
 
+from planners.mean_budget import BudgetLedger, allocate, check_mean_budget
 from planners.plan import Plan
 from ttc_modules.budget import Budget, as_budget
 from ttc_modules.evaluation.program_under_test import program_digest
@@ -68,14 +75,17 @@ class AdaptiveTTC(SearchModule):
         seed: the seed of the probes and of the chosen strategy.
         budget: the default budget of a call: a number of generations or a :class:`Budget` with
             ``generations`` set (its other limits apply too); a call's ``budget`` replaces it.
+        mean_budget: generations per call on average over this module's calls, spent by difficulty (see the
+            module docstring); None: every call spends its own ``budget``.
     """
 
     def __init__(self, planner, program=None, *, verifier=None, lm=None,
                  generator: Generator | ProgramGenerator | None = None, seed: int = 0,
-                 budget: Budget | int | None = None):
+                 budget: Budget | int | None = None, mean_budget: float | None = None):
         super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator)
         check_fitted_on(planner.metadata, self.generator.fields)
         self.planner, self.seed = planner, seed
+        self.ledger = None if mean_budget is None else BudgetLedger(check_mean_budget(mean_budget, planner.budgets[0]))
         self._check_verifier()
 
     def _check_verifier(self) -> None:
@@ -99,15 +109,40 @@ class AdaptiveTTC(SearchModule):
         return self
 
     def forward(self, budget: Budget | int | None = None, **inputs) -> dspy.Prediction:
-        limits = self._limits(budget)
+        if self.ledger is not None:
+            return self._forward_sharing(budget, inputs)
+        return self._forward_within(self._limits(budget), inputs)
+
+    def _forward_within(self, limits: Budget, inputs: dict, allocation: dict[int, int] | None = None
+                        ) -> dspy.Prediction:
+        """One call within ``limits``; with an ``allocation`` (bin -> budget) its bin's budget caps it too."""
         self.planner.fitted_budget(limits.generations)  # a budget the policy cannot serve fails before any probe
         run = self.start_run(inputs, AdaptiveConfig(seed=self.seed, budget=limits.generations), limits)
         with run.meter.active():
             measurement = self.planner.estimator.measure(run)
             bin_ = self.planner.estimator.bin(measurement.value)
-            plan = self.planner.plan(bin_, limits.generations)  # indexed by the whole budget, probes included
+            budget = limits.generations
+            if allocation is not None:
+                budget = self.planner.fitted_budget(min(budget, _nearest(allocation, bin_)))
+                run.meter.lower(generations=budget)
+            plan = self.planner.plan(bin_, budget)  # indexed by the whole budget, probes included
             chosen = self._follow(plan, run, measurement.probes)
         return run.prediction(chosen, plan=plan.model_copy(update={"bin": bin_}), difficulty=measurement.value)
+
+    def _forward_sharing(self, budget: Budget | int | None, inputs: dict) -> dspy.Prediction:
+        """One call of a shared mean budget: the ledger's credit (and ``budget``, if given) caps it, its bin's
+        allocation sizes it, and what it spent goes back to the ledger, also when it fails."""
+        allocation = allocate(self.planner.cells(), self.ledger.mean)
+        own = as_budget(budget) or self.budget or Budget()
+        most = max(allocation.values())  # no bin spends more: the rest of the credit stays for the other calls
+        grant = self.ledger.open(most if own.generations is None else min(own.generations, most))
+        prediction = None
+        try:
+            prediction = self._forward_within(own.model_copy(update={"generations": grant.granted}), inputs,
+                                              allocation)
+        finally:
+            self.ledger.close(grant, prediction.spent["generations"] if prediction is not None else grant.granted)
+        return prediction
 
     def _limits(self, budget: Budget | int | None) -> Budget:
         limits = as_budget(budget) or self.budget
@@ -131,6 +166,11 @@ class AdaptiveTTC(SearchModule):
         on from the probes draws its other samples with the next seed (with the probes' own seed it
         would draw the probes again)."""
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
+
+
+def _nearest(allocation: dict[int, int], bin_: int) -> int:
+    """The budget ``allocation`` gives ``bin_``, or the nearest fitted bin's (as :meth:`plan` does)."""
+    return allocation[min(allocation, key=lambda fitted: (abs(fitted - bin_), fitted))]
 
 
 def check_fitted_on(metadata: dict, fields) -> None:

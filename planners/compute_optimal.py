@@ -43,6 +43,7 @@ from pathlib import Path
 
 from planners.adaptive import AdaptiveTTC
 from planners.difficulty import VerifierDifficulty, estimator_from_state
+from planners.mean_budget import allocate
 from planners.plan import Plan
 from planners.search_space import candidates, cell_candidates, of_kinds
 from ttc_modules.evaluation.claims import Claims, do_once
@@ -231,7 +232,16 @@ class ComputeOptimalPlanner:
         return {"version": POLICY_VERSION, "budgets": self.budgets, "bins": self.bins, "seed": self.seed,
                 "plan_options": self.plan_options, "rule": self.rule,
                 "estimator": self.estimator.state(), "metadata": self.metadata, "report": self.report,
-                "policy": {_cell_name(b, n): plan.model_dump() for (b, n), plan in self.policy.items()}}
+                "policy": {_cell_name(b, n): plan.model_dump() for (b, n), plan in self.policy.items()},
+                "mean_budget_allocations": self.allocations()}
+
+    def allocations(self) -> dict[str, dict[str, int]]:
+        """For a mean budget equal to each fitted budget, the budget each bin gets (``planners/mean_budget.py``):
+        recorded in the policy file for its readers (a call with another mean allocates from the report)."""
+        if not self.report:
+            return {}
+        return {str(mean): {str(bin_): budget for bin_, budget in allocate(self.cells(), mean).items()}
+                for mean in self.budgets}
 
     def save(self, path: str | Path) -> None:
         """Write the fitted policy and its metadata as JSON."""

@@ -1,5 +1,6 @@
 """Fitted policies as programs: for ``ttc serve`` (a served model with a ``policy``) and for the
-evaluation harness (``ttc eval --strategies compute_optimal --policy policy.json``).
+evaluation harness (``ttc eval --strategies compute_optimal --policy policy.json``, and with
+``--mean-budget M`` the policy sharing a mean of M generations over the questions: ``mean_budget``).
 
 Example:
     >>> import json, tempfile
@@ -33,6 +34,21 @@ def policy_program(path, verifier=None, lm=None, seed: int = 0, program=None) ->
 @functools.lru_cache(maxsize=32)
 def _load_policy(path: str) -> ComputeOptimalPlanner:
     return ComputeOptimalPlanner.load(path)
+
+
+def mean_budget_program(planner: ComputeOptimalPlanner, mean: int, verifier=None, lm=None, seed: int = 0,
+                        program=None) -> Program:
+    """AdaptiveTTC with ``planner`` sharing a mean of ``mean`` generations over an evaluation's questions, as an
+    evaluation program: its rows sit at budget ``mean``, and a resumed evaluation counts the rows logged before
+    in its ledger, so the mean holds over the whole run."""
+    adaptive = AdaptiveTTC(planner, program, verifier=verifier, lm=lm, seed=seed, mean_budget=mean)
+
+    def resumed(budget: int, rows: list[dict]) -> None:
+        for row in rows:
+            adaptive.ledger.record(int(row["generations"]))
+
+    return Program(at_budget=lambda budget: adaptive, identity={"policy": planner.state(), "mean_budget": mean},
+                   budgets=(mean,), resumed=resumed)
 
 
 def load_adaptive(path, program=None, **options) -> AdaptiveTTC:

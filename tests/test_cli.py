@@ -172,6 +172,7 @@ def test_graph_needs_an_output(tmp_path):
     (["--strategies", "mcts"], ["'mcts'", "beam_search"]),
     (["--dataset", "mnist"], ["'mnist'", "gsm8k"]),
     (["--strategies", "majority,compute_optimal"], ["compute_optimal needs a fitted policy", "--policy"]),
+    (["--mean-budget", "8"], ["--mean-budget 8 shares a fitted policy's budget", "--policy"]),
 ])
 def test_eval_bad_input_is_one_line(tmp_path, args, needles):
     base = {"--dataset": "synthetic:1", "--out": str(tmp_path / "out"), "--strategies": "majority", "--budgets": "1"}
@@ -211,6 +212,14 @@ def test_calibrate_then_solve_with_the_policy(tmp_path):
     assert solved.exit_code == 0, solved.output
     payload = json.loads(solved.stdout[solved.stdout.index("{"):])
     assert payload["plan"]["kind"] and payload["spent"]["generations"] <= 2
+    out = tmp_path / "shared"
+    shared = run("eval", "--dataset", "synthetic:1", "--limit", "3", "--strategies", "majority", "--budgets", "1",
+                 "--policy", str(policy), "--mean-budget", "2", "--workers", "1", "--out", str(out),
+                 env={"TTC_BACKEND__MAX_TOKENS": "48"})
+    assert shared.exit_code == 0, shared.output
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    spent = [row["generations"] for row in rows if row["strategy"] == "mean_budget"]
+    assert len(spent) == 3 and sum(spent) <= 2 * 3 and "mean_budget" in (out / "table.md").read_text()
     one_line_error(run("solve", "What is 2 + 2?", "--policy", str(tmp_path / "missing.json")), "ttc calibrate")
     one_line_error(run("calibrate", "--dataset", "synthetic:1", "--out", str(policy), "--rule", "best"),
                    "unknown rule 'best'; use argmax")

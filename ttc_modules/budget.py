@@ -154,6 +154,15 @@ class BudgetMeter:
         lefts = [left for meter in self.chain() if (left := meter._own_remaining(limit)) is not None]
         return min(lefts) if lefts else None
 
+    def lower(self, **limits: float) -> None:
+        """Lower this meter's own limits to ``limits`` (a limit is never raised): a call that learns mid-way how
+        much it may spend, as a question of a shared mean budget does once its difficulty is known."""
+        with self._lock:
+            current = self.budget.model_dump()
+            lowered = {name: value if current[name] is None else min(current[name], value)
+                       for name, value in limits.items()}
+            self.budget = self.budget.model_copy(update=lowered)
+
     def can_afford(self, generations: int = 0, tokens: int = 0, verifier_calls: int = 0, flops: float = 0) -> bool:
         """True when all of these could be spent now without crossing a limit."""
         asked = {"generations": generations, "tokens": tokens, "flops": flops, "verifier_calls": verifier_calls}

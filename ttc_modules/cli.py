@@ -34,6 +34,7 @@ err = Console(stderr=True)
 
 LOCAL_RAY_CLUSTER = "local"  # --ray without an address (evaluation/workers.py's LOCAL; not imported: ttc stays quick)
 COMPUTE_OPTIMAL = "compute_optimal"  # the name ttc eval gives a fitted policy (--policy) among the strategies
+MEAN_BUDGET = "mean_budget"  # ... and the policy sharing a mean budget over the questions (--mean-budget)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML settings file (see examples/configs).")]
 PromptStyleOption = Annotated[str | None, typer.Option(
     help="How strategies prompt the model: signature (DSPy signatures), few_shot_chat or few_shot_text "
@@ -280,7 +281,7 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Output directory (rerun the same command to resume).")],
     strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, best_of_n, "
                                                  "beam_search, lookahead, dvts, particle_filtering, revisions, compute_optimal "
-                                                 "(with --policy).")] = "majority,weighted",
+                                                 "(with --policy; --mean-budget adds mean_budget).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",
     limit: Annotated[int | None, typer.Option(help="Evaluate the first K questions only.")] = None,
     verifier: Annotated[str, typer.Option(help="auto, none, arithmetic, judge, prm:URL, vllm-prm:URL, trl-prm:URL, learned:PATH or module:function (yours).")] = "auto",
@@ -291,6 +292,9 @@ def evaluate(
     max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample at most.")] = None,
     strict: Annotated[bool, typer.Option(help="Refuse a data file with bad rows instead of skipping them.")] = False,
     policy: Annotated[Path | None, typer.Option(help="A policy from ttc calibrate, for compute_optimal.")] = None,
+    mean_budget: Annotated[int | None, typer.Option(help="With --policy: also evaluate the policy sharing this mean "
+                                                         "of generations per question over the run (strategy "
+                                                         "mean_budget, at budget N=M beside the others).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Questions worked on at once (their requests share the "
                                                     "backend's batch; on the embedded model a sample can depend on "
                                                     "its batch: 1 reproduces exactly).")] = 4,
@@ -303,6 +307,7 @@ def evaluate(
     """Accuracy against test-time compute per strategy, budget and difficulty bin; writes OUT/results.jsonl,
     OUT/summary.json and plots. Killed and rerun, it resumes where it stopped."""
     from planners import ComputeOptimalPlanner, compute_optimal_program
+    from planners.policies import mean_budget_program
     from ttc_modules.evaluation.datasets import load_dataset
     from ttc_modules.evaluation.harness import Evaluation, strategy_needs_verifier
     from ttc_modules.lm import build_lm
@@ -312,17 +317,25 @@ def evaluate(
     budget_list = _int_list(budgets, "--budgets")
     if COMPUTE_OPTIMAL in names and policy is None:
         raise ValueError(f"{COMPUTE_OPTIMAL} needs a fitted policy; pass --policy policy.json (ttc calibrate)")
+    if mean_budget is not None:
+        if policy is None:
+            raise ValueError(f"--mean-budget {mean_budget} shares a fitted policy's budget; pass --policy policy.json "
+                             "(ttc calibrate)")
+        names, budget_list = [*names, MEAN_BUDGET], sorted({*budget_list, mean_budget})
     settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
     subject = _program_under_test(program, metric)
     examples = load_dataset(dataset, limit=limit, seed=seed, strict=strict, inputs=_inputs_of(subject))
     planner = ComputeOptimalPlanner.load(policy) if policy is not None else None
-    needed = any(strategy_needs_verifier(n) for n in names if n != COMPUTE_OPTIMAL) or \
-        (COMPUTE_OPTIMAL in names and planner.needs_verifier())
+    policies = {COMPUTE_OPTIMAL, MEAN_BUDGET}
+    needed = any(strategy_needs_verifier(n) for n in names if n not in policies) or \
+        (bool(policies & set(names)) and planner.needs_verifier())
     lm = build_lm(settings, model)
     chosen_verifier = verifier_from_name(verifier, needed, lm, program=subject.program is not None)
     programs = {COMPUTE_OPTIMAL: compute_optimal_program(planner, chosen_verifier, lm, seed, subject.program)
                 } if planner else {}
+    if mean_budget is not None:
+        programs[MEAN_BUDGET] = mean_budget_program(planner, mean_budget, chosen_verifier, lm, seed, subject.program)
     evaluation = Evaluation(examples, lm, chosen_verifier, names, budget_list, out, seed=seed, bins=bins,
                             progress=sys.stderr.isatty(), programs=programs, workers=_pool(workers, ray),
                             search_options={"max_rounds": max_rounds} if max_rounds else None,

@@ -71,10 +71,15 @@ class Program:
         at_budget: ``budget -> callable(**inputs) -> dspy.Prediction``: the program at a budget.
         identity: what its rows depend on besides the model and verifier (e.g. its policy), so that
             another program under the same name does not reuse them.
+        budgets: the budgets it is evaluated at (None: every budget of the evaluation).
+        resumed: called, before a budget's remaining questions run, with the rows already logged at that
+            budget (a rerun resuming): a program whose calls share state (a mean budget) counts them in.
     """
 
     at_budget: Callable[[int], Callable[..., dspy.Prediction]]
     identity: dict
+    budgets: tuple[int, ...] | None = None
+    resumed: Callable[[int, list[dict]], None] | None = None
 
 
 def strategy_needs_verifier(name: str) -> bool:
@@ -208,16 +213,28 @@ class Evaluation:
 
     def _search_rows(self, names: list[str], bins: dict, advance) -> None:
         for name in names:
-            for budget in self.budgets:
+            for budget in self._budgets_of(name):
                 strategy, made_with = self._strategy(name, budget)
                 config = fingerprint({**self.bank.identity(samples=False), **made_with})
                 keys = [(example.id, name, budget, config) for example in self.examples]
+                self._resume(name, budget, keys)
                 done = do_once(keys, self.claims, is_done=self.log.done,
                                do=functools.partial(self._search_row, strategy, bins),
                                finished=lambda key: advance(f"{key[1]}@{key[2]} {key[0]}"), workers=self.workers)
                 for _, spent in done:
                     self._count(spent)
                 self.rows.extend(self.log.get(key) for key in keys)
+
+    def _budgets_of(self, name: str) -> list[int]:
+        """The budgets ``name`` is evaluated at: a program's own, else the evaluation's."""
+        own = self.programs[name].budgets if name in self.programs else None
+        return self.budgets if own is None else [b for b in self.budgets if b in own]
+
+    def _resume(self, name: str, budget: int, keys: list[tuple]) -> None:
+        """Hand a program that wants them the rows a previous run of this evaluation logged for ``keys``."""
+        program = self.programs.get(name)
+        if program is not None and program.resumed is not None:
+            program.resumed(budget, [self.log.get(key) for key in keys if self.log.done(key)])
 
     def _strategy(self, name: str, budget: int) -> tuple:
         """The callable for ``name`` at ``budget``, and what its rows depend on (its options, or a program's identity)."""
@@ -247,5 +264,5 @@ class Evaluation:
             self.spent[key] += spent.get(key, 0)  # bank entries from before "unparsed" was counted lack it
 
     def _progress_bar(self, needs_bank: bool, search_names: list[str]):
-        total = len(self.examples) * (int(needs_bank) + len(search_names) * len(self.budgets))
+        total = len(self.examples) * (int(needs_bank) + sum(len(self._budgets_of(name)) for name in search_names))
         return progress_bar(total, enabled=self.progress)
