@@ -43,3 +43,19 @@ def test_window_rule_asks_the_last_window_to_agree():
 def test_unknown_rule_is_one_clear_line():
     with pytest.raises(ValueError, match="unknown stop rule 'vote'; use one of beta, window"):
         settled("vote", [0], [1.0], confidence=0.95, window=1)
+
+
+def test_a_replay_on_banked_samples_stops_where_the_live_rule_would():
+    from ttc_modules.evaluation.curves import stopping_replay
+
+    def banked(answers, right="7", scores=None):
+        return [{"answer": a, "correct": a == right, "score": (scores or [1.0] * len(answers))[i]}
+                for i, a in enumerate(answers)]
+
+    settling = banked(["1", "2"] + ["7"] * 14)
+    assert stopping_replay(settling, "beta", "majority") == (8, 1.0)  # six sevens against one: 0.965
+    assert stopping_replay(settling, "window", "majority", window=4) == (8, 1.0)  # the second window agrees
+    never = banked(["1", "2"] * 8)
+    assert stopping_replay(never, "beta", "majority") == (16, 0.0)
+    doubtful = banked(["1", "2"] + ["7"] * 14, scores=[1.0, 1.0] + [0.4] * 14)
+    assert stopping_replay(doubtful, "beta", "weighted")[0] > 8

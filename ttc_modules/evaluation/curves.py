@@ -4,12 +4,16 @@ For a question with N_max banked samples, the accuracy of a parallel strategy at
 is the mean over random k-subsets (drawn without replacement; exact at k = N_max) of whether the
 strategy's selection is correct: ``majority@k``, ``weighted@k`` (sum of verifier scores per
 answer), ``naive@k`` (highest score) and ``pass@k`` (any correct: the oracle upper bound).
-Confidence intervals come from resampling questions with replacement.
+Confidence intervals come from resampling questions with replacement. Early-stopping best-of-N
+(``ttc_modules/stopping.py``) is replayed on the samples in the order they were drawn
+(:func:`stopping_replay`), as a live run would draw them.
 
 Example:
     >>> samples = [{"answer": "3", "correct": True, "score": 0.9}, {"answer": "4", "correct": False, "score": 0.2}]
     >>> expected_accuracy(samples, 2, "pass"), expected_accuracy(samples, 1, "pass")
     (1.0, 0.5)
+    >>> stopping_replay([{"answer": "3", "correct": True, "score": 1.0}] * 8, "beta", "majority")
+    (4, 1.0)
     >>> bootstrap_interval([1.0, 0.0, 1.0, 1.0], seed=0)[0] <= 0.75 <= bootstrap_interval([1.0, 0.0, 1.0, 1.0], seed=0)[1]
     True
 """
@@ -23,6 +27,7 @@ import statistics
 
 from ttc_modules.aggregation import Grouping, select
 from ttc_modules.answers import answer_groups
+from ttc_modules.stopping import StopRule, settled
 
 BANK_SELECTIONS = ("majority", "weighted", "naive", "pass")
 
@@ -51,6 +56,28 @@ def expected_accuracy(samples: list[dict], k: int, how: str, resamples: int = 64
         raise ValueError(f"budget {k} needs 1 to {len(samples)} banked samples; raise n_max or lower the budget")
     subsets = _subsets(len(samples), k, resamples, random.Random(seed))
     return sum(_correct([samples[i] for i in subset], how, groups) for subset in subsets) / len(subsets)
+
+
+def first_k_accuracy(samples: list[dict], k: int, how: str, groups: Grouping = answer_groups) -> float:
+    """Whether selection ``how`` over the first ``k`` samples, in the order drawn, is correct: what a run that
+    drew just those k would answer (a probe-then-extend plan's accuracy)."""
+    return _correct(samples[:k], how, groups)
+
+
+def stopping_replay(samples: list[dict], rule: StopRule, how: str, groups: Grouping = answer_groups, *,
+                    batch: int = 1, confidence: float = 0.95, window: int = 5) -> tuple[int, float]:
+    """Best-of-N with ``stop=rule`` replayed on banked ``samples`` in the order drawn (the bank's size the cap):
+    batches of ``batch`` (Beta rule) or ``window`` (window rule), each followed by the rule's check, the votes
+    weighted by score when ``how`` is weighted. Returns (samples drawn, whether the selection was correct)."""
+    size = window if rule == "window" else batch
+    drawn = 0
+    while drawn < len(samples):
+        drawn = min(len(samples), drawn + size)
+        votes = samples[:drawn]
+        weights = [s["score"] for s in votes] if how == "weighted" else [1.0] * drawn
+        if settled(rule, groups([s["answer"] for s in votes]), weights, confidence=confidence, window=window):
+            break
+    return drawn, _correct(samples[:drawn], how, groups)
 
 
 def expected_tokens(entry: dict, k: int) -> float:
