@@ -19,6 +19,16 @@ the order drawn, as a live run would draw them:
   credit, the largest listed budget that fits); against the uniform split (every question
   ``--mean``), with a paired bootstrap interval of the gain.
 
+- **the exchange** (the paper's §7, ``ttc exchange``), on the word problems by level: the small embedded
+  model (SmolLM2-135M) with majority voting against the larger one (``--large-model``, Gemma-3-270M,
+  its expected one-sample accuracy over ``--large-samples`` banked samples) at matched FLOPs per
+  question. For each R = D_inference / D_pretrain of ``--ratios``, the small model may spend
+  ``inference_multiplier(M, R)`` times the inference FLOPs it would spend writing the large model's
+  tokens once (M = the parameter ratio, FLOPs = 2 x parameters x tokens, prompt included); its k is
+  the most samples that fit, at most the cap. The paper's arithmetic assumes both models pretrained
+  on the same tokens; these two were not (2T and 6T tokens), so this is the paper's question asked
+  of these two models, not a like-for-like comparison.
+
 Tasks: ``coin_flip`` and ``last_letters`` (the anchors' symbolic tasks, ``ttc_modules/tasks``, as
 ``ChainOfThought`` with three demos of another seed), ``synthetic`` (the word problems, levels 1-5)
 and ``gsm8k`` (the first questions of the shipped training file), the last two as the math
@@ -26,7 +36,8 @@ word-problem program with the arithmetic checker.
 
     .venv/bin/python benchmarks/adaptive_compute.py [--tasks coin_flip,last_letters,synthetic,gsm8k]
         [--questions 20] [--cap 16] [--confidence 0.95] [--window 5] [--probes 4] [--budgets 4,8,16]
-        [--mean 8] [--work runs/adaptive_compute]
+        [--mean 8] [--large-model local/gemma3-270m] [--large-samples 4] [--ratios 0.16,0.79,22]
+        [--work runs/adaptive_compute]
 
 The last line is JSON: ``samples_saved`` (the best rule's saving on the task where the anchors saved
 most, coin flip, among rules whose accuracy-change interval contains 0), ``accuracy_drop``, and the
@@ -62,6 +73,8 @@ def main() -> None:
         entries, groups, weighted = _bank(name, lm, args, Path(args.work) / name)
         figures[name] = _measure(entries, groups, weighted, args)
         _print_task(name, figures[name], args)
+        if name == "synthetic":
+            figures["exchange"] = _exchange(entries, lm, settings, args)
         print(f"{name} done ({time.perf_counter() - started:.0f} s so far)", flush=True)
     print(json.dumps(_headline(figures)))
 
@@ -76,21 +89,26 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=4, help="samples whose agreement estimates difficulty")
     parser.add_argument("--budgets", default="4,8,16", help="budgets the mean-budget allocation chooses from")
     parser.add_argument("--mean", type=int, default=8, help="generations per question on average")
+    parser.add_argument("--large-model", default="local/gemma3-270m", help="the larger model of the exchange")
+    parser.add_argument("--large-samples", type=int, default=4, help="its samples per question (one-sample accuracy)")
+    parser.add_argument("--ratios", default="0.16,0.79,22", help="R = D_inference / D_pretrain values (the paper's)")
     parser.add_argument("--work", default="runs/adaptive_compute")
     return parser.parse_args()
 
 
 # ---------------------------------------------------------------------------- the banks
-def _bank(name: str, lm, args, out: Path) -> tuple[list[dict], object, bool]:
-    """Every question's banked samples, the task's answer grouping, and whether it has a verifier."""
+def _bank(name: str, lm, args, out: Path, cap: int | None = None, verifier=True) -> tuple[list[dict], object, bool]:
+    """Every question's banked samples (``cap``, default the cap), the task's answer grouping, and whether it has a
+    verifier (``verifier=False``: bank without one)."""
     from ttc_modules.evaluation.harness import Evaluation
 
-    program, examples, metric, verifier = _task(name, args)
-    evaluation = Evaluation(examples, lm, verifier, ["majority"], [args.cap], out, workers=1, program=program,
+    program, examples, metric, checker = _task(name, args)
+    checker = checker if verifier else None
+    evaluation = Evaluation(examples, lm, checker, ["majority"], [cap or args.cap], out, workers=1, program=program,
                             metric=metric)
     evaluation.run()
     entries = [evaluation.bank.draw(example) for example in examples]
-    return entries, evaluation.subject.fields.equivalence.groups, verifier is not None
+    return entries, evaluation.subject.fields.equivalence.groups, checker is not None
 
 
 def _task(name: str, args):
@@ -211,6 +229,59 @@ def _run_ledger(questions: list[int], bins: list[int], allocation: dict[int, int
     return given
 
 
+# ---------------------------------------------------------------------------- the exchange
+def _exchange(small: list[dict], lm, settings, args) -> dict:
+    """Per level of the word problems, and per R: the small model's majority@k at matched FLOPs against the large
+    model's one sample (see the module docstring)."""
+    from ttc_modules.evaluation.curves import expected_accuracy
+    from ttc_modules.lm import build_lm
+
+    large_lm = build_lm(settings, args.large_model)
+    large, groups, _ = _bank("synthetic", large_lm, args, Path(args.work) / "exchange-large", cap=args.large_samples,
+                             verifier=False)
+    _, examples, _, _ = _task("synthetic", args)
+    ratios = [float(r) for r in args.ratios.split(",")]
+    rows = []
+    for level in sorted({int(e.level) for e in examples}):
+        chosen = [i for i, e in enumerate(examples) if int(e.level) == level]
+        row = {"level": level, "questions": len(chosen), "large_accuracy": round(statistics.fmean(
+            expected_accuracy(large[i]["samples"], 1, "majority", groups=groups) for i in chosen), 4)}
+        for ratio in ratios:
+            ks = [_matched_samples(small[i], large[i], lm.params, large_lm.params, ratio, args.cap) for i in chosen]
+            row[f"R={ratio}"] = {"mean_k": round(statistics.fmean(ks), 2), "capped": sum(k == args.cap for k in ks),
+                                 "small_accuracy": round(statistics.fmean(
+                                     expected_accuracy(small[i]["samples"], k, "majority", groups=groups)
+                                     for i, k in zip(chosen, ks, strict=True)), 4)}
+        rows.append(row)
+    _print_exchange(rows, ratios, lm, large_lm)
+    return {"large_model": args.large_model, "rows": rows}
+
+
+def _matched_samples(small: dict, large: dict, small_params: float, large_params: float, ratio: float,
+                     cap: int) -> int:
+    """The most samples (1 to ``cap``) the small model may draw on this question at matched FLOPs for ``ratio``."""
+    from ttc_modules.evaluation.curves import expected_tokens
+    from ttc_modules.evaluation.exchange import inference_multiplier
+
+    budget = inference_multiplier(large_params / small_params, ratio) * 2 * small_params * expected_tokens(large, 1)
+    per_sample = (expected_tokens(small, 2) - expected_tokens(small, 1))
+    fits = int((budget / (2 * small_params) - small["prompt_tokens"]) // max(per_sample, 1e-9))
+    return max(1, min(cap, fits))
+
+
+def _print_exchange(rows: list[dict], ratios: list[float], lm, large_lm) -> None:
+    print(f"\nexchange on the word problems: {lm.model} majority@k against {large_lm.model} one sample, matched FLOPs")
+    print(f"{'level':>5} {'large@1':>8} " + " ".join(f"{f'R={r}: k, small, winner':>30}" for r in ratios))
+    for row in rows:
+        cells = []
+        for ratio in ratios:
+            cell = row[f"R={ratio}"]
+            winner = "small" if cell["small_accuracy"] > row["large_accuracy"] else (
+                "large" if cell["small_accuracy"] < row["large_accuracy"] else "tie")
+            cells.append(f"{cell['mean_k']:>9.1f} ({cell['capped']} capped) {cell['small_accuracy']:.3f} {winner:>5}")
+        print(f"{row['level']:>5} {row['large_accuracy']:>8.3f} " + " ".join(f"{c:>30}" for c in cells))
+
+
 # ---------------------------------------------------------------------------- the report
 def _print_task(name: str, figures: dict, args) -> None:
     print(f"\n{name}: {figures['questions']} questions, cap {figures['cap']}; baselines {figures['baselines']}")
@@ -229,15 +300,16 @@ def _print_task(name: str, figures: dict, args) -> None:
 
 
 def _headline(figures: dict) -> dict:
-    anchor = "coin_flip" if "coin_flip" in figures else next(iter(figures))
+    anchor = "coin_flip" if "coin_flip" in figures else next(task for task in figures if task != "exchange")
     safe = {rule: row for rule, row in figures[anchor]["rules"].items() if row["change_interval"][1] >= 0}
     best = max(safe, key=lambda rule: safe[rule]["saving"], default=None)
-    gains = {task: figures[task]["mean_budget"]["gain"] for task in figures}
+    tasks = [task for task in figures if task != "exchange"]
+    gains = {task: figures[task]["mean_budget"]["gain"] for task in tasks}
     return {"samples_saved": safe[best]["saving"] if best else None, "samples_saved_task": anchor,
             "samples_saved_rule": best, "accuracy_drop": -safe[best]["change"] if best else None,
             "accuracy_drop_interval": [-x for x in reversed(safe[best]["change_interval"])] if best else None,
             "accuracy_gain": min(gains.values()), "accuracy_gain_by_task": gains,
-            "accuracy_gain_interval_by_task": {t: figures[t]["mean_budget"]["gain_interval"] for t in figures},
+            "accuracy_gain_interval_by_task": {t: figures[t]["mean_budget"]["gain_interval"] for t in tasks},
             "goals": {"samples_saved": 3, "accuracy_gain": 0}, "figures": figures}
 
 
