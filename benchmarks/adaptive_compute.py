@@ -218,7 +218,7 @@ def _run_ledger(questions: list[int], bins: list[int], allocation: dict[int, int
                 mean: int) -> dict[int, int]:
     """Each question's budget as AdaptiveTTC(mean_budget=mean) would give it: its bin's allocation (the nearest
     fitted bin's) within the ledger's credit, the largest listed budget that fits."""
-    from planners.mean_budget import BudgetLedger
+    from ttc_modules.ledgers import BudgetLedger
 
     ledger, given = BudgetLedger(mean), {}
     for i in questions:

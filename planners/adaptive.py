@@ -41,11 +41,12 @@ from typing import Literal
 import dspy
 from pydantic import Field
 
-from planners.mean_budget import BudgetLedger, allocate, check_mean_budget
+from planners.mean_budget import allocate
 from planners.plan import Plan
 from ttc_modules.budget import Budget, as_budget
 from ttc_modules.evaluation.program_under_test import program_digest
 from ttc_modules.generation import Generator
+from ttc_modules.ledgers import BudgetLedger, WindowLedger, check_mean_budget
 from ttc_modules.programs import ProgramGenerator
 from ttc_modules.strategies.base import SearchModule
 from ttc_modules.strategies.config import StrategyConfig
@@ -76,7 +77,9 @@ class AdaptiveTTC(SearchModule):
         budget: the default budget of a call: a number of generations or a :class:`Budget` with
             ``generations`` set (its other limits apply too); a call's ``budget`` replaces it.
         mean_budget: generations per call on average over this module's calls, spent by difficulty (see the
-            module docstring); None: every call spends its own ``budget``.
+            module docstring), or a ledger shared with other programs (``ttc_modules.ledgers``: a
+            ``WindowLedger`` holds the mean over a sliding window of calls); None: every call spends its own
+            ``budget``.
     """
 
     def __init__(self, planner, program=None, *, verifier=None, lm=None,
@@ -85,7 +88,7 @@ class AdaptiveTTC(SearchModule):
         super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator)
         check_fitted_on(planner.metadata, self.generator.fields)
         self.planner, self.seed = planner, seed
-        self.ledger = None if mean_budget is None else BudgetLedger(check_mean_budget(mean_budget, planner.budgets[0]))
+        self.ledger = _ledger(mean_budget, planner.budgets[0])
         self._check_verifier()
 
     def _check_verifier(self) -> None:
@@ -166,6 +169,14 @@ class AdaptiveTTC(SearchModule):
         on from the probes draws its other samples with the next seed (with the probes' own seed it
         would draw the probes again)."""
         return self.seed + 1 if plan.kind == "best_of_n" and probes else self.seed
+
+
+def _ledger(mean_budget: float | BudgetLedger | WindowLedger | None, smallest: int
+            ) -> BudgetLedger | WindowLedger | None:
+    """The ledger of ``mean_budget``: the one given, or a new one over every prefix of the calls."""
+    if mean_budget is None or isinstance(mean_budget, BudgetLedger | WindowLedger):
+        return mean_budget
+    return BudgetLedger(check_mean_budget(mean_budget, smallest))
 
 
 def _nearest(allocation: dict[int, int], bin_: int) -> int:

@@ -3,13 +3,12 @@
 import itertools
 import json
 import random
-import threading
 
 import dspy
 import pytest
 
 from planners import AdaptiveTTC, ComputeOptimalPlanner, VerifierDifficulty
-from planners.mean_budget import BudgetLedger, allocate
+from planners.mean_budget import allocate
 from planners.policies import mean_budget_program
 from planners.search_space import candidates
 from tests.planners.scenario import examples, model, verifier
@@ -51,33 +50,6 @@ def test_allocation_ties_go_to_the_smaller_spend():
 def test_a_mean_budget_that_cannot_serve_a_question_is_one_line(mean, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         allocate([(1, 4, {"cv_accuracy": 0.5, "n": 2}), (1, 8, {"cv_accuracy": 0.6, "n": 2})], mean)
-
-
-def test_the_ledger_holds_the_mean_over_every_prefix_also_from_many_threads():
-    ledger, lock, spends = BudgetLedger(mean=6), threading.Lock(), []
-
-    def question(i):
-        grant = ledger.open(wanted=16 if i % 3 == 0 else None)
-        spent = grant.granted if i % 3 == 0 else min(grant.granted, 2)
-        ledger.close(grant, spent)
-        with lock:
-            spends.append(spent)
-
-    threads = [threading.Thread(target=question, args=(i,)) for i in range(60)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert ledger.questions == 60 and ledger.spent == sum(spends) <= 6 * 60
-    assert ledger.mean_spent() <= 6 and max(spends) > 6  # savings were spent on the questions that wanted more
-
-
-def test_a_grant_is_never_below_one_generation():
-    ledger = BudgetLedger(mean=1)
-    for _ in range(5):
-        grant = ledger.open()
-        assert grant.granted == 1
-        ledger.close(grant, 1)
 
 
 @pytest.fixture(scope="module")
