@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -155,7 +155,10 @@ judge`` (an LLM judge shown the program's task) or ``module:function`` (a reward
     Without ``policy``, each request runs ``strategy`` with ``options`` at ``budget`` generations (best-of-N:
     weighted with a verifier, majority voting without one); with it, the strategy the policy picks for
     the question's difficulty. A request may ask for another strategy or budget (``extra_body``'s ``ttc``),
-    up to ``max_budget`` generations.
+    up to ``max_budget`` generations. With a policy and ``mean_budget``, requests share one budget: each
+    gets what the policy allocates to its difficulty (up to ``max_budget``, or the budget it asks for), and
+    any ``mean_budget_window`` consecutive requests spend at most ``mean_budget`` generations each on
+    average (``ttc_modules/ledgers.py``).
     """
 
     backend: str | None = None  # a name in ``backends``, or a LiteLLM model string; None: ``backend``
@@ -166,6 +169,8 @@ judge`` (an LLM judge shown the program's task) or ``module:function`` (a reward
     policy: Path | None = None  # a compute-optimal policy (``ttc calibrate``)
     budget: int = Field(8, ge=1)  # generations per request unless it asks for another
     max_budget: int = Field(64, ge=1)  # generations a request may ask for at most
+    mean_budget: float | None = None  # with a policy: generations per request on average, spent by difficulty
+    mean_budget_window: int = Field(100, ge=1)  # ... over any this many consecutive requests
 
     @field_validator("max_budget")
     @classmethod
@@ -174,6 +179,16 @@ judge`` (an LLM judge shown the program's task) or ``module:function`` (a reward
         if value < budget:
             raise ValueError(f"max_budget ({value}) is below budget ({budget}); raise max_budget")
         return value
+
+    @model_validator(mode="after")
+    def _mean_budget_with_a_policy(self):
+        if self.mean_budget is not None and self.policy is None:
+            raise ValueError(f"mean_budget ({self.mean_budget}) shares a fitted policy's budget across requests; set "
+                             "policy (ttc calibrate), or leave mean_budget out")
+        if self.mean_budget is not None and not 1 <= self.mean_budget <= self.max_budget:
+            raise ValueError(f"mean_budget ({self.mean_budget}) must be from 1 to max_budget ({self.max_budget}) "
+                             "generations per request")
+        return self
 
 
 class ServeConfig(_Strict):

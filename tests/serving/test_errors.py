@@ -112,6 +112,17 @@ def test_beyond_the_line_requests_are_refused_with_429(tmp_path):
                for r in replies if r.status_code == 429)
 
 
+@pytest.mark.parametrize("entry, named", [
+    ({"mean_budget": 4}, r"mean_budget \(4.0\) shares a fitted policy's budget across requests; set policy"),
+    ({"policy": "p.json", "mean_budget": 0.5}, r"mean_budget \(0.5\) must be from 1 to max_budget \(64\)"),
+    ({"policy": "p.json", "mean_budget": 4, "mean_budget_window": 0}, "mean_budget_window"),
+])
+def test_a_bad_mean_budget_is_one_line_naming_the_option(backend, tmp_path, entry, named):
+    with pytest.raises(ConfigError, match=named) as caught:
+        settings_for(backend, tmp_path, served_models={"math": entry})
+    assert "\n" not in str(caught.value)
+
+
 @pytest.mark.parametrize("entry, named", [({"strategy": "telepathy"}, "unknown strategy"),
                                           ({"strategy": "beam_search"}, "needs a verifier"),
                                           ({"policy": "missing.json"}, "policy file not found")])

@@ -66,6 +66,23 @@ def test_a_served_policy_chooses_the_plan(serve, tmp_path):
     assert ttc["plan"]["kind"] == "best_of_n" and ttc["strategy"] == "best_of_n" and 0 < ttc["spent"]["generations"] <= 4
 
 
+def test_a_served_policy_with_a_mean_budget_holds_it_over_every_window(serve, tmp_path):
+    planner = ComputeOptimalPlanner(budgets=[2, 8], bins=2, estimator=VerifierDifficulty(probes=2))
+    planner.estimator.fit([0.9, 0.1], 2)  # the stub's sound arithmetic lands every question in bin 1
+    evidence = {(1, 2): 0.5, (1, 8): 0.9, (2, 2): 0.2, (2, 8): 0.3}  # at a mean of 5, bin 1 gets 8 and bin 2 gets 2
+    planner.policy = {(b, n): Plan(kind="best_of_n", options={"n": n, "selection": "weighted"}) for b, n in evidence}
+    planner.report = {f"{b}|{n}": {"cv_accuracy": accuracy, "n": 1} for (b, n), accuracy in evidence.items()}
+    planner.save(tmp_path / "policy.json")
+    server = serve(policy_program=policy_program, served_models={"shared": {
+        "policy": str(tmp_path / "policy.json"), "verifier": "arithmetic", "max_budget": 16, "mean_budget": 5,
+        "mean_budget_window": 4}})
+    client = openai.OpenAI(base_url=server.base_url, api_key="x")
+    spent = [client.chat.completions.create(model="shared", messages=[{"role": "user", "content": f"What is {i} + 7?"}]
+                                            ).model_extra["ttc"]["spent"]["generations"] for i in range(6)]
+    assert spent == [8, 8, 2, 2, 8, 8]  # 8 while the window has room, the smallest budget when it has not
+    assert all(sum(spent[i:i + 4]) <= 5 * 4 for i in range(len(spent)))
+
+
 def test_two_hundred_requests_thirty_two_at_a_time_are_answered_or_refused(serve):
     server = serve(**{"serve.max_concurrency": 4, "serve.max_queue": 8})
     rss_before = _rss_mib()

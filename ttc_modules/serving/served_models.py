@@ -5,7 +5,9 @@ default model, :data:`DEFAULT_NAME`: best-of-N on the configured backend, majori
 verifier and program (``program``: a signature or ``module:attribute``; the math word-problem program
 without one) are built once, on first use; each request gets a fresh strategy (or, for a fitted
 policy, the adaptive program) over that program, or over the program a DSPy client sent
-(``asked.py``), with the request's budget, so no state passes between requests.
+(``asked.py``), with the request's budget, so no state passes between requests, except one: a
+served policy with ``mean_budget`` shares a :class:`~ttc_modules.ledgers.WindowLedger` across its
+requests, holding the mean over any ``mean_budget_window`` consecutive ones.
 
 Policies live in ``planners``, which this package may not import; the command line hands in
 ``policy_program(path, verifier, lm, seed, program)`` (``planners.policies.policy_program``).
@@ -21,13 +23,15 @@ Example:
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ttc_modules.budget import Budget
 from ttc_modules.config import ConfigError, ServedModelConfig, Settings
 from ttc_modules.generation import MATH_FIELDS
+from ttc_modules.ledgers import WindowLedger
 from ttc_modules.lm.build import build_lm
 from ttc_modules.programs import ProgramFields, as_module, describe
 from ttc_modules.serving.option_checks import checked_options
@@ -59,6 +63,8 @@ class ServedModel:
     config: ServedModelConfig
     settings: Settings
     policy_program: PolicyProgram | None = None
+    ledger: WindowLedger | None = None  # with mean_budget: built on the first request, from the policy's budgets
+    _ledger_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @functools.cached_property
     def lm(self):
@@ -133,7 +139,19 @@ class ServedModel:
                                        "that program's fields, or ask for a strategy (ttc.strategy)",
                                   param="messages") from None
             raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
+        if self.config.mean_budget is not None:
+            module.ledger = self._shared_ledger(min(module.planner.budgets))
         return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
+
+    def _shared_ledger(self, smallest: int) -> WindowLedger:
+        """The ledger this served model's requests share (the policy's smallest budget the least it grants)."""
+        with self._ledger_lock:
+            if self.ledger is None:
+                try:
+                    self.ledger = WindowLedger(self.config.mean_budget, self.config.mean_budget_window, smallest)
+                except ValueError as error:
+                    raise ServerError(500, f"served_models.{self.name}: {error}", kind="server_error") from None
+            return self.ledger
 
     def options(self, asked: TTCOptions, seed: int, budget: int) -> dict:
         """The strategy options of a request: the served model's, or the strategy it asked for, at ``budget``."""
@@ -148,7 +166,8 @@ class ServedModel:
         return {**checked_options(kind, given, budget, served), "seed": seed}
 
     def _budget(self, asked: TTCOptions) -> int:
-        budget = asked.budget or self.config.budget
+        shared = self.config.mean_budget is not None and asked.strategy is None and not asked.options()
+        budget = asked.budget or (self.config.max_budget if shared else self.config.budget)
         if budget > self.config.max_budget:
             raise ServerError(400, f"ttc.budget {budget} is above this server's maximum for {self.name} "
                                    f"({self.config.max_budget} generations); ask for less", param="ttc.budget")
