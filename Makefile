@@ -1,7 +1,8 @@
 # The two commands of the README's quick start, and the steps they stand on.
 #   make demo   installs everything into .venv (prebuilt wheels, no compiler), fits a
 #               compute-optimal policy on some synthetic questions, then compares majority voting,
-#               weighted best-of-N and that policy across budgets on other questions with the
+#               weighted best-of-N, majority voting that stops once settled (beta) and that policy
+#               across budgets on other questions with the
 #               embedded model, printing a table and writing plots
 #   make demo-search  the same table with beam search added (about twice the time)
 #   make solve  answers one question with best-of-8 (QUESTION="...")
@@ -35,14 +36,14 @@ DEMO_OUT ?= runs/demo
 demo: install
 	$(BIN)/ttc calibrate --dataset synthetic:3 --seed 1 --budgets 1,2,4,8 --bins 3 --kinds best_of_n \
 		--verifier arithmetic --out $(DEMO_OUT)/policy.json --workers 1
-	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,compute_optimal --policy $(DEMO_OUT)/policy.json \
+	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beta,compute_optimal --policy $(DEMO_OUT)/policy.json \
 		--budgets 1,2,4,8 --verifier arithmetic --out $(DEMO_OUT) --workers 1
 	@echo "plots: $(DEMO_OUT)/accuracy_vs_budget.png $(DEMO_OUT)/accuracy_vs_tokens.png; the table, as the README quotes it:"
 	@cat $(DEMO_OUT)/table.md
 
 # The demo's evaluation with beam search as well (after make demo, only the beam search rows are new).
 demo-search: demo
-	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beam_search,compute_optimal \
+	$(BIN)/ttc eval --dataset synthetic:3 --strategies majority,weighted,beta,beam_search,compute_optimal \
 		--policy $(DEMO_OUT)/policy.json --budgets 1,2,4,8 --verifier arithmetic --max-rounds 3 --out $(DEMO_OUT) \
 		--workers 1
 

@@ -279,7 +279,7 @@ def _embedded_row(model, settings) -> dict:
 def evaluate(
     dataset: Annotated[str, typer.Option(help="gsm8k, math500, synthetic[:N per level], or a .jsonl/.csv file.")],
     out: Annotated[Path, typer.Option(help="Output directory (rerun the same command to resume).")],
-    strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, best_of_n, "
+    strategies: Annotated[str, typer.Option(help="Comma-separated: majority, weighted, naive, pass, beta, window, best_of_n, "
                                                  "beam_search, lookahead, dvts, particle_filtering, revisions, compute_optimal "
                                                  "(with --policy; --mean-budget adds mean_budget).")] = "majority,weighted",
     budgets: Annotated[str, typer.Option(help="Comma-separated generation budgets.")] = "1,2,4,8",

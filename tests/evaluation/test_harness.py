@@ -162,3 +162,17 @@ def test_search_options_go_to_the_strategies_that_take_them(tmp_path):
     summary = Evaluation(examples, scripted_lm(answers_by_seed), ArithmeticChecker(), ["revisions", "dvts"], [2],
                          tmp_path, progress=False, search_options={"max_rounds": 2}).run()
     assert set(summary["accuracy"]) == {"revisions", "dvts"}
+
+
+def test_early_stopping_rows_replay_the_bank_and_record_the_samples_they_drew(tmp_path):
+    examples = load_synthetic(2, levels=[1])
+    for example in examples:
+        example.answer = "3"
+    lm = scripted_lm(lambda prompt, seed: "1 + 2 = 3.\n\nThe answer is 3.", name="agreeing-bank")
+    summary = Evaluation(examples, lm, None, ["majority", "beta", "window"], [4, 16], tmp_path, progress=False).run()
+    rows = {(r["strategy"], r["budget"]): r for r in
+            (json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines())}
+    assert rows[("beta", 16)]["generations"] == 4 and rows[("window", 16)]["generations"] == 5  # unanimous
+    assert rows[("majority", 16)]["generations"] == 16 and rows[("beta", 4)]["generations"] == 4
+    assert rows[("beta", 16)]["tokens"] < rows[("majority", 16)]["tokens"]
+    assert summary["accuracy"]["beta"]["16"]["all"]["accuracy"] == 1.0

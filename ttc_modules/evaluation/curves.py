@@ -3,7 +3,10 @@
 For a question with N_max banked samples, the accuracy of a parallel strategy at budget k <= N_max
 is the mean over random k-subsets (drawn without replacement; exact at k = N_max) of whether the
 strategy's selection is correct: ``majority@k``, ``weighted@k`` (sum of verifier scores per
-answer), ``naive@k`` (highest score) and ``pass@k`` (any correct: the oracle upper bound).
+answer), ``naive@k`` (highest score) and ``pass@k`` (any correct: the oracle upper bound); and
+``beta@k`` and ``window@k``, majority voting that stops once the vote is settled (the Beta rule at
+0.95, the window rule with a window of 5: ``ttc_modules/stopping.py``) with k the cap, over random
+orders of k samples (:func:`expected_stopping`), with the samples they drew.
 Confidence intervals come from resampling questions with replacement. Early-stopping best-of-N
 (``ttc_modules/stopping.py``) is replayed on the samples in the order they were drawn
 (:func:`stopping_replay`), as a live run would draw them.
@@ -30,6 +33,8 @@ from ttc_modules.answers import answer_groups
 from ttc_modules.stopping import StopRule, settled
 
 BANK_SELECTIONS = ("majority", "weighted", "naive", "pass")
+STOPPING_SELECTIONS = ("beta", "window")  # majority votes that stop once settled, replayed from the bank
+BANK_STRATEGIES = (*BANK_SELECTIONS, *STOPPING_SELECTIONS)
 
 
 def _correct(subset: list[dict], how: str, groups: Grouping) -> float:
@@ -80,7 +85,27 @@ def stopping_replay(samples: list[dict], rule: StopRule, how: str, groups: Group
     return drawn, _correct(samples[:drawn], how, groups)
 
 
-def expected_tokens(entry: dict, k: int) -> float:
+def expected_stopping(samples: list[dict], k: int, rule: str, how: str = "majority", resamples: int = 64,
+                      seed: int = 0, groups: Grouping = answer_groups) -> tuple[float, float]:
+    """(mean correctness, mean samples drawn) of :func:`stopping_replay` with cap ``k`` over random orders of
+    k of ``samples`` (every order of all of them when there are few)."""
+    if not 1 <= k <= len(samples):
+        raise ValueError(f"budget {k} needs 1 to {len(samples)} banked samples; raise n_max or lower the budget")
+    rng = random.Random(seed)
+    orders = [rng.sample(range(len(samples)), k) for _ in range(resamples)]
+    replays = [stopping_replay([samples[i] for i in order], rule, how, groups) for order in orders]
+    return statistics.fmean(correct for _, correct in replays), statistics.fmean(drawn for drawn, _ in replays)
+
+
+def bank_accuracy(samples: list[dict], k: int, name: str, seed: int = 0,
+                  groups: Grouping = answer_groups) -> tuple[float, float]:
+    """(accuracy, generations) at budget ``k`` of the bank strategy ``name`` (one of :data:`BANK_STRATEGIES`)."""
+    if name in STOPPING_SELECTIONS:
+        return expected_stopping(samples, k, name, seed=seed, groups=groups)
+    return expected_accuracy(samples, k, name, seed=seed, groups=groups), float(k)
+
+
+def expected_tokens(entry: dict, k: float) -> float:
     """Tokens at budget k: the prompt once, plus k samples' worth of completion and verifier tokens."""
     per_sample = [s["tokens"] + s.get("verifier_tokens", 0) for s in entry["samples"]]
     return entry["prompt_tokens"] + k * (sum(per_sample) / max(1, len(per_sample)))

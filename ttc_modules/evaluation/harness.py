@@ -6,7 +6,9 @@ word-problem program, graded by :func:`~ttc_modules.evaluation.grade`; or the us
 
 Parallel strategies come from the sample bank (drawn once at N_max = the largest budget, then
 subsampled for every budget): ``majority``, ``weighted``, ``naive`` and ``pass`` (pass@k, the
-oracle upper bound); ``best_of_n`` means ``weighted`` with a verifier and ``majority`` without.
+oracle upper bound), and ``beta`` and ``window`` (majority voting that stops once the vote is
+settled, the budget its cap, rows with the samples drawn); ``best_of_n`` means ``weighted`` with a
+verifier and ``majority`` without.
 Search strategies (``beam_search``, ``lookahead``, ``dvts``, ``revisions``, and any registered kind)
 cannot be replayed and run once per question and budget, every LM call cached. So do
 :class:`Program` objects given by name (``programs=``): whole programs built for each budget, such
@@ -46,7 +48,7 @@ import dspy
 
 from ttc_modules.evaluation.bins import quantile_bins
 from ttc_modules.evaluation.claims import Claims, do_once
-from ttc_modules.evaluation.curves import BANK_SELECTIONS, expected_accuracy, expected_tokens
+from ttc_modules.evaluation.curves import BANK_STRATEGIES, bank_accuracy, expected_tokens
 from ttc_modules.evaluation.datasets import identified
 from ttc_modules.evaluation.program_under_test import ProgramUnderTest
 from ttc_modules.evaluation.progress import progress_bar
@@ -91,7 +93,7 @@ def strategy_needs_verifier(name: str) -> bool:
         >>> [strategy_needs_verifier(name) for name in ("majority", "best_of_n", "beam_search", "revisions")]
         [False, True, True, False]
     """
-    if name in (*BANK_SELECTIONS, "best_of_n"):
+    if name in (*BANK_STRATEGIES, "best_of_n"):
         return name in ("weighted", "naive", "best_of_n")
     return name in STRATEGIES and needs_verifier(options_for_budget(name, 1))  # check_strategies names the rest
 
@@ -102,8 +104,8 @@ def check_strategies(names: list[str], verifier, programs: Mapping[str, Program]
     for name in names:
         if name == "best_of_n":
             name = "weighted" if verifier is not None else "majority"
-        if name not in BANK_SELECTIONS and name not in STRATEGIES and name not in (programs or {}):
-            known = ", ".join([*BANK_SELECTIONS, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n"),
+        if name not in BANK_STRATEGIES and name not in STRATEGIES and name not in (programs or {}):
+            known = ", ".join([*BANK_STRATEGIES, "best_of_n", *sorted(k for k in STRATEGIES if k != "best_of_n"),
                                *(programs or {})])
             raise ValueError(f"unknown strategy '{name}'; use some of: {known}")
         if name in ("weighted", "naive") and verifier is None:
@@ -160,8 +162,8 @@ class Evaluation:
     # ------------------------------------------------------------------ the run
     def run(self) -> dict:
         started = time.perf_counter()
-        bank_names = [s for s in self.strategies if s in BANK_SELECTIONS]
-        search_names = [s for s in self.strategies if s not in BANK_SELECTIONS]
+        bank_names = [s for s in self.strategies if s in BANK_STRATEGIES]
+        search_names = [s for s in self.strategies if s not in BANK_STRATEGIES]
         needs_bank = bool(bank_names) or not self._has_levels()
         with self._progress_bar(needs_bank, search_names) as advance:
             entries = self._bank_phase(advance) if needs_bank else {}
@@ -200,15 +202,15 @@ class Evaluation:
         for example in self.examples if names else []:
             entry = entries[example.id]
             for budget in self.budgets:
-                tokens = expected_tokens(entry, budget)
                 for name in names:
                     key = (example.id, name, budget, config)
                     if not self.log.done(key):
+                        correct, drawn = bank_accuracy(entry["samples"], budget, name, seed=self.seed,
+                                                       groups=self.subject.fields.equivalence.groups)
+                        tokens = expected_tokens(entry, drawn)
                         self.log.append({"id": example.id, "bin": bins[example.id], "strategy": name,
-                                         "budget": budget, "config": config,
-                                         "correct": expected_accuracy(entry["samples"], budget, name, seed=self.seed,
-                                                                      groups=self.subject.fields.equivalence.groups),
-                                         "tokens": tokens, "flops": 2 * params * tokens, "source": "bank"})
+                                         "budget": budget, "config": config, "correct": correct, "tokens": tokens,
+                                         "flops": 2 * params * tokens, "generations": drawn, "source": "bank"})
                     self.rows.append(self.log.get(key))
 
     def _search_rows(self, names: list[str], bins: dict, advance) -> None:

@@ -1,8 +1,10 @@
 """From result rows to ``summary.json``: accuracy with bootstrap intervals per strategy, budget and bin.
 
 The summary maps ``accuracy[strategy][budget][bin]`` (bins as strings, plus ``"all"``) to
-``{"accuracy", "low", "high", "n", "tokens", "flops"}``: the mean over questions, its 95% bootstrap
-interval, the number of questions, and the mean tokens and FLOPs spent per question.
+``{"accuracy", "low", "high", "n", "tokens", "flops", "generations"}``: the mean over questions, its
+95% bootstrap interval, the number of questions, and the mean tokens, FLOPs and generations spent
+per question (fewer generations than the budget where a strategy stopped early). The text table
+shows the generations beside a cell's accuracy where they fall short of the budget.
 
 Example:
     >>> rows = [{"id": "a", "bin": 1, "strategy": "majority", "budget": 2, "correct": 1.0, "tokens": 10, "flops": 0},
@@ -28,7 +30,8 @@ def _cell(rows: list[dict]) -> dict:
     low, high = bootstrap_interval(correct)
     return {"accuracy": statistics.fmean(correct), "low": low, "high": high, "n": len(rows),
             "tokens": statistics.fmean(float(r["tokens"]) for r in rows),
-            "flops": statistics.fmean(float(r["flops"] or 0) for r in rows)}
+            "flops": statistics.fmean(float(r["flops"] or 0) for r in rows),
+            "generations": statistics.fmean(float(r.get("generations") or r["budget"]) for r in rows)}
 
 
 def aggregate(rows: list[dict], strategies: list[str], budgets: list[int]) -> dict:
@@ -68,9 +71,16 @@ def table(summary: dict) -> list[list[str]]:
         line = [strategy]
         for budget in summary["budgets"]:
             cell = summary["accuracy"].get(strategy, {}).get(str(budget), {}).get("all")
-            line.append("-" if cell is None else f"{cell['accuracy']:.2f} [{cell['low']:.2f},{cell['high']:.2f}]")
+            line.append("-" if cell is None else f"{cell['accuracy']:.2f} [{cell['low']:.2f},{cell['high']:.2f}]"
+                        + _generations_note(cell, budget))
         lines.append(line)
     return lines
+
+
+def _generations_note(cell: dict, budget: int) -> str:
+    """`` (5.2 gen.)`` where the cell's strategy drew fewer generations than its budget, else nothing."""
+    drawn = cell.get("generations", budget)
+    return f" ({drawn:.1f} gen.)" if drawn < budget - 0.05 else ""
 
 
 def markdown_table(summary: dict) -> str:
