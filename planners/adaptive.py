@@ -17,7 +17,9 @@ With ``mean_budget`` the calls share one budget (``planners/mean_budget.py``): e
 budget the policy allocates to its difficulty bin for that mean, within the credit the questions
 before it left, so the mean generations per call never exceed ``mean_budget``, over every prefix of
 the calls of this module and over all of them (``ledger.mean_spent()``). A call's own ``budget`` still
-caps it. The generator (and a module verifier) are
+caps it. With ``stop`` (``"beta"`` or ``"window"``), a best-of-N plan stops drawing once its vote is
+settled (the probes count as its first votes: ``ttc_modules/stopping.py``), and what it leaves goes
+back to the ledger for the calls after it. The generator (and a module verifier) are
 sub-modules, so DSPy optimizers and save/load see them.
 
 Example:
@@ -36,7 +38,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import dspy
 from pydantic import Field
@@ -48,6 +50,7 @@ from ttc_modules.evaluation.program_under_test import program_digest
 from ttc_modules.generation import Generator
 from ttc_modules.ledgers import BudgetLedger, WindowLedger, check_mean_budget
 from ttc_modules.programs import ProgramGenerator
+from ttc_modules.stopping import StopRule
 from ttc_modules.strategies.base import SearchModule
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -80,15 +83,21 @@ class AdaptiveTTC(SearchModule):
             module docstring), or a ledger shared with other programs (``ttc_modules.ledgers``: a
             ``WindowLedger`` holds the mean over a sliding window of calls); None: every call spends its own
             ``budget``.
+        stop: ``"beta"`` or ``"window"``: best-of-N plans stop once their vote is settled (None: they draw
+            their whole budget, as they were scored when the policy was fitted).
     """
 
     def __init__(self, planner, program=None, *, verifier=None, lm=None,
                  generator: Generator | ProgramGenerator | None = None, seed: int = 0,
-                 budget: Budget | int | None = None, mean_budget: float | None = None):
+                 budget: Budget | int | None = None, mean_budget: float | BudgetLedger | WindowLedger | None = None,
+                 stop: StopRule | None = None):
         super().__init__(program, verifier=verifier, budget=budget, lm=lm, generator=generator)
         check_fitted_on(planner.metadata, self.generator.fields)
         self.planner, self.seed = planner, seed
         self.ledger = _ledger(mean_budget, planner.budgets[0])
+        if stop not in (None, *get_args(StopRule)):
+            raise ValueError(f"unknown stop rule {stop!r}; use beta or window, or None to draw the whole budget")
+        self.stop = stop
         self._check_verifier()
 
     def _check_verifier(self) -> None:
@@ -158,6 +167,8 @@ class AdaptiveTTC(SearchModule):
 
     def _follow(self, plan: Plan, run: Run, probes: list[int]) -> int | None:
         """Search on ``run`` as ``plan`` says, within what the probes left; the chosen node."""
+        if self.stop is not None and plan.kind == "best_of_n":
+            plan = plan.model_copy(update={"options": {**plan.options, "stop": self.stop}})
         strategy = plan.build(verifier=self.verifier, generator=self.generator, seed=self._plan_seed(plan, probes))
         chosen = strategy.search_on(run)
         if chosen is None:  # the plan found no answer within what was left: the probes' best, if any

@@ -1,5 +1,6 @@
 """One budget shared across questions: the allocation by bin, the ledger, and AdaptiveTTC(mean_budget=...)."""
 
+import copy
 import itertools
 import json
 import random
@@ -115,3 +116,18 @@ def test_an_evaluation_holds_the_mean_over_the_run_also_when_it_resumes(two_budg
     spent = [row["generations"] for row in resumed.rows]
     assert len(spent) == 6 and sum(spent) <= 10 * 6 and sum(spent[:4]) <= 10 * 4
     assert max(spent) == 16  # a hard question got more than the mean
+
+
+def test_a_settled_vote_leaves_its_budget_to_the_questions_after_it(two_budgets):
+    easy_gains = copy.deepcopy(two_budgets)
+    easy_gains.report["1|16"]["cv_accuracy"] = 0.95  # so that easy questions get 16 too
+    drawing = AdaptiveTTC(easy_gains, verifier=verifier, lm=scripted_lm(model), mean_budget=16)
+    stopping = AdaptiveTTC(easy_gains, verifier=verifier, lm=scripted_lm(model), mean_budget=16, stop="beta")
+    questions = ["easy question 5?", "easy question 6?"]  # right three times in four: settled before 16
+    drawn = [drawing(question=q).spent["generations"] for q in questions]
+    settled = [stopping(question=q) for q in questions]
+    assert drawn == [16, 16] and all(p.spent["generations"] < 16 and p.answer == "1" for p in settled)
+    assert all(p.graph.graph["stopped"].startswith("after") for p in settled)
+    assert stopping.ledger.spent == sum(p.spent["generations"] for p in settled)  # the rest is credit again
+    with pytest.raises(ValueError, match="unknown stop rule 'soon'; use beta or window"):
+        AdaptiveTTC(two_budgets, verifier=verifier, lm=scripted_lm(model), stop="soon")
