@@ -173,6 +173,7 @@ def test_graph_needs_an_output(tmp_path):
     (["--dataset", "mnist"], ["'mnist'", "gsm8k"]),
     (["--strategies", "majority,compute_optimal"], ["compute_optimal needs a fitted policy", "--policy"]),
     (["--mean-budget", "8"], ["--mean-budget 8 shares a fitted policy's budget", "--policy"]),
+    (["--mean-budget", "8", "--policy", "p.json", "--ray", "local"], ["Ray tasks cannot share", "--workers"]),
 ])
 def test_eval_bad_input_is_one_line(tmp_path, args, needles):
     base = {"--dataset": "synthetic:1", "--out": str(tmp_path / "out"), "--strategies": "majority", "--budgets": "1"}

@@ -321,6 +321,9 @@ def evaluate(
         if policy is None:
             raise ValueError(f"--mean-budget {mean_budget} shares a fitted policy's budget; pass --policy policy.json "
                              "(ttc calibrate)")
+        if ray is not None:
+            raise ValueError(f"--mean-budget {mean_budget} keeps one ledger in this process, which Ray tasks cannot "
+                             "share; leave out --ray (--workers runs questions at once on threads)")
         names, budget_list = [*names, MEAN_BUDGET], sorted({*budget_list, mean_budget})
     settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.prompt_style": prompt_style})
     seed = settings.seed if seed is None else seed
