@@ -2,6 +2,7 @@
 
 import random
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,11 +19,8 @@ def test_the_ledger_holds_the_mean_over_every_prefix_also_from_many_threads():
         with lock:
             spends.append(spent)
 
-    threads = [threading.Thread(target=question, args=(i,)) for i in range(60)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(question, range(60)))
     assert ledger.questions == 60 and ledger.spent == sum(spends) <= 6 * 60
     assert ledger.mean_spent() <= 6 and max(spends) > 6  # savings were spent on the questions that wanted more
 
@@ -47,11 +45,8 @@ def test_a_window_ledger_holds_every_window_and_grants_at_least_the_smallest(see
             opened.append((grant.slot, grant.granted))
         ledger.close(grant, rng.randint(0, grant.granted) if i % 2 else grant.granted)
 
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(120)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(request, range(120)))
     assert all(granted >= smallest for _, granted in opened)
     spends = [slot[0] for slot, _ in opened]  # in the order the requests opened
     assert all(sum(spends[i:i + window]) <= mean * window for i in range(len(spends)))
