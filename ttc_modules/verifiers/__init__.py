@@ -10,12 +10,15 @@
 """
 
 from ttc_modules.verifiers.arithmetic import ArithmeticChecker
-from ttc_modules.verifiers.base import Verifier, VerifierError
+from ttc_modules.verifiers.base import Candidate, Verifier, VerifierError
 from ttc_modules.verifiers.callable import CallableVerifier, ModuleVerifier, as_verifier
 from ttc_modules.verifiers.judge import LLMJudge
+from ttc_modules.verifiers.learned_prm import LearnedPRM
 from ttc_modules.verifiers.oracle import OracleVerifier
 from ttc_modules.verifiers.remote_prm import RemotePRM, RemotePRMError
 from ttc_modules.verifiers.runner import VerifierRunner
+from ttc_modules.verifiers.step_features import StepFeatures
 
-__all__ = ["ArithmeticChecker", "CallableVerifier", "LLMJudge", "ModuleVerifier", "OracleVerifier", "RemotePRM",
-           "RemotePRMError", "Verifier", "VerifierError", "VerifierRunner", "as_verifier"]
+__all__ = ["ArithmeticChecker", "CallableVerifier", "Candidate", "LLMJudge", "LearnedPRM", "ModuleVerifier",
+           "OracleVerifier", "RemotePRM", "RemotePRMError", "StepFeatures", "Verifier", "VerifierError",
+           "VerifierRunner", "as_verifier"]
