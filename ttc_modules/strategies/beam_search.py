@@ -52,7 +52,11 @@ class BeamSearchConfig(StrategyConfig):
         return self
 
     def generations(self) -> int:
-        return self.n
+        return self.generations_for(self.n)
+
+    def generations_for(self, n: int) -> int:
+        """What a search with ``n`` beams costs, in generations (the one owner of this rule)."""
+        return n
 
 
 class BeamSearch(Strategy):
@@ -92,14 +96,11 @@ class BeamSearch(Strategy):
         """
         width = self.config.beam_width
         n = self.config.n
-        while n >= width and run.affordable(self.cost(n)) < self.cost(n):
+        cost = self.config.generations_for
+        while n >= width and run.affordable(cost(n)) < cost(n):
             n -= width
-        run.meter.reserve(generations=self.cost(max(n, width)))  # with n < width this raises: not one beam fits
+        run.meter.reserve(generations=cost(max(n, width)))  # with n < width this raises: not one beam fits
         return n, width
-
-    def cost(self, n: int) -> int:
-        """Generations charged for a search with ``n`` beams."""
-        return n
 
     def score_candidates(self, run: Run, nodes: list[int]) -> None:
         """Score each candidate by the PRM at its own last step."""

@@ -30,8 +30,8 @@ class LookaheadConfig(BeamSearchConfig):
     kind: Literal["lookahead"] = "lookahead"  # type: ignore[assignment]
     k: int = Field(2, ge=0)
 
-    def generations(self) -> int:
-        return self.n * (self.k + 1)
+    def generations_for(self, n: int) -> int:
+        return n * (self.k + 1)
 
 
 class LookaheadSearch(BeamSearch):
@@ -39,9 +39,6 @@ class LookaheadSearch(BeamSearch):
 
     kind = "lookahead"
     Config = LookaheadConfig
-
-    def cost(self, n: int) -> int:
-        return n * (self.config.k + 1)
 
     def score_candidates(self, run: Run, nodes: list[int]) -> None:
         ends = self._rollouts(run, nodes)
