@@ -91,3 +91,15 @@ def test_an_embedded_models_identity_names_the_engine_build_and_a_servers_does_n
     local = backend_identity(TTCLM("local/smollm2-135m-instruct"))
     assert local["engine"].startswith("xllamacpp ")
     assert "engine" not in backend_identity(TTCLM("openai/stub", api_base="http://127.0.0.1:9/v1"))
+
+
+def test_the_default_lm_follows_the_settings(monkeypatch, tmp_path):
+    from ttc_modules.lm import default_lm
+
+    monkeypatch.setenv("TTC_BACKEND__MODEL", "openai/stub-model")
+    monkeypatch.setenv("TTC_BACKEND__API_BASE", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("TTC_BACKEND__TEMPERATURE", "0.3")
+    first = default_lm()
+    assert default_lm() is first and first.kwargs["temperature"] == 0.3  # unchanged settings: the same LM
+    monkeypatch.setenv("TTC_BACKEND__TEMPERATURE", "0.9")
+    assert default_lm() is not first and default_lm().kwargs["temperature"] == 0.9  # a changed setting is seen

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-import functools
+import threading
 
 import dspy
 
@@ -85,7 +85,17 @@ def resolve_lm(lm=None):
     return default_lm()
 
 
-@functools.cache
+_DEFAULTS: dict[str, TTCLM] = {}
+_DEFAULTS_LOCK = threading.Lock()
+
+
 def default_lm() -> TTCLM:
-    """The configured default backend (the embedded model out of the box), built once per process."""
-    return build_lm(load_settings())
+    """The configured default backend (the embedded model out of the box): the settings are read on each call
+    (environment and config file), and the LM is built once per distinct settings, so a changed setting
+    takes effect and unchanged ones share one LM (its engine, slots and connections)."""
+    settings = load_settings()
+    key = settings.model_dump_json()
+    with _DEFAULTS_LOCK:
+        if key not in _DEFAULTS:
+            _DEFAULTS[key] = build_lm(settings)
+        return _DEFAULTS[key]
