@@ -20,7 +20,8 @@ Example:
 """
 
 import os
-from importlib import import_module
+
+from ttc_modules.lazy import lazy_exports
 
 # LiteLLM fetches its price map from the network on first use unless told to read its own copy.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -41,12 +42,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'ttc_modules' has no attribute {name!r}")
-    value = getattr(import_module(f"ttc_modules.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports("ttc_modules", _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:
