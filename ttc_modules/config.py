@@ -276,6 +276,24 @@ def load_settings(config_file: str | Path | None = None, overrides: Mapping[str,
         _YAML_FILE.reset(token)
 
 
+def settings_sources() -> tuple:
+    """What :func:`load_settings` (without arguments) reads, cheaply: the ``TTC_`` variables and the config file's
+    path, size and modification time; equal sources give equal settings (``lm/build.py``'s default LM is kept
+    per sources, so that a request does not parse the settings again).
+
+    Example:
+        >>> settings_sources() == settings_sources()
+        True
+    """
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("TTC_")))
+    path = os.environ.get("TTC_CONFIG")
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        stat = None  # load_settings names the missing file
+    return variables, path, None if stat is None else (stat.st_size, stat.st_mtime_ns)
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}; pass an existing YAML file (see examples/configs/)")

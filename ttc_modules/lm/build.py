@@ -20,7 +20,7 @@ import threading
 
 import dspy
 
-from ttc_modules.config import BackendConfig, ConfigError, Settings, load_settings
+from ttc_modules.config import BackendConfig, ConfigError, Settings, load_settings, settings_sources
 from ttc_modules.lm import embedded
 from ttc_modules.lm.adopt import adopt
 from ttc_modules.lm.client import TTCLM
@@ -85,17 +85,17 @@ def resolve_lm(lm=None):
     return default_lm()
 
 
-_DEFAULTS: dict[str, TTCLM] = {}
+_DEFAULTS: dict[tuple, TTCLM] = {}
 _DEFAULTS_LOCK = threading.Lock()
 
 
 def default_lm() -> TTCLM:
-    """The configured default backend (the embedded model out of the box): the settings are read on each call
-    (environment and config file), and the LM is built once per distinct settings, so a changed setting
-    takes effect and unchanged ones share one LM (its engine, slots and connections)."""
-    settings = load_settings()
-    key = settings.model_dump_json()
+    """The configured default backend (the embedded model out of the box), built once per distinct settings
+    sources (the ``TTC_`` variables and the config file: :func:`~ttc_modules.config.settings_sources`), so a
+    changed setting takes effect while every request of unchanged settings shares one LM (its engine, slots
+    and connections) without parsing the settings again."""
+    key = settings_sources()
     with _DEFAULTS_LOCK:
         if key not in _DEFAULTS:
-            _DEFAULTS[key] = build_lm(settings)
+            _DEFAULTS[key] = build_lm(load_settings())
         return _DEFAULTS[key]
