@@ -218,12 +218,12 @@ def _run_ledger(questions: list[int], bins: list[int], allocation: dict[int, int
                 mean: int) -> dict[int, int]:
     """Each question's budget as AdaptiveTTC(mean_budget=mean) would give it: its bin's allocation (the nearest
     fitted bin's) within the ledger's credit, the largest listed budget that fits."""
+    from planners.mean_budget import budget_for_bin
     from ttc_modules.ledgers import BudgetLedger
 
     ledger, given = BudgetLedger(mean), {}
     for i in questions:
-        wanted = allocation[min(allocation, key=lambda fitted: (abs(fitted - bins[i]), fitted))]
-        grant = ledger.open(wanted)
+        grant = ledger.open(budget_for_bin(allocation, bins[i]))
         given[i] = max(b for b in budgets if b <= grant.granted)
         ledger.close(grant, given[i])
     return given

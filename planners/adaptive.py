@@ -43,7 +43,7 @@ from typing import Literal, get_args
 import dspy
 from pydantic import Field
 
-from planners.mean_budget import allocate
+from planners.mean_budget import allocate, budget_for_bin
 from planners.plan import Plan
 from ttc_modules.budget import Budget, as_budget
 from ttc_modules.evaluation.program_under_test import program_digest
@@ -135,7 +135,7 @@ class AdaptiveTTC(SearchModule):
             bin_ = self.planner.estimator.bin(measurement.value)
             budget = limits.generations
             if allocation is not None:
-                budget = self.planner.fitted_budget(min(budget, _nearest(allocation, bin_)))
+                budget = self.planner.fitted_budget(min(budget, budget_for_bin(allocation, bin_)))
                 run.meter.lower(generations=budget)
             plan = self.planner.plan(bin_, budget)  # indexed by the whole budget, probes included
             chosen = self._follow(plan, run, measurement.probes)
@@ -188,11 +188,6 @@ def _ledger(mean_budget: float | BudgetLedger | WindowLedger | None, smallest: i
     if mean_budget is None or isinstance(mean_budget, BudgetLedger | WindowLedger):
         return mean_budget
     return BudgetLedger(check_mean_budget(mean_budget, smallest))
-
-
-def _nearest(allocation: dict[int, int], bin_: int) -> int:
-    """The budget ``allocation`` gives ``bin_``, or the nearest fitted bin's (as :meth:`plan` does)."""
-    return allocation[min(allocation, key=lambda fitted: (abs(fitted - bin_), fitted))]
 
 
 def check_fitted_on(metadata: dict, fields) -> None:

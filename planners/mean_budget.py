@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ttc_modules.ledgers import check_mean_budget
@@ -28,11 +29,19 @@ from ttc_modules.ledgers import check_mean_budget
 def allocate(cells: list[tuple[int, int, dict]], mean: float) -> dict[int, int]:
     """Per bin, its budget: the allocation of the fitted ``cells`` (``(bin, budget, report)`` with the report's
     ``cv_accuracy`` and ``n`` questions) with the best total cross-validated accuracy whose mean budget over the
-    training questions is at most ``mean`` (see the module docstring)."""
+    training questions is at most ``mean`` (see the module docstring). Worked out once per cells and mean in a
+    process: a shared-budget program allocates on every call, a server on every request."""
+    evidence = tuple((bin_, budget, float(report["cv_accuracy"]), int(report.get("n", 1)))
+                     for bin_, budget, report in cells)
+    return dict(_allocated(evidence, mean))
+
+
+@functools.lru_cache(maxsize=64)
+def _allocated(evidence: tuple[tuple[int, int, float, int], ...], mean: float) -> tuple[tuple[int, int], ...]:
     options: dict[int, list[tuple[int, float, int]]] = {}
-    for bin_, budget, report in cells:
-        options.setdefault(bin_, []).append((budget, float(report["cv_accuracy"]), int(report.get("n", 1))))
-    check_mean_budget(mean, min(budget for _, budget, _ in cells))
+    for bin_, budget, cv_accuracy, questions in evidence:
+        options.setdefault(bin_, []).append((budget, cv_accuracy, questions))
+    check_mean_budget(mean, min(budget for _, budget, _, _ in evidence))
     questions = sum(choices[0][2] for choices in options.values())
     cap = math.floor(mean * questions)
     best: dict[int, tuple[float, dict[int, int]]] = {0: (0.0, {})}  # generations spent -> (accuracy, allocation)
@@ -43,7 +52,13 @@ def allocate(cells: list[tuple[int, int, dict]], mean: float) -> dict[int, int]:
         raise ValueError(f"mean_budget {mean} cannot give every bin its smallest fitted budget (a mean of "
                          f"{smallest / questions:.2f}); give at least that")
     spent = max(best, key=lambda total: (round(best[total][0], 12), -total))
-    return best[spent][1]
+    return tuple(sorted(best[spent][1].items()))
+
+
+def budget_for_bin(allocation: dict[int, int], bin_: int) -> int:
+    """The budget ``allocation`` gives ``bin_``, or the nearest allocated bin's (a bin never seen in fitting, as
+    the planner's :meth:`~planners.compute_optimal.ComputeOptimalPlanner.plan` takes the nearest fitted bin)."""
+    return allocation[min(allocation, key=lambda fitted: (abs(fitted - bin_), fitted))]
 
 
 def _extend(best: dict, bin_: int, choices: list[tuple[int, float, int]], cap: int) -> dict:
