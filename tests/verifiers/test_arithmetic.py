@@ -89,3 +89,9 @@ def test_numbers_from_nowhere_are_ungrounded_and_new_claims_unchecked():
 
 def test_conversions_are_not_checked_as_arithmetic():
     assert ArithmeticChecker().score({"question": "A film lasts 2 hours."}, ["2 hours = 120 minutes."]) == [1.0]
+
+
+def test_a_solution_longer_than_pythons_recursion_limit_is_checked():
+    steps = [f"{i} + 1 = {i + 1}." for i in range(1500)]  # a degenerate counting run, one step a line
+    scores = ArithmeticChecker().score({"question": "Start at 0 and count."}, steps)
+    assert len(scores) == 1500 and scores == sorted(scores, reverse=True)  # a product of verdicts never rises

@@ -86,7 +86,10 @@ class ArithmeticChecker:
         return f"arithmetic-v3:{self.wrong}:{self.ungrounded}:{self.unchecked}:{self.unsupported}"
 
     def score(self, inputs: dict, steps: list[str]) -> list[float]:
-        return list(_checked(self, str(inputs.get("question", "")), tuple(steps))[0])
+        question = str(inputs.get("question", ""))
+        for k in range(_RECURSION_STRIDE, len(steps), _RECURSION_STRIDE):  # a long solution, checked in strides:
+            _checked(self, question, tuple(steps[:k]))  # each stride's recursion stops at the one before
+        return list(_checked(self, question, tuple(steps))[0])
 
     def check_step(self, step: str, solution: Solution) -> float:
         """This step's own verdict; what it establishes is added to ``solution``."""
@@ -148,6 +151,9 @@ class ArithmeticChecker:
         answer = extract_answer(step)
         value = evaluate(answer) if answer else None
         return verdict if value is not None and value in solution.known else verdict * self.unsupported
+
+
+_RECURSION_STRIDE = 200  # steps :func:`_checked` recurses through at most (Python's limit is 1,000 frames)
 
 
 @functools.lru_cache(maxsize=4096)
