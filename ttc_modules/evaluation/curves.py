@@ -5,11 +5,10 @@ is the mean over random k-subsets (drawn without replacement; exact at k = N_max
 strategy's selection is correct: ``majority@k``, ``weighted@k`` (sum of verifier scores per
 answer), ``naive@k`` (highest score) and ``pass@k`` (any correct: the oracle upper bound); and
 ``beta@k`` and ``window@k``, majority voting that stops once the vote is settled (the Beta rule at
-0.95, the window rule with a window of 5: ``ttc_modules/stopping.py``) with k the cap, over random
-orders of k samples (:func:`expected_stopping`), with the samples they drew.
-Confidence intervals come from resampling questions with replacement. Early-stopping best-of-N
-(``ttc_modules/stopping.py``) is replayed on the samples in the order they were drawn
-(:func:`stopping_replay`), as a live run would draw them.
+0.95, the window rule with a window of 5: ``ttc_modules/stopping.py``) with k the cap: replayed on
+samples in the order drawn, as a live run would draw them (:func:`stopping_replay`), and averaged
+over random orders of k samples with the samples they drew (:func:`expected_stopping`).
+Confidence intervals come from resampling questions with replacement.
 
 Example:
     >>> samples = [{"answer": "3", "correct": True, "score": 0.9}, {"answer": "4", "correct": False, "score": 0.2}]
@@ -87,8 +86,8 @@ def stopping_replay(samples: list[dict], rule: StopRule, how: str, groups: Group
 
 def expected_stopping(samples: list[dict], k: int, rule: str, how: str = "majority", resamples: int = 64,
                       seed: int = 0, groups: Grouping = answer_groups) -> tuple[float, float]:
-    """(mean correctness, mean samples drawn) of :func:`stopping_replay` with cap ``k`` over random orders of
-    k of ``samples`` (every order of all of them when there are few)."""
+    """(mean correctness, mean samples drawn) of :func:`stopping_replay` with cap ``k`` over ``resamples`` random
+    orders of k of ``samples``."""
     if not 1 <= k <= len(samples):
         raise ValueError(f"budget {k} needs 1 to {len(samples)} banked samples; raise n_max or lower the budget")
     rng = random.Random(seed)
