@@ -213,11 +213,11 @@ def test_calibrate_then_solve_with_the_policy(tmp_path):
     assert solved.exit_code == 0, solved.output
     payload = json.loads(solved.stdout[solved.stdout.index("{"):])
     assert payload["plan"]["kind"] and payload["spent"]["generations"] <= 2
-    out = tmp_path / "shared"
-    shared = run("eval", "--dataset", "synthetic:1", "--limit", "3", "--strategies", "majority", "--budgets", "1",
+    out = tmp_path / "mean-budget-eval"
+    evaluated = run("eval", "--dataset", "synthetic:1", "--limit", "3", "--strategies", "majority", "--budgets", "1",
                  "--policy", str(policy), "--mean-budget", "2", "--workers", "1", "--out", str(out),
                  env={"TTC_BACKEND__MAX_TOKENS": "48"})
-    assert shared.exit_code == 0, shared.output
+    assert evaluated.exit_code == 0, evaluated.output
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     spent = [row["generations"] for row in rows if row["strategy"] == "mean_budget"]
     assert len(spent) == 3 and sum(spent) <= 2 * 3 and "mean_budget" in (out / "table.md").read_text()

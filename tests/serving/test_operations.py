@@ -73,11 +73,11 @@ def test_a_served_policy_with_a_mean_budget_holds_it_over_every_window(serve, tm
     planner.policy = {(b, n): Plan(kind="best_of_n", options={"n": n, "selection": "weighted"}) for b, n in evidence}
     planner.report = {f"{b}|{n}": {"cv_accuracy": accuracy, "n": 1} for (b, n), accuracy in evidence.items()}
     planner.save(tmp_path / "policy.json")
-    server = serve(policy_program=policy_program, served_models={"shared": {
+    server = serve(policy_program=policy_program, served_models={"math-mean": {
         "policy": str(tmp_path / "policy.json"), "verifier": "arithmetic", "max_budget": 16, "mean_budget": 5,
         "mean_budget_window": 4}})
     client = openai.OpenAI(base_url=server.base_url, api_key="x")
-    spent = [client.chat.completions.create(model="shared", messages=[{"role": "user", "content": f"What is {i} + 7?"}]
+    spent = [client.chat.completions.create(model="math-mean", messages=[{"role": "user", "content": f"What is {i} + 7?"}]
                                             ).model_extra["ttc"]["spent"]["generations"] for i in range(6)]
     assert spent == [8, 8, 2, 2, 8, 8]  # 8 while the window has room, the smallest budget when it has not
     assert all(sum(spent[i:i + 4]) <= 5 * 4 for i in range(len(spent)))
