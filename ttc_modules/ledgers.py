@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import deque
@@ -124,9 +125,10 @@ class WindowLedger(_Ledger):
     def open(self, wanted: int | None = None) -> Grant:
         """A new request's grant: ``wanted`` (None: all it may have), within the window's bound."""
         with self._lock:
-            recent = [slot[0] for slot in reversed(self._recent)]  # newest first
+            newest_first = [0, *itertools.accumulate(slot[0] for slot in reversed(self._recent))]  # the last j's spend
             room = math.floor(self.mean * self.window + 1e-9)
-            bound = min(room - (self.window - 1 - j) * self.smallest - sum(recent[:j]) for j in range(self.window))
+            bound = min(room - (self.window - 1 - j) * self.smallest - newest_first[min(j, len(newest_first) - 1)]
+                        for j in range(self.window))
             granted = bound if wanted is None else min(wanted, bound)
             slot = [granted]
             self._recent.append(slot)
