@@ -170,7 +170,7 @@ class AdaptiveTTC(SearchModule):
         if self.stop is not None and plan.kind == "best_of_n":
             plan = plan.model_copy(update={"options": {**plan.options, "stop": self.stop}})
         strategy = plan.build(verifier=self.verifier, generator=self.generator, seed=self._plan_seed(plan, probes))
-        chosen = strategy.search_on(run)
+        chosen = strategy.continue_on(run)
         if chosen is None:  # the plan found no answer within what was left: the probes' best, if any
             chosen = run.best(probes, "weighted" if run.runner is not None else "majority")
         return chosen

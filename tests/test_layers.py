@@ -79,3 +79,39 @@ def test_the_project_imports_its_own_modules_at_the_top():
     late = {name: found for name, path in modules.items() if name != "ttc_modules.cli"
             if (found := _function_level_imports(path, modules))}
     assert not late, f"import these at the top of the module instead: {late}"
+
+
+# Work spread over threads outside call_context.fan_out loses the call's meter, seeds and usage; call state kept in
+# a context variable of its own is a sixth hidden channel. Where either is allowed, the reason is written here.
+CALL_CONTEXT = "ttc_modules.call_context"
+OWN_THREADS = {
+    "ttc_modules.lm.embedded.engine": "the engine's own request threads, below every call (no call state there)",
+    "ttc_modules.evaluation.workers": "the harness's questions, each one a call of its own with its own context",
+    "ttc_modules.testing.loopback": "a loopback test server's serving thread",
+}
+OWN_CONTEXT_VARIABLES = {
+    "ttc_modules.config": "the YAML file pydantic-settings' classmethod hook reads while load_settings runs",
+}
+THREAD_STARTERS = {"ThreadPoolExecutor", "ProcessPoolExecutor", "Thread", "to_thread", "run_in_executor"}
+
+
+def _called_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            function = node.func
+            names.add(function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", ""))
+    return names
+
+
+def test_work_fans_out_only_through_the_call_context():
+    bare = {name: sorted(_called_names(path) & THREAD_STARTERS) for name, path in _modules().items()
+            if name not in (CALL_CONTEXT, *OWN_THREADS)}
+    bare = {name: found for name, found in bare.items() if found}
+    assert not bare, f"fan out with call_context.fan_out (or in_worker_thread), not bare threads: {bare}"
+
+
+def test_call_state_lives_in_the_one_call_context():
+    own = sorted(name for name, path in _modules().items()
+                 if name not in (CALL_CONTEXT, *OWN_CONTEXT_VARIABLES) and "ContextVar" in _called_names(path))
+    assert not own, f"keep call state in call_context.CallContext, not a context variable of its own: {own}"

@@ -31,18 +31,16 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import threading
 from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ttc_modules.call_context import current, entered
+
 FAILURES = ("unparsed", "program_errors", "verifier_errors")
 """What makes a candidate fail without ending the search: a sample the adapter could not read, a program
 rollout that raised, a verifier (or reward) that raised or answered something other than a score."""
-
-_CURRENT: contextvars.ContextVar[BudgetMeter | None] = contextvars.ContextVar("ttc_meter", default=None)
-
 
 class Budget(BaseModel):
     """Limits for one prompt; None means unlimited.
@@ -239,14 +237,11 @@ class BudgetMeter:
     # ------------------------------------------------------------------ context
     @contextlib.contextmanager
     def active(self) -> Iterator[BudgetMeter]:
-        """Make this the meter that LM calls in this context report to (see :func:`current_meter`)."""
-        token = _CURRENT.set(self)
-        try:
+        """Make this the meter that LM calls in this context report to (the call context's ``meter``)."""
+        with entered(meter=self):
             yield self
-        finally:
-            _CURRENT.reset(token)
 
 
 def current_meter() -> BudgetMeter | None:
-    """The meter LM calls in this context report to, if any."""
-    return _CURRENT.get()
+    """The meter LM calls in this context report to, if any (``call_context.current().meter``)."""
+    return current().meter

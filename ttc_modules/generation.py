@@ -33,7 +33,7 @@ import dspy
 
 from ttc_modules import prompts
 from ttc_modules.answers import extract_answer, has_final_answer, stating_answer
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.call_context import fan_out
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
@@ -157,7 +157,7 @@ class Generator(dspy.Module):
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
         limit, stop = max_tokens or self.max_step_tokens, [self.step_delimiter]
         if self.path(lm) == "signature":
-            rounds = map_in_context(lambda steps: self._continue(question, steps, n, seed, temperature, limit, stop),
+            rounds = fan_out(lambda steps: self._continue(question, steps, n, seed, temperature, limit, stop),
                                     prefixes, getattr(lm, "concurrency", 8))
         else:
             requests = [self._text_request(lm, question, self._prefix(steps), limit, stop, temperature)

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.lm.helpers import MESSAGES
-from ttc_modules.concurrency import in_search_thread
+from ttc_modules.call_context import in_search_thread
 from ttc_modules.lm import TTCLM, BackendError, sample
 from ttc_modules.testing import OpenAIStubServer, arithmetic_responder
 

@@ -162,3 +162,24 @@ def test_adaptive_ttc_acall(fitted):
     program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
     prediction = asyncio.run(program.acall(question="What is 3 + 4?", budget=4))
     assert prediction.plan is not None and prediction.spent["generations"] <= 4
+
+
+def test_dspy_callbacks_see_the_strategy_a_policy_chose(fitted):
+    from dspy.utils.callback import BaseCallback
+
+    class Heard(BaseCallback):
+        def __init__(self):
+            self.started = []
+
+        def on_module_start(self, call_id, instance, inputs):
+            self.started.append((type(instance).__name__, sorted(inputs["kwargs"])))
+
+    heard = Heard()
+    program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
+    with dspy.context(callbacks=[heard]):
+        prediction = program(question="hard question 9?", budget=8)
+    chosen = type(prediction.plan.build(verifier=verifier)).__name__
+    assert ("AdaptiveTTC", ["budget", "question"]) in heard.started
+    assert (chosen, ["question"]) in heard.started  # called as a DSPy module, with the call's inputs
+    assert prediction.spent["generations"] <= 8 and prediction.answer == program(question="hard question 9?",
+                                                                                  budget=8).answer

@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ttc_modules.concurrency import in_context
+from ttc_modules.call_context import in_context
 
 LOCAL = "local"  # ``--ray`` without an address: a cluster of this machine, started for the run
 

@@ -48,7 +48,7 @@ import litellm
 from litellm.types.utils import TextCompletionResponse, Usage
 
 from ttc_modules.budget import current_meter
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.call_context import fan_out
 from ttc_modules.lm.client import TTCLM, release_tokens, reserve_tokens
 from ttc_modules.lm.dspy_compat import IGNORED_CACHE_KEYS, CallResult
 from ttc_modules.lm.embedded.catalogue import is_embedded
@@ -101,7 +101,7 @@ def sample_prompts(lm, prompts: list[list[dict]], n: int, seed: int = 0, **kwarg
         sent = _sample_as_list(lm, prompts, n, seed, kwargs)
         if sent is not None:
             return sent
-    return map_in_context(lambda messages: sample(lm, messages, n=n, seed=seed, **kwargs), prompts,
+    return fan_out(lambda messages: sample(lm, messages, n=n, seed=seed, **kwargs), prompts,
                           getattr(lm, "concurrency", 8))
 
 

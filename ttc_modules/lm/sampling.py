@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ttc_modules.concurrency import fan_out
+from ttc_modules.call_context import fan_out
 from ttc_modules.lm.client import TTCLM, samples_that_fit
 from ttc_modules.lm.usage import collect_usage, total
 
@@ -83,15 +83,15 @@ def draw_with_top_up(call: Callable[[dict], list], acall: Callable[[dict], Await
     Where ``batched``, one request asks for all ``n`` (``n``, ``seed``, ``rollout(0)``); every sample it does
     not return (all of them when not batched) is one more request, ``seed + i`` and ``rollout(i)`` for
     sample ``i``, up to ``max_workers`` at once: coroutines ``acall(options)`` under ``acall`` of a strategy,
-    threads otherwise (:func:`~ttc_modules.concurrency.fan_out`).
+    threads otherwise (:func:`~ttc_modules.call_context.fan_out`).
     """
     outputs: list = []
     per_call: list[int] = []
     if batched:
-        outputs = list(fan_out(call, acall, [first_request(n, seed, rollout, True)], max_workers=1)[0])[:n]
+        outputs = list(fan_out(call, [first_request(n, seed, rollout, True)], max_workers=1, acall=acall)[0])[:n]
         per_call.append(len(outputs))
     singles = [{"seed": seed + i, **rollout(i)} for i in range(len(outputs), n)]
-    for returned in fan_out(call, acall, singles, max_workers):
+    for returned in fan_out(call, singles, max_workers, acall=acall):
         outputs += list(returned)[:1]
         per_call.append(len(returned[:1]))
     return outputs, per_call

@@ -24,19 +24,18 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import threading
 from collections.abc import Iterator
 
 import diskcache
 import dspy
 
+from ttc_modules.call_context import current, entered
 from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.lm.dspy_compat import IGNORED_CACHE_KEYS
 
 _OPEN: dict[str, UsageLedger] = {}
 _OPEN_LOCK = threading.Lock()
-_SINK: contextvars.ContextVar[list | None] = contextvars.ContextVar("ttc_usage_sink", default=None)
 
 
 class UsageLedger:
@@ -79,16 +78,13 @@ def usage_of(lm, call, result) -> dict:
 def collect_usage() -> Iterator[list[dict]]:
     """Collect the usage of every LM call made in this context (threads started in it included)."""
     usages: list[dict] = []
-    token = _SINK.set(usages)
-    try:
+    with entered(usage=usages):
         yield usages
-    finally:
-        _SINK.reset(token)
 
 
 def heard(usage: dict) -> None:
     """Tell the collector of this context (if any) about one call's usage."""
-    sink = _SINK.get()
+    sink = current().usage
     if sink is not None:
         sink.append(usage)
 

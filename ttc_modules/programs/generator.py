@@ -40,7 +40,7 @@ from typing import Any, Literal
 import dspy
 
 from ttc_modules.budget import current_meter
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.call_context import fan_out
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
 from ttc_modules.lm.prompt_lists import sample_prompts
@@ -187,7 +187,7 @@ class ProgramGenerator(dspy.Module):
         request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
         lm = self.resolve_lm()
         if self.path(lm) != "prefill":
-            return map_in_context(lambda steps: self.next_steps(inputs, steps, n, seed, temperature, max_tokens),
+            return fan_out(lambda steps: self.next_steps(inputs, steps, n, seed, temperature, max_tokens),
                                   prefixes, getattr(lm, "concurrency", 8))
         prompt = self._prompt(lm, self.program_inputs(inputs))
         chats = [prompt.messages(prompt.begin(steps, self.step_delimiter)) for steps in prefixes]
@@ -275,7 +275,7 @@ class ProgramGenerator(dspy.Module):
             rest = self._rest_of_reasoning(outputs, steps) if steps else None
             return self._draft(outputs, texts[i], tokens, i, text=rest, ended=texts.ended[i])
 
-        return map_in_context(reply, list(range(len(texts))), getattr(lm, "concurrency", 8))
+        return fan_out(reply, list(range(len(texts))), getattr(lm, "concurrency", 8))
 
     def _finish_prefilled(self, lm, prompt: PrefilledPrompt, steps: list[str], seed: int,
                           temperature: float | None) -> Draft:

@@ -21,14 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 import dspy
 
 from ttc_modules.budget import BudgetExceeded, current_meter
-from ttc_modules.concurrency import SearchCancelled
+from ttc_modules.call_context import SearchCancelled, in_worker_thread
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.errors import BackendError
 from ttc_modules.lm.sampling import draw_with_top_up, rollout_options, share_tokens
@@ -116,7 +115,7 @@ def _run(module: dspy.Module, lm, options: dict, inputs: dict) -> Outcome:
 async def _arun(module: dspy.Module, lm, options: dict, inputs: dict) -> Outcome:
     """:func:`_run` under ``asyncio`` (in a thread for a module without an ``aforward`` of its own)."""
     if getattr(type(module), "aforward", None) is getattr(dspy.Module, "aforward", None):
-        return await asyncio.to_thread(_run, module, lm, options, inputs)
+        return await in_worker_thread(_run, module, lm, options, inputs)
     try:
         with dspy.context(lm=lm.copy(**options)):
             return outcome_of(await _rollout_module(module, options).acall(**inputs))

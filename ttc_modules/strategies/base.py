@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import dspy
 
 from ttc_modules.budget import Budget, BudgetExceeded, as_budget
-from ttc_modules.concurrency import in_search_thread
+from ttc_modules.call_context import current, entered, in_search_thread
 from ttc_modules.generation import Generator
 from ttc_modules.programs import ProgramError, ProgramGenerator
 from ttc_modules.strategies.config import StrategyConfig, parse_config
@@ -85,7 +85,7 @@ class SearchModule(dspy.Module):
 
     async def aforward(self, *args: Any, **kwargs: Any) -> dspy.Prediction:
         """``forward`` for ``await module.acall(...)``: the search's control flow runs in a worker thread and
-        its LM requests run as coroutines on the caller's event loop (``concurrency.py``), so the loop stays
+        its LM requests run as coroutines on the caller's event loop (``call_context.py``), so the loop stays
         free and the samples of a prompt are drawn concurrently under ``asyncio``; DSPy's settings and the
         budget meter in context go with it."""
         return await in_search_thread(type(self).forward, self, *args, **kwargs)  # not self.forward: DSPy warns
@@ -220,10 +220,21 @@ class Strategy(SearchModule):
         if args:
             raise ProgramError(f"call {type(self).__name__} with keyword inputs, as any DSPy module: "
                                f"{', '.join(f'{name}=...' for name in self.generator.fields.inputs)}")
+        handed = current().handoff
+        if handed is not None and handed[0] is self:  # a planner's run, its probes drawn: search on from them
+            with entered(handoff=None):
+                return handed[1].prediction(self.search_on(handed[1]))
         run = self.start_run(inputs, self.config, self.budget)
         with run.meter.active():
             chosen = self.search_on(run)
         return run.prediction(chosen)
+
+    def continue_on(self, run: Run) -> int | None:
+        """Search on a run another module started (a planner's, after its difficulty probes), called as a
+        DSPy module (``self(**run.inputs)``, so DSPy's callbacks and usage tracking see this strategy); the
+        chosen node (None when nothing was found)."""
+        with entered(handoff=(self, run)):
+            return self(**run.inputs).chosen
 
     def search_on(self, run: Run) -> int | None:
         """Search on ``run`` with this strategy's settings and return the chosen node (None when nothing

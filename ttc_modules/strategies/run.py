@@ -45,7 +45,7 @@ import networkx as nx
 
 from ttc_modules.aggregation import Selection, aggregate_steps, select
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.call_context import fan_out
 from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT, add_child, finished_nodes, new_graph, solution_steps, solution_tokens
 from ttc_modules.lm.cache import beside_dspy_cache
@@ -147,7 +147,7 @@ class Run:
         depend on which item finishes first.
         """
         jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
-        return map_in_context(lambda job: in_stream(job[0], fn, job[1]), jobs, self.settings.concurrency)
+        return fan_out(lambda job: in_stream(job[0], fn, job[1]), jobs, self.settings.concurrency)
 
     # ------------------------------------------------------------------ growing the graph
     def sample_solutions(self, n: int) -> list[int]:
@@ -208,7 +208,7 @@ class Run:
                 temperature, request[0][1])
 
         drafts_at = {position: drafts for (request, _), rounds in
-                     zip(requests, map_in_context(send, requests, self.settings.concurrency), strict=True)
+                     zip(requests, fan_out(send, requests, self.settings.concurrency), strict=True)
                      for (position, _), drafts in zip(request, rounds, strict=True)}
         children = [[self._add_step(parent, d, op) for d in drafts_at[position]]
                     for position, parent in enumerate(parents)]

@@ -18,8 +18,9 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from contextvars import ContextVar
 from dataclasses import dataclass
+
+from ttc_modules.call_context import current, entered
 
 SEED_STRIDE = 4099  # seeds of different requests never overlap while n < SEED_STRIDE
 
@@ -47,16 +48,13 @@ class SeedStream:
         return [SeedStream(self.owner, self.path + (self.requests, i)) for i in range(n)]
 
 
-_STREAM: ContextVar[SeedStream | None] = ContextVar("ttc_seed_stream", default=None)
-
-
 def active_stream(owner: object) -> SeedStream | None:
     """The stream of ``owner`` this context runs in (inside a parallel item), if any."""
-    stream = _STREAM.get()
+    stream = current().seeds
     return stream if stream is not None and stream.owner is owner else None
 
 
 def in_stream(stream: SeedStream, fn, item):
-    """``fn(item)`` with ``stream`` as the current seed stream (called inside a copied context)."""
-    _STREAM.set(stream)
-    return fn(item)
+    """``fn(item)`` with ``stream`` as the call context's seed stream."""
+    with entered(seeds=stream):
+        return fn(item)

@@ -22,7 +22,7 @@ import math
 import re
 from typing import Literal
 
-from ttc_modules.concurrency import map_in_context
+from ttc_modules.call_context import fan_out
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.errors import BackendError, refused_request
 from ttc_modules.lm.identity import backend_id
@@ -79,7 +79,7 @@ class LLMJudge:
             return [self.judge(question, [render_outputs(candidate.outputs, program.outputs, named=True)], prompts)]
         steps = candidate.steps
         prefixes = [steps[: k + 1] for k in range(len(steps))] if self.process else [steps]
-        return map_in_context(lambda prefix: self.judge(question, prefix, prompts), prefixes, self.concurrency)
+        return fan_out(lambda prefix: self.judge(question, prefix, prompts), prefixes, self.concurrency)
 
     def judge(self, question: str, steps: list[str], prompts: tuple[str, str, str] = (SYSTEM, YES_NO, RATING)
               ) -> float:

@@ -33,7 +33,7 @@ from pathlib import Path
 import diskcache
 
 from ttc_modules.budget import BudgetExceeded, current_meter
-from ttc_modules.concurrency import SearchCancelled
+from ttc_modules.call_context import SearchCancelled
 from ttc_modules.lm.errors import BackendError
 from ttc_modules.lm.usage import collect_usage, total
 from ttc_modules.programs.fields import ProgramFields

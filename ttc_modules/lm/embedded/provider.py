@@ -33,6 +33,7 @@ import litellm
 from litellm import CustomLLM
 from litellm.types.utils import ChatCompletionTokenLogprob, ChoiceLogprobs, Choices, Message, Usage
 
+from ttc_modules.call_context import in_worker_thread
 from ttc_modules.lm.custom_providers import registered
 from ttc_modules.lm.embedded.catalogue import (
     PROVIDER,
@@ -208,12 +209,12 @@ class LocalProvider(CustomLLM):
         return model_response
 
     async def aembedding(self, *args, **kwargs):
-        return await asyncio.to_thread(self.embedding, *args, **kwargs)
+        return await in_worker_thread(self.embedding, *args, **kwargs)
 
     async def acompletion(self, *args, **kwargs):
         cancelled = threading.Event()  # a cancelled task stops its request at the next token
         try:
-            return await asyncio.to_thread(self.completion, *args, cancelled=cancelled, **kwargs)
+            return await in_worker_thread(self.completion, *args, cancelled=cancelled, **kwargs)
         except asyncio.CancelledError:
             cancelled.set()
             raise
