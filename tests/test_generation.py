@@ -4,6 +4,7 @@ import dspy
 import pytest
 
 from ttc_modules.generation import Generator
+from ttc_modules.graph import ROOT, Node, add_child, new_graph
 from ttc_modules.testing import scripted_lm
 
 Q = "Sam has 5 pencils and buys 3 more. How many pencils does he have?"
@@ -56,7 +57,10 @@ def test_text_path_for_chat_models_prefills_the_partial_solution():
 def test_revision_prompt_lists_the_attempts():
     seen = []
     lm = scripted_lm(lambda prompt, seed: seen.append(prompt) or "The answer is 8.")
-    Generator(lm=lm).revisions({"question": Q}, [{"text": "The answer is 7."}, {"text": "The answer is 9."}], n=1, seed=0)
+    graph = new_graph({"question": Q}, "revisions", {}, seed=0)
+    attempts = [Node(graph, add_child(graph, ROOT, kind="revision", text=f"The answer is {answer}.", op="sample",
+                                      module="generator.revise")) for answer in (7, 9)]
+    Generator(lm=lm).revisions({"question": Q}, attempts, n=1, seed=0)
     assert "Attempt 1:\nThe answer is 7." in seen[-1] and "Attempt 2:\nThe answer is 9." in seen[-1]
 
 

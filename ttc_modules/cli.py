@@ -204,11 +204,11 @@ def _solve_with_policy(inputs: dict, policy: Path, lm, verifier: str, budget, se
 
 def _report(prediction, question: str, answer_field: str) -> dict:
     """The answer, every finished candidate (solution text, answer, score) and what was spent."""
-    from ttc_modules.graph import solution_steps, terminal_nodes
+    from ttc_modules.graph import Node, solution_steps, terminal_nodes
 
     graph = prediction.graph
-    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)) or graph.nodes[node]["text"],
-                   "answer": graph.nodes[node]["answer"], "score": graph.nodes[node]["score"]}
+    candidates = [{"node": node, "text": "\n\n".join(solution_steps(graph, node)) or Node(graph, node).text,
+                   "answer": Node(graph, node).answer, "score": Node(graph, node).score}
                   for node in terminal_nodes(graph)]
     return {"question": question, "strategy": graph.graph["strategy"], "answer": prediction.get(answer_field),
             "reasoning": prediction.get("reasoning"), "outputs": prediction.toDict(), "candidates": candidates,

@@ -41,7 +41,7 @@ from dspy.predict.refine import OfferFeedback, inspect_modules, recursive_mask
 
 from ttc_modules import strategies
 from ttc_modules.budget import Budget
-from ttc_modules.graph import ROOT
+from ttc_modules.graph import ROOT, Node
 from ttc_modules.programs.added_field import with_input_field
 from ttc_modules.strategies.run import Run
 from ttc_modules.verifiers.callable import CallableVerifier
@@ -123,7 +123,7 @@ class Refine(BestOfN):
 
     def _advice(self, run: Run, node: int, reward: float) -> dict | None:
         """DSPy's ``OfferFeedback`` on the attempt at ``node``: advice per predictor, or None when it fails."""
-        outputs = run.graph.nodes[node]["outputs"] or {}
+        outputs = Node(run.graph, node).outputs or {}
         asked = {"program_code": self.module_code, "modules_defn": inspect_modules(self.module),
                  "program_inputs": kwargs_text(run.generator.program_inputs(run.inputs)),
                  "program_trajectory": "[]", "program_outputs": kwargs_text(outputs),

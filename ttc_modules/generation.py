@@ -34,6 +34,7 @@ import dspy
 from ttc_modules import prompts
 from ttc_modules.answers import extract_answer, has_final_answer, stating_answer
 from ttc_modules.call_context import fan_out
+from ttc_modules.graph import Node
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
@@ -176,11 +177,11 @@ class Generator(dspy.Module):
         return self._continue(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
                               max_tokens or self.max_solution_tokens, stop=[])
 
-    def revisions(self, inputs: dict, attempts: list[dict], n: int, seed: int,
+    def revisions(self, inputs: dict, attempts: list[Node], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
-        """``n`` new attempts, each seeing the previous ``attempts`` (their nodes' data, oldest first)."""
+        """``n`` new attempts, each seeing the previous ``attempts`` (their nodes, oldest first)."""
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
-        attempts = [attempt["text"] for attempt in attempts]
+        attempts = [attempt.text for attempt in attempts]
         if self.path(lm) == "signature":
             return self._predict(lm, self.revise, n, seed, temperature, self.max_solution_tokens,
                                  question=question, previous_attempts=prompts.attempts_block(attempts))
@@ -198,14 +199,15 @@ class Generator(dspy.Module):
         return extract_answer(solution_text) if draft.parsed else None
 
     @staticmethod
-    def failed(data: dict) -> bool:
+    def failed(node: Node) -> bool:
         """Never: a math solution is scored even when it could not be read (its text is still steps)."""
         return False
 
     @staticmethod
-    def prediction_fields(data: dict | None, solution_text: str) -> dict:
-        """The answer and the whole solution of the chosen node (its data), as a call returns them."""
-        return {"answer": (data or {}).get("answer"), "reasoning": solution_text if data is not None else ""}
+    def prediction_fields(node: Node | None, solution_text: str) -> dict:
+        """The answer and the whole solution of the chosen node, as a call returns them."""
+        return {"answer": node.answer if node is not None else None,
+                "reasoning": solution_text if node is not None else ""}
 
     def _continue(self, question: str, steps: list[str], n: int, seed: int, temperature: float | None,
                   max_tokens: int, stop: list[str]) -> list[Draft]:

@@ -2,7 +2,9 @@
 
 Schema (written once, here):
 
-- graph attributes: ``inputs`` (dict), ``strategy`` (kind), ``config`` (dict), ``seed`` (int).
+- graph attributes: ``inputs`` (dict), ``strategy`` (kind), ``config`` (dict), ``seed`` (int), ``chosen`` (the
+  node the call answered with, or None) and, for best-of-N with a stop rule or a threshold, ``stopped``
+  (after how many samples the stop rule ended the draw, and why; None where it did not).
 - node attributes: ``kind`` (``root`` | ``step`` | ``answer`` | ``revision``), ``text`` (this node's
   own text: one step, a whole solution or a revision), ``step_scores`` (list of floats, one per
   step of the path to this node, from the verifier), ``score`` (their aggregate), ``depth`` (steps
@@ -17,6 +19,9 @@ Schema (written once, here):
 - edge attributes: ``op`` (``sample`` | ``extend`` | ``lookahead`` | ``revise``) and ``module``
   (the name of the module that produced the child).
 
+Read a node's attributes through :class:`Node` (``Node(graph, n).score``) and change them with
+:func:`update_node`, so the names above are written in this module only.
+
 Every graph is a tree rooted at node 0 (``nx.is_arborescence``). A best-of-N run is a star, beam
 search a pruned tree, revisions a set of chains. No module objects are stored in it, so it
 serialises to JSON (node-link) and GraphML.
@@ -25,18 +30,107 @@ Example:
     >>> g = new_graph({"question": "1 + 1?"}, "best_of_n", {"n": 2}, seed=0)
     >>> child = add_child(g, ROOT, kind="answer", text="1 + 1 = 2.", op="sample", module="generator",
     ...                   terminal=True, answer="2")
-    >>> path_steps(g, child), nx.is_arborescence(g)
-    (['1 + 1 = 2.'], True)
+    >>> path_steps(g, child), nx.is_arborescence(g), Node(g, child).answer
+    (['1 + 1 = 2.'], True, '2')
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
 ROOT = 0
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a search graph, its attributes read by the schema's names (the module docstring):
+    ``Node(graph, n).score`` is ``graph.nodes[n]["score"]``.
+
+    A view, not a copy: it reads the graph as it is now, and never writes it (:func:`update_node` does).
+
+    Example:
+        >>> g = new_graph({"question": "1 + 1?"}, "best_of_n", {}, seed=0)
+        >>> child = Node(g, add_child(g, ROOT, kind="answer", text="2", op="sample", module="m", terminal=True,
+        ...                           answer="2", tokens=3))
+        >>> child, child.kind, child.answer, child.terminal, child.tokens, child.depth, child.score
+        (Node(id=1), 'answer', '2', True, 3, 1, None)
+    """
+
+    graph: nx.DiGraph = field(repr=False)
+    id: int
+
+    @property
+    def kind(self) -> str:
+        return self.graph.nodes[self.id]["kind"]
+
+    @property
+    def text(self) -> str:
+        return self.graph.nodes[self.id]["text"]
+
+    @property
+    def step_scores(self) -> list[float]:
+        return self.graph.nodes[self.id]["step_scores"]
+
+    @property
+    def score(self) -> float | None:
+        return self.graph.nodes[self.id]["score"]
+
+    @property
+    def depth(self) -> int:
+        return self.graph.nodes[self.id]["depth"]
+
+    @property
+    def rollout_id(self) -> int | None:
+        return self.graph.nodes[self.id]["rollout_id"]
+
+    @property
+    def terminal(self) -> bool:
+        return self.graph.nodes[self.id]["terminal"]
+
+    @property
+    def answer(self) -> Any:
+        return self.graph.nodes[self.id]["answer"]
+
+    @property
+    def tokens(self) -> int:
+        return self.graph.nodes[self.id]["tokens"]
+
+    @property
+    def verifier_tokens(self) -> int:
+        return self.graph.nodes[self.id]["verifier_tokens"]
+
+    @property
+    def outputs(self) -> dict | None:
+        return self.graph.nodes[self.id]["outputs"]
+
+    @property
+    def ended(self) -> str | None:
+        return self.graph.nodes[self.id]["ended"]
+
+
+# the names of the schema's node attributes, as Node reads them
+NODE_ATTRIBUTES = frozenset(name for name, value in vars(Node).items() if isinstance(value, property))
+
+
+def update_node(graph: nx.DiGraph, node: int, **attributes) -> None:
+    """Set some of ``node``'s attributes, named as the schema names them (another name is a ``TypeError``).
+
+    Example:
+        >>> g = new_graph({"question": "1 + 1?"}, "best_of_n", {}, seed=0)
+        >>> update_node(g, ROOT, step_scores=[0.5], score=0.5)
+        >>> Node(g, ROOT).step_scores, Node(g, ROOT).score
+        ([0.5], 0.5)
+    """
+    unknown = sorted(set(attributes) - NODE_ATTRIBUTES)
+    if unknown:
+        raise TypeError(f"{', '.join(unknown)}: not node attributes of the search graph "
+                        f"({', '.join(sorted(NODE_ATTRIBUTES))})")
+    graph.nodes[node].update(attributes)
 
 
 def new_graph(inputs: dict, strategy: str, config: dict, seed: int) -> nx.DiGraph:
@@ -54,7 +148,7 @@ def add_child(graph: nx.DiGraph, parent: int, *, kind: str, text: str, op: str, 
     """Add a node under ``parent`` and return its id; ``steps`` is how many steps ``text`` holds."""
     node = graph.number_of_nodes()
     graph.add_node(node, kind=kind, text=text, step_scores=[], score=None,
-                   depth=graph.nodes[parent]["depth"] + steps, rollout_id=rollout_id, terminal=terminal,
+                   depth=Node(graph, parent).depth + steps, rollout_id=rollout_id, terminal=terminal,
                    answer=answer, tokens=tokens, verifier_tokens=0, outputs=outputs,
                    ended=ended if ended is not None else ("answer" if terminal else None))
     graph.add_edge(parent, node, op=op, module=module)
@@ -72,7 +166,7 @@ def path_nodes(graph: nx.DiGraph, node: int) -> list[int]:
 
 def path_steps(graph: nx.DiGraph, node: int) -> list[str]:
     """The texts along the path to ``node`` (the partial solution it stands for)."""
-    return [graph.nodes[n]["text"] for n in path_nodes(graph, node)]
+    return [Node(graph, n).text for n in path_nodes(graph, node)]
 
 
 def solution_steps(graph: nx.DiGraph, node: int, delimiter: str | None = "\n\n") -> list[str]:
@@ -84,14 +178,14 @@ def solution_steps(graph: nx.DiGraph, node: int, delimiter: str | None = "\n\n")
     """
     steps: list[str] = []
     for n in path_nodes(graph, node):
-        data = graph.nodes[n]
-        if data["kind"] == "revision":
+        step = Node(graph, n)
+        if step.kind == "revision":
             steps = []
-        if data["kind"] in ("answer", "revision"):
-            parts = data["text"].split(delimiter) if delimiter else [data["text"]]
+        if step.kind in ("answer", "revision"):
+            parts = step.text.split(delimiter) if delimiter else [step.text]
             steps += [part.strip() for part in parts if part.strip()]
-        elif data["text"]:
-            steps.append(data["text"])
+        elif step.text:
+            steps.append(step.text)
     return steps
 
 
@@ -100,19 +194,19 @@ def solution_tokens(graph: nx.DiGraph, node: int) -> int:
     :func:`solution_steps` gathers its steps (a revision starts afresh)."""
     tokens = 0
     for n in path_nodes(graph, node):
-        data = graph.nodes[n]
-        tokens = (0 if data["kind"] == "revision" else tokens) + (data["tokens"] or 0)
+        step = Node(graph, n)
+        tokens = (0 if step.kind == "revision" else tokens) + (step.tokens or 0)
     return tokens
 
 
 def terminal_nodes(graph: nx.DiGraph) -> list[int]:
     """Nodes where a solution ends, in creation order."""
-    return [n for n, data in graph.nodes(data=True) if data["terminal"]]
+    return [n for n in graph if Node(graph, n).terminal]
 
 
 def finished_nodes(graph: nx.DiGraph) -> list[int]:
     """Nodes where a solution with an answer ends, in creation order."""
-    return [n for n, data in graph.nodes(data=True) if data["terminal"] and data["answer"] is not None]
+    return [n for n in graph if Node(graph, n).terminal and Node(graph, n).answer is not None]
 
 
 def to_json(graph: nx.DiGraph) -> dict:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from ttc_modules.graph import ROOT, path_nodes
+from ttc_modules.graph import ROOT, Node, path_nodes
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
@@ -42,29 +42,29 @@ def _colour(score: float | None) -> str:
     return f"rgb({red},{green},60)"
 
 
-def _summary(node: int, data: dict, op: str | None) -> str:
-    score = data.get("score")
-    parts = [f'<span class="badge">#{node} {html.escape(str(data["kind"]))}</span>']
+def _summary(node: Node, op: str | None) -> str:
+    score = node.score
+    parts = [f'<span class="badge">#{node.id} {html.escape(str(node.kind))}</span>']
     if op:
         parts.append(f'<span class="badge">{html.escape(op)}</span>')
     parts.append(f'<span class="badge score" style="background:{_colour(score)}">'
                  f'{"score " + format(score, ".3f") if score is not None else "unscored"}</span>')
-    parts.append(f'<span class="badge">{data.get("tokens", 0)} tok</span>')
-    if data.get("answer") is not None:
-        parts.append(f'<span class="badge">answer {html.escape(str(data["answer"]))}</span>')
-    if data.get("terminal"):
+    parts.append(f'<span class="badge">{node.tokens} tok</span>')
+    if node.answer is not None:
+        parts.append(f'<span class="badge">answer {html.escape(str(node.answer))}</span>')
+    if node.terminal:
         parts.append('<span class="badge">terminal</span>')
-    first_line = str(data.get("text", "")).strip().splitlines()[0:1]
+    first_line = str(node.text).strip().splitlines()[0:1]
     return " ".join(parts) + " " + html.escape(first_line[0][:90] if first_line else "")
 
 
 def _node_html(graph: nx.DiGraph, node: int, highlighted: set[int], op: str | None = None) -> str:
-    data = graph.nodes[node]
+    shown = Node(graph, node)
     css = ' class="chosen"' if node in highlighted else ""
     children = "".join(_node_html(graph, child, highlighted, graph.edges[node, child]["op"])
                        for child in sorted(graph.successors(node)))
-    return (f"<details open{css}><summary>{_summary(node, data, op)}</summary>"
-            f'<div class="text">{html.escape(str(data.get("text", "")))}</div>{children}</details>')
+    return (f"<details open{css}><summary>{_summary(shown, op)}</summary>"
+            f'<div class="text">{html.escape(str(shown.text))}</div>{children}</details>')
 
 
 def render_html(graph: nx.DiGraph, chosen: int | None = None, title: str | None = None) -> str:
@@ -73,7 +73,7 @@ def render_html(graph: nx.DiGraph, chosen: int | None = None, title: str | None 
     highlighted = set(path_nodes(graph, chosen)) | {ROOT} if chosen is not None else set()
     meta = json.dumps({"strategy": graph.graph.get("strategy"), "config": graph.graph.get("config"),
                        "seed": graph.graph.get("seed"), "nodes": graph.number_of_nodes(),
-                       "tokens": sum(d.get("tokens", 0) for _, d in graph.nodes(data=True))}, default=str)
+                       "tokens": sum(Node(graph, node).tokens for node in graph)}, default=str)
     heading = html.escape(title or f"{graph.graph.get('strategy', 'search')} graph")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{heading}</title>"
             f"<style>{STYLE}</style></head><body><h1>{heading}</h1><div class='meta'>{html.escape(meta)}</div>"

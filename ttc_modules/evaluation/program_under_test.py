@@ -32,6 +32,7 @@ import dspy
 
 from ttc_modules.evaluation.grading import grade
 from ttc_modules.generation import MATH_FIELDS
+from ttc_modules.graph import Node
 from ttc_modules.programs import ProgramError, ProgramFields, as_module, describe
 
 
@@ -77,13 +78,13 @@ class ProgramUnderTest:
                                f"reads (this one has {', '.join(sorted(example.keys()))}), and make it return "
                                "False for a prediction it cannot read") from None
 
-    def grade_sample(self, example, data: dict, text: str) -> float | bool:
-        """How right a banked sample (its graph node's ``data``, its solution ``text``) is for ``example``."""
+    def grade_sample(self, example, node: Node, text: str) -> float | bool:
+        """How right a banked sample (its graph ``node``, its solution ``text``) is for ``example``."""
         if self.program is None:
             if self.metric is None:
                 return grade(text, example.answer)
-            return self.grade(example, dspy.Prediction(reasoning=text, answer=data["answer"]))
-        outputs = data.get("outputs")
+            return self.grade(example, dspy.Prediction(reasoning=text, answer=node.answer))
+        outputs = node.outputs
         return 0.0 if outputs is None else self.grade(example, dspy.Prediction(**outputs))
 
     @property

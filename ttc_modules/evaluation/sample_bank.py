@@ -27,6 +27,7 @@ from pathlib import Path
 import diskcache
 
 from ttc_modules.evaluation.program_under_test import ProgramUnderTest
+from ttc_modules.graph import Node
 from ttc_modules.lm.identity import backend_identity
 from ttc_modules.strategies.best_of_n import BestOfN
 from ttc_modules.verifiers.callable import as_verifier
@@ -98,10 +99,10 @@ class SampleBank:
     def _samples(self, graph, example) -> list[dict]:
         samples = []
         for node in sorted(graph.successors(0)):
-            data = graph.nodes[node]
-            samples.append({"answer": data["answer"], "correct": self.subject.grade_sample(example, data, data["text"]),
-                            "score": data["score"] or 0.0, "verifier_tokens": data["verifier_tokens"],
-                            "tokens": data["tokens"], "text": data["text"]})
+            sample = Node(graph, node)
+            samples.append({"answer": sample.answer, "correct": self.subject.grade_sample(example, sample, sample.text),
+                            "score": sample.score or 0.0, "verifier_tokens": sample.verifier_tokens,
+                            "tokens": sample.tokens, "text": sample.text})
         return samples
 
 

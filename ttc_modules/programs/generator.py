@@ -41,6 +41,7 @@ import dspy
 
 from ttc_modules.budget import current_meter
 from ttc_modules.call_context import fan_out
+from ttc_modules.graph import Node
 from ttc_modules.lm.build import resolve_lm
 from ttc_modules.lm.client import prompt_style
 from ttc_modules.lm.prompt_lists import sample_prompts
@@ -153,11 +154,11 @@ class ProgramGenerator(dspy.Module):
             return self._replies(lm, self._prompt(lm, inputs), [], n, seed, temperature, self.max_solution_tokens)
         return self._drafts(rollouts(self.program, lm, inputs, n, seed, temperature, self.max_solution_tokens))
 
-    def revisions(self, inputs: dict, attempts: list[dict], n: int, seed: int,
+    def revisions(self, inputs: dict, attempts: list[Node], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
-        """``n`` new candidates, each shown the earlier ``attempts`` (their nodes' data, oldest first)."""
+        """``n`` new candidates, each shown the earlier ``attempts`` (their nodes, oldest first)."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
-        shown = attempts_text([a["outputs"] for a in attempts if a.get("outputs")], self.fields.outputs)
+        shown = attempts_text([a.outputs for a in attempts if a.outputs], self.fields.outputs)
         if not shown:
             return self.solutions(inputs, n, seed, temperature)
         if self.path(lm) == "prefill":
@@ -231,14 +232,13 @@ class ProgramGenerator(dspy.Module):
         return None if is_missing(value) else value
 
     @staticmethod
-    def failed(data: dict) -> bool:
-        """Whether a node (its data) is a failed candidate: its reasoning ended, and no outputs were written."""
-        return bool(data["terminal"]) and data.get("outputs") is None
+    def failed(node: Node) -> bool:
+        """Whether ``node`` is a failed candidate: its reasoning ended, and no outputs were written."""
+        return bool(node.terminal) and node.outputs is None
 
-    def prediction_fields(self, data: dict | None, solution_text: str) -> dict:
-        """The fields of the chosen node (its data), as the program produced them (None each when nothing
-        was chosen)."""
-        outputs = (data or {}).get("outputs")
+    def prediction_fields(self, node: Node | None, solution_text: str) -> dict:
+        """The fields of the chosen node, as the program produced them (None each when nothing was chosen)."""
+        outputs = node.outputs if node is not None else None
         return dict(outputs) if outputs else dict.fromkeys(self.fields.outputs)
 
     def candidate_text(self, outputs: dict) -> str:

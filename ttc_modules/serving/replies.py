@@ -31,7 +31,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ttc_modules.graph import finished_nodes, solution_steps
+from ttc_modules.graph import Node, finished_nodes, solution_steps
 from ttc_modules.programs import ProgramFields, render_outputs
 from ttc_modules.serving.dspy_prompts import DSPyForm
 
@@ -45,7 +45,7 @@ class Content:
     form: DSPyForm | None = None
 
     def of(self, graph, node: int) -> str:
-        outputs = graph.nodes[node].get("outputs")
+        outputs = Node(graph, node).outputs
         if self.form is not None and outputs is not None:
             return self.form.reply(outputs)
         if outputs is not None:
@@ -85,12 +85,12 @@ def best_distinct(prediction, n: int, content: Content) -> list[str]:
     """The texts of the ``n`` best distinct answers (fewer when fewer were found): the chosen one first."""
     graph, chosen = prediction.graph, getattr(prediction, "chosen", None)
     finished = finished_nodes(graph)
-    groups = content.fields.equivalence.groups([graph.nodes[node]["answer"] for node in finished])
+    groups = content.fields.equivalence.groups([Node(graph, node).answer for node in finished])
     weight, best = defaultdict(float), {}
     for node, group in zip(finished, groups, strict=True):
-        score = graph.nodes[node].get("score")
+        score = Node(graph, node).score
         weight[group] += score if score is not None else 1.0
-        if group not in best or (score or 0) > (graph.nodes[best[group]].get("score") or 0):
+        if group not in best or (score or 0) > (Node(graph, best[group]).score or 0):
             best[group] = node
     chosen_group = next((g for node, g in zip(finished, groups, strict=True) if node == chosen), None)
     ranked = sorted(best, key=lambda group: (group != chosen_group, -weight[group]))

@@ -30,6 +30,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ttc_modules.graph import Node
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.config import BOUNDS_SEARCH, StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -72,8 +73,8 @@ class BeamSearch(Strategy):
         finished: list[int] = []
         for round_ in range(self.config.max_rounds):
             self.score_candidates(run, candidates)
-            finished += [c for c in candidates if run.graph.nodes[c]["terminal"]]
-            live = [c for c in candidates if not run.graph.nodes[c]["terminal"]]
+            finished += [c for c in candidates if Node(run.graph, c).terminal]
+            live = [c for c in candidates if not Node(run.graph, c).terminal]
             if not live or len(finished) >= n:
                 break
             kept = run.top(live, n // width, distinct=True)

@@ -52,6 +52,7 @@ from dspy.utils.exceptions import AdapterParseError
 from pydantic import Field, field_validator, model_validator
 
 from ttc_modules.aggregation import Selection
+from ttc_modules.graph import Node
 from ttc_modules.stopping import StopRule, settled
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.config import StrategyConfig
@@ -137,7 +138,7 @@ class BestOfN(Strategy):
         graph's ``stopped`` says after how many samples and why."""
         if self.config.stop is None or not nodes:
             return False
-        answers = [run.graph.nodes[node]["answer"] for node in nodes]
+        answers = [Node(run.graph, node).answer for node in nodes]
         weights = run.score(nodes) if self.config.selection == "weighted" else [1.0] * len(nodes)
         why = settled(self.config.stop, run.generator.equivalence.groups(answers), weights,
                       confidence=self.config.confidence, window=self.config.window)
@@ -152,17 +153,17 @@ class BestOfN(Strategy):
             return False
         scores = run.score(nodes)
         return any(score >= self.config.threshold for node, score in zip(nodes, scores, strict=True)
-                   if not run.generator.failed(run.graph.nodes[node]))
+                   if not run.generator.failed(Node(run.graph, node)))
 
     def check_failures(self, run: Run, nodes: list[int]) -> None:
         """With ``fail_count``: raise once more rollouts than that failed (raised, or wrote nothing readable),
         or all N did: what the last one raised, else DSPy's ``AdapterParseError`` for what it wrote."""
         allowed = self.config.fail_count
-        failed = [node for node in nodes if run.generator.failed(run.graph.nodes[node])]
+        failed = [node for node in nodes if run.generator.failed(Node(run.graph, node))]
         if allowed is None or not failed or not (len(failed) > allowed or len(failed) == len(nodes) == self.config.n):
             return
         if run.errors:
             raise run.errors[-1]
         raise AdapterParseError(adapter_name="ChatAdapter", signature=run.generator.fields.signature,
-                                lm_response=run.graph.nodes[failed[-1]]["text"],
+                                lm_response=Node(run.graph, failed[-1]).text,
                                 message=f"{len(failed)} of {len(nodes)} rollouts wrote nothing the adapter could read")

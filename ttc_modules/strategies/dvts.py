@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ttc_modules.graph import ROOT
+from ttc_modules.graph import ROOT, Node
 from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
 from ttc_modules.strategies.run import Run
 
@@ -44,8 +44,8 @@ class DVTS(BeamSearch):
             groups = run.expand_round(heads, width)
             run.score([c for group in groups for c in group])
             kept = [run.top(group, 1)[0] for group in groups]
-            finished += [k for k in kept if run.graph.nodes[k]["terminal"]]
-            heads = [k for k in kept if not run.graph.nodes[k]["terminal"]]
+            finished += [k for k in kept if Node(run.graph, k).terminal]
+            heads = [k for k in kept if not Node(run.graph, k).terminal]
             if not heads:
                 break
         if heads:  # subtrees still open after the last round are finished in one generation each

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ttc_modules.graph import Node, update_node
 from ttc_modules.strategies.beam_search import BeamSearch, BeamSearchConfig
 from ttc_modules.strategies.run import Run
 
@@ -45,14 +46,14 @@ class LookaheadSearch(BeamSearch):
         run.score(ends)
         for node, end in zip(nodes, ends, strict=True):
             if end != node:
-                run.graph.nodes[node]["score"] = run.graph.nodes[end]["score"]
+                update_node(run.graph, node, score=Node(run.graph, end).score)
 
     def _rollouts(self, run: Run, nodes: list[int]) -> list[int]:
         """Extend each of ``nodes`` greedily by up to k steps, all rollouts' next steps in one round; the last
         node of each rollout."""
         ends = list(nodes)
         for _ in range(self.config.k):
-            open_ = [i for i, end in enumerate(ends) if not run.graph.nodes[end]["terminal"]]
+            open_ = [i for i, end in enumerate(ends) if not Node(run.graph, end).terminal]
             if not open_:
                 break
             steps = run.expand_round([ends[i] for i in open_], 1, temperature=0.0, op="lookahead")

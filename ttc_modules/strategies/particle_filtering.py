@@ -34,7 +34,7 @@ from typing import Literal
 from pydantic import Field
 
 from ttc_modules.aggregation import Selection
-from ttc_modules.graph import ROOT
+from ttc_modules.graph import ROOT, Node
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.config import BOUNDS_SEARCH, StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -67,7 +67,7 @@ class ParticleFiltering(Strategy):
         particles = [ROOT] * n
         for round_ in range(self.config.max_rounds):
             particles = self._step(run, particles)
-            if all(run.graph.nodes[p]["terminal"] for p in particles):
+            if all(Node(run.graph, p).terminal for p in particles):
                 break
             if round_ < self.config.max_rounds - 1:
                 particles = draws.choices(particles, weights=self._weights(run, particles), k=n)
@@ -77,7 +77,7 @@ class ParticleFiltering(Strategy):
     def _step(self, run: Run, particles: list[int]) -> list[int]:
         """Every unfinished particle takes one step (the particles on one prefix in one request, the round's
         prefixes together: :meth:`Run.expand_round`), scored."""
-        counts = Counter(p for p in particles if not run.graph.nodes[p]["terminal"])
+        counts = Counter(p for p in particles if not Node(run.graph, p).terminal)
         prefixes = list(counts)  # in the particles' order
         children = dict(zip(prefixes, run.expand_round(prefixes, [counts[p] for p in prefixes]), strict=True))
         stepped = [children[p].pop() if p in children else p for p in particles]
@@ -87,13 +87,13 @@ class ParticleFiltering(Strategy):
     @staticmethod
     def _weights(run: Run, particles: list[int]) -> list[float]:
         """Softmax of the particles' scores as logits (clipped away from 0 and 1)."""
-        logits = [_logit(run.graph.nodes[p]["score"] or 0.0) for p in particles]
+        logits = [_logit(Node(run.graph, p).score or 0.0) for p in particles]
         top = max(logits)
         return [math.exp(value - top) for value in logits]
 
     def _finish_open(self, run: Run, particles: list[int]) -> list[int]:
         """Particles still open after the last round, finished in one generation each (scored)."""
-        open_ = list(dict.fromkeys(p for p in particles if not run.graph.nodes[p]["terminal"]))
+        open_ = list(dict.fromkeys(p for p in particles if not Node(run.graph, p).terminal))
         if not open_:
             return particles
         finals = dict(zip(open_, run.parallel(run.complete, open_), strict=True))

@@ -18,7 +18,7 @@ Example:
     >>> from ttc_modules.testing import scripted_lm
     >>> lm = scripted_lm(lambda prompt, seed: f"The answer is {prompt.count('Attempt')}.")
     >>> pred = SequentialRevisions(n_parallel=1, n_sequential=3, selection="majority", lm=lm)(question="?")
-    >>> sorted(pred.graph.nodes[n]["answer"] for n in pred.graph if n)
+    >>> sorted(Node(pred.graph, n).answer for n in pred.graph if n)
     ['0', '1', '2']
 """
 
@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ttc_modules.graph import ROOT
+from ttc_modules.graph import ROOT, Node
 from ttc_modules.strategies.base import Strategy
 from ttc_modules.strategies.config import StrategyConfig
 from ttc_modules.strategies.run import Run
@@ -70,7 +70,7 @@ class SequentialRevisions(Strategy):
 
     def fallback(self, run: Run) -> int | None:
         chains = [self._chain_from(run, child) for child in run.graph.successors(ROOT)
-                  if run.graph.nodes[child]["kind"] == "revision"]
+                  if Node(run.graph, child).kind == "revision"]
         return self.select(run, chains)
 
     def _next_attempt(self, run: Run, chain: list[int]) -> int:

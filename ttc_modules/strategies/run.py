@@ -29,7 +29,7 @@ Example:
     >>> run = Run.start({"question": "What is 1 + 1?"}, StrategyConfig(kind="mine"), Generator(lm=lm),
     ...                 verifier=ArithmeticChecker(), budget=Budget(generations=3))
     >>> nodes = run.sample_solutions(run.reserve_up_to(5))   # 3 of the 5 fit; request seed 4099: samples 4099..4101
-    >>> run.score(nodes), run.graph.nodes[run.best(nodes, "weighted")]["answer"]
+    >>> run.score(nodes), Node(run.graph, run.best(nodes, "weighted")).answer
     ([0.05, 1.0, 0.05], '2')
 """
 
@@ -47,7 +47,16 @@ from ttc_modules.aggregation import Selection, aggregate_steps, select
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
 from ttc_modules.call_context import fan_out
 from ttc_modules.generation import Generator
-from ttc_modules.graph import ROOT, add_child, finished_nodes, new_graph, solution_steps, solution_tokens
+from ttc_modules.graph import (
+    ROOT,
+    Node,
+    add_child,
+    finished_nodes,
+    new_graph,
+    solution_steps,
+    solution_tokens,
+    update_node,
+)
 from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.programs import Draft, ProgramGenerator
 from ttc_modules.steps import split_steps
@@ -161,7 +170,7 @@ class Run:
     def revise(self, parent: int, attempts: list[int]) -> int:
         """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root), shown the
         earlier ``attempts`` (nodes, oldest first)."""
-        shown = [self.graph.nodes[node] for node in attempts]
+        shown = [Node(self.graph, node) for node in attempts]
         draft = self._charged_drafts(1, lambda: self.generator.revisions(self.inputs, shown, 1, self.next_seed(),
                                                                          self.settings.temperature))[0]
         return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
@@ -266,7 +275,7 @@ class Run:
         """Why the solution ends at the step ``draft`` under ``parent`` (the node's ``ended``), or None."""
         limit = self.generator.max_solution_tokens
         reasons = ((not draft.parsed, "unreadable"), (not draft.text, "empty step"), (draft.final, "answer"),
-                   (draft.ended, "end of text"), (self.graph.nodes[parent]["depth"] + 1 >= self.settings.max_depth,
+                   (draft.ended, "end of text"), (Node(self.graph, parent).depth + 1 >= self.settings.max_depth,
                                                   "max depth"),
                    (bool(limit) and solution_tokens(self.graph, parent) + draft.tokens >= limit, "token limit"))
         reason = next((why for happened, why in reasons if happened), None)
@@ -281,13 +290,12 @@ class Run:
         program's answer is read from its text.)"""
         if not self.generator.writes_outputs:
             return
-        ended = [n for n in nodes if self.graph.nodes[n]["terminal"] and self.graph.nodes[n]["outputs"] is None]
+        ended = [n for n in nodes if Node(self.graph, n).terminal and Node(self.graph, n).outputs is None]
         drafts = self.parallel(lambda node: self.generator.finish(self.inputs, self.solution_steps(node),
                                                                   self.next_seed(), self.settings.temperature), ended)
         for node, draft in zip(ended, drafts, strict=True):
-            data = self.graph.nodes[node]
-            data["outputs"], data["answer"] = draft.outputs, self.generator.answer_of("", draft)
-            data["tokens"] += draft.tokens
+            update_node(self.graph, node, outputs=draft.outputs, answer=self.generator.answer_of("", draft),
+                        tokens=Node(self.graph, node).tokens + draft.tokens)
 
     def _add_child(self, parent: int, **attributes) -> int:
         with self._graph_lock:  # parallel items grow the same graph; node ids must stay unique
@@ -300,7 +308,7 @@ class Run:
     # ------------------------------------------------------------------ reading the graph
     def solutions(self) -> list[int]:
         """The whole solutions sampled on this run so far (answer nodes under the root), oldest first."""
-        return sorted(n for n in self.graph.successors(ROOT) if self.graph.nodes[n]["kind"] == "answer")
+        return sorted(n for n in self.graph.successors(ROOT) if Node(self.graph, n).kind == "answer")
 
     def finished(self) -> list[int]:
         """Every node where a solution with an answer ends, oldest first."""
@@ -327,32 +335,31 @@ class Run:
         if self.runner is None:
             raise ValueError("this strategy needs a verifier; pass verifier=ArithmeticChecker() or another")
         for node in nodes:
-            if self.generator.failed(self.graph.nodes[node]) and not self.graph.nodes[node]["step_scores"]:
-                self.graph.nodes[node].update(step_scores=[0.0], score=0.0)
-        new = [n for n in nodes if not self.graph.nodes[n]["step_scores"]]
+            if self.generator.failed(Node(self.graph, node)) and not Node(self.graph, node).step_scores:
+                update_node(self.graph, node, step_scores=[0.0], score=0.0)
+        new = [n for n in nodes if not Node(self.graph, n).step_scores]
         results = [self._score_steps(n) for n in new] if self.runner.inline else self.parallel(self._score_steps, new)
         for node, (step_scores, tokens) in zip(new, results, strict=True):
-            data = self.graph.nodes[node]
-            data["step_scores"], data["verifier_tokens"] = step_scores, tokens
-            data["score"] = aggregate_steps(step_scores, self.settings.aggregation)
-        return [self.graph.nodes[n]["score"] for n in nodes]
+            update_node(self.graph, node, step_scores=step_scores, verifier_tokens=tokens,
+                        score=aggregate_steps(step_scores, self.settings.aggregation))
+        return [Node(self.graph, n).score for n in nodes]
 
     def _score_steps(self, node: int) -> tuple[list[float], int]:
         """One solution's step scores, and the tokens the verifier spent on them (cache hits included)."""
         if self.runner.inline:  # spends no tokens
             return self.runner.score(self.inputs, self.solution_steps(node) or [""],
-                                     outputs=self.graph.nodes[node]["outputs"]), 0
+                                     outputs=Node(self.graph, node).outputs), 0
         meter = BudgetMeter(parent=self.meter)  # this solution's share; the run's meter counts it too
         with meter.active():
             step_scores = self.runner.score(self.inputs, self.solution_steps(node) or [""],
-                                            outputs=self.graph.nodes[node]["outputs"])
+                                            outputs=Node(self.graph, node).outputs)
         return step_scores, meter.spent()["tokens"]
 
     def best(self, nodes: list[int], how: Selection) -> int | None:
         """The chosen node among ``nodes``: ``weighted``, ``majority`` or ``naive`` selection, answers grouped
         by the program's equivalence."""
-        answers = [self.graph.nodes[n]["answer"] for n in nodes]
-        scores = [self.graph.nodes[n]["score"] or 0.0 for n in nodes]
+        answers = [Node(self.graph, n).answer for n in nodes]
+        scores = [Node(self.graph, n).score or 0.0 for n in nodes]
         index = select(answers, scores, how, groups=self.generator.equivalence.groups)
         return None if index is None else nodes[index]
 
@@ -360,7 +367,7 @@ class Run:
         """The best answer so far, spending nothing: weighted over the finished solutions when all of them
         are scored, else majority."""
         finished = self.finished()
-        scored = bool(finished) and all(self.graph.nodes[n]["score"] is not None for n in finished)
+        scored = bool(finished) and all(Node(self.graph, n).score is not None for n in finished)
         return self.best(finished, "weighted" if scored else "majority")
 
     def top(self, nodes: list[int], k: int, distinct: bool = False) -> list[int]:
@@ -369,7 +376,7 @@ class Run:
         ``distinct`` prefers nodes whose partial solutions differ, filling up with repeats only when
         there are fewer than ``k`` different ones (as search-and-learn's duplicate filter does).
         """
-        ranked = sorted(nodes, key=lambda n: -(self.graph.nodes[n]["score"] or 0.0))
+        ranked = sorted(nodes, key=lambda n: -(Node(self.graph, n).score or 0.0))
         if not distinct:
             return ranked[:k]
         first, seen = [], set()
@@ -386,6 +393,6 @@ class Run:
         program: ``answer`` and ``reasoning``, the chosen solution), with ``graph``, ``spent``, ``chosen``
         (its node) and ``extra`` (a plan, a difficulty) beside them (:class:`SearchPrediction`)."""
         self.graph.graph["chosen"] = chosen
-        data = self.graph.nodes[chosen] if chosen is not None else None
-        fields = self.generator.prediction_fields(data, self.solution_text(chosen) if chosen is not None else "")
+        node = Node(self.graph, chosen) if chosen is not None else None
+        fields = self.generator.prediction_fields(node, self.solution_text(chosen) if chosen is not None else "")
         return SearchPrediction(graph=self.graph, spent=self.meter.spent(), chosen=chosen, **extra, **fields)
