@@ -1,10 +1,11 @@
-"""The generator's two paths: DSPy signatures (chat models) and few-shot text prompts (base models)."""
+"""The generator's two paths: DSPy signatures (chat models) and few-shot prompts (embedded and base models)."""
 
 import dspy
 import pytest
 
 from ttc_modules.generation import Generator
 from ttc_modules.graph import ROOT, Node, add_child, new_graph
+from ttc_modules.programs import ProgramGenerator
 from ttc_modules.testing import scripted_lm
 
 Q = "Sam has 5 pencils and buys 3 more. How many pencils does he have?"
@@ -17,7 +18,7 @@ def chat_adapter_reply(prompt: str, seed: int) -> str:
 
 
 def test_signature_path_runs_dspy_predictors():
-    generator = Generator(lm=scripted_lm(chat_adapter_reply), mode="signature")
+    generator = Generator(lm=scripted_lm(chat_adapter_reply), prompt_style="signature")
     drafts = generator.solutions({"question": Q}, n=3, seed=0)
     assert [d.text for d in drafts] == ["5 + 3 = 8.\n\nThe answer is 8."] * 3
     assert generator.solve.demos == [] and len(generator.predictors()) == 3  # optimisable sub-modules
@@ -25,7 +26,7 @@ def test_signature_path_runs_dspy_predictors():
 
 def test_signature_path_steps_and_history_show_the_signature():
     lm = scripted_lm(chat_adapter_reply)
-    generator = Generator(lm=lm, mode="signature")
+    generator = Generator(lm=lm, prompt_style="signature")
     drafts = generator.next_steps({"question": Q}, ["5 + 3 = 8."], n=2, seed=4)
     assert [d.text for d in drafts] == ["step from seed 4", "step from seed 5"]
     assert "partial_solution" in str(lm.history[-1]["messages"])
@@ -39,8 +40,8 @@ def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
         return " 5 + 3 = 8."
 
     lm = scripted_lm(base_model, base=True)
-    generator = Generator(lm=lm, mode="auto")
-    assert generator.path() == "text"
+    generator = Generator(lm=lm)
+    assert generator.style_for() == "few_shot_text"
     drafts = generator.next_steps({"question": Q}, ["Sam starts with 5."], n=1, seed=0)
     assert drafts[0].text == "5 + 3 = 8."
     assert seen[-1].startswith("Question: ") and seen[-1].endswith("Answer: Sam starts with 5.\n\n")
@@ -65,17 +66,19 @@ def test_revision_prompt_lists_the_attempts():
 
 
 def test_auto_path_uses_signatures_for_hosted_models():
-    assert Generator(lm=dspy.LM("openai/gpt-4o-mini")).path() == "signature"
+    assert Generator(lm=dspy.LM("openai/gpt-4o-mini")).style_for() == "signature"
 
 
-def test_bad_mode():
-    with pytest.raises(ValueError, match="auto, text or signature"):
-        Generator(mode="chatty")
+def test_an_unknown_prompt_style_is_named_with_the_choices():
+    with pytest.raises(ValueError, match="unknown prompt style 'chatty'; use auto, signature, few_shot_chat or few_shot_text"):
+        Generator(prompt_style="chatty")
+    with pytest.raises(ValueError, match="unknown prompt style 'prefill'"):
+        ProgramGenerator("question -> answer", prompt_style="prefill")
 
 
 def test_signature_path_makes_one_call_per_sample_where_the_lm_takes_no_n():
     lm = scripted_lm(chat_adapter_reply, batch_samples=False)
-    drafts = Generator(lm=lm, mode="signature").next_steps({"question": Q}, ["5 + 3 = 8."], n=3, seed=10)
+    drafts = Generator(lm=lm, prompt_style="signature").next_steps({"question": Q}, ["5 + 3 = 8."], n=3, seed=10)
     assert sorted(d.text for d in drafts) == ["step from seed 10", "step from seed 11", "step from seed 12"]
     assert lm.provider_fake.calls == 3
     assert sorted(entry["kwargs"]["rollout_id"] for entry in lm.history) == [0, 1, 2]
@@ -90,7 +93,7 @@ def test_one_unreadable_sample_is_a_failed_candidate_not_an_error():
 
     meter = BudgetMeter()
     with meter.active():
-        prediction = BestOfN(n=4, selection="majority", lm=scripted_lm(reply), generator=Generator(mode="signature"))(
+        prediction = BestOfN(n=4, selection="majority", lm=scripted_lm(reply), generator=Generator(prompt_style="signature"))(
             question=Q)
     answers = [d["answer"] for _, d in prediction.graph.nodes(data=True) if d["kind"] == "answer"]
     assert sorted(answers, key=str) == ["8", "8", None, None] and prediction.answer == "8"
@@ -117,7 +120,7 @@ def test_the_signature_path_tops_up_a_server_that_ignores_or_rejects_n(handling)
 @pytest.mark.parametrize("base", [True, False])
 def test_compiled_demos_reach_the_text_path_prompt(base):
     lm = scripted_lm(lambda prompt, seed: " 5 + 3 = 8.\n\nThe answer is 8.", base=base)
-    generator = Generator(lm=lm, mode="text")
+    generator = Generator(lm=lm, prompt_style="few_shot_text" if base else "few_shot_chat")
     compiled = dspy.LabeledFewShot(k=1).compile(
         generator, trainset=[dspy.Example(question="What is 40 + 2?", reasoning="40 + 2 = 42.", answer="42")
                              .with_inputs("question")])

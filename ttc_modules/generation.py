@@ -4,13 +4,14 @@ A strategy given no program of the user's searches this one (``question -> reaso
 answers read from the text as "The answer is N." and compared as math); a user's program is
 sampled by :class:`~ttc_modules.programs.ProgramGenerator`, which offers the same moves.
 
-Two paths, chosen by the LM's prompt style (``mode="auto"``; ``ttc_modules.lm.PromptStyle``):
+Two paths, chosen by the prompt style (``ttc_modules.lm.PromptStyle``: the generator's ``prompt_style``, by
+default ``auto``, the LM's own):
 
 - **signature** (``signature``: chat models behind an API): DSPy predictors over signatures
   (``question -> reasoning, answer``; ``question, partial_solution -> next_step``;
   ``question, previous_attempts -> reasoning, answer``). They are ordinary ``dspy.Predict``
   sub-modules, so DSPy optimizers can tune their instructions and demos, and save/load sees them.
-- **text** (``few_shot_chat``: the embedded chat models; ``few_shot_text``: base models): few-shot
+- **few-shot** (``few_shot_chat``: the embedded chat models; ``few_shot_text``: base models): few-shot
   prompts (``prompts.py``) sampled with stop sequences. A chat model continues a partial solution
   as a prefilled assistant turn; a base model continues plain text. Tiny models follow this format
   far more reliably than an adapter's.
@@ -20,7 +21,8 @@ so reruns come from the cache and samples differ.
 
 Example:
     >>> from ttc_modules.testing import scripted_lm
-    >>> gen = Generator(lm=scripted_lm(lambda prompt, seed: "2 + 2 = 4.\\n\\nThe answer is 4."), mode="text")
+    >>> gen = Generator(lm=scripted_lm(lambda prompt, seed: "2 + 2 = 4.\\n\\nThe answer is 4."),
+    ...                 prompt_style="few_shot_chat")
     >>> [d.text for d in gen.solutions({"question": "What is 2 + 2?"}, n=2, seed=0)]
     ['2 + 2 = 4.\\n\\nThe answer is 4.', '2 + 2 = 4.\\n\\nThe answer is 4.']
 """
@@ -37,7 +39,7 @@ from ttc_modules.call_context import fan_out
 from ttc_modules.graph import Node
 from ttc_modules.lenient_adapter import Unparsed, lenient
 from ttc_modules.lm.build import resolve_lm
-from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.client import PromptStyle, checked_prompt_style, prompt_style
 from ttc_modules.lm.prompt_lists import sample_prompts
 from ttc_modules.lm.sampling import draw_with_top_up, rollout_options, sample, share_tokens
 from ttc_modules.lm.usage import collect_usage, total
@@ -84,18 +86,17 @@ class Generator(dspy.Module):
 
     Args:
         lm: the LM; None uses ``dspy.settings.lm`` or, failing that, the configured default backend.
-        mode: ``auto`` (text for embedded and base models, signature otherwise), ``text`` or ``signature``.
+        prompt_style: ``auto`` (the LM's: few-shot for embedded and base models, signature otherwise), or one of
+            :data:`~ttc_modules.lm.PromptStyle`: ``signature``, ``few_shot_chat``, ``few_shot_text``.
         step_delimiter: what separates steps in a solution.
         max_step_tokens: tokens per step at most (step-level search).
         max_solution_tokens: tokens per whole solution or revision at most.
     """
 
-    def __init__(self, lm=None, mode: Literal["auto", "text", "signature"] = "auto", step_delimiter: str = "\n\n",
+    def __init__(self, lm=None, prompt_style: PromptStyle | Literal["auto"] = "auto", step_delimiter: str = "\n\n",
                  max_step_tokens: int = 96, max_solution_tokens: int = 320):
         super().__init__()
-        if mode not in ("auto", "text", "signature"):
-            raise ValueError(f"generator mode must be auto, text or signature, got {mode!r}")
-        self.lm, self.mode, self.step_delimiter = lm, mode, step_delimiter
+        self.lm, self.prompt_style, self.step_delimiter = lm, checked_prompt_style(prompt_style), step_delimiter
         self.max_step_tokens, self.max_solution_tokens = max_step_tokens, max_solution_tokens
         self.solve = dspy.Predict(SolveQuestion)
         self.extend = dspy.Predict(NextStep)
@@ -110,11 +111,9 @@ class Generator(dspy.Module):
         """The LM this generator samples from: its own, else DSPy's configured one, else the default backend."""
         return resolve_lm(self.lm)
 
-    def path(self, lm=None) -> str:
-        """``text`` or ``signature``: the mode, or for ``auto`` what the LM's prompt style implies."""
-        if self.mode != "auto":
-            return self.mode
-        return "signature" if prompt_style(lm or self.resolve_lm()) == "signature" else "text"
+    def style_for(self, lm=None) -> PromptStyle:
+        """The prompt style this generator uses with ``lm``: its own, or for ``auto`` the LM's."""
+        return self.prompt_style if self.prompt_style != "auto" else prompt_style(lm or self.resolve_lm())
 
     @property
     def solution_delimiter(self) -> str:
@@ -142,7 +141,7 @@ class Generator(dspy.Module):
     def solutions(self, inputs: dict, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
         """``n`` whole solutions."""
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
-        if self.path(lm) == "signature":
+        if self.style_for(lm) == "signature":
             return self._predict(lm, self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
         return self._sample_text(lm, question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
 
@@ -157,7 +156,7 @@ class Generator(dspy.Module):
         request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
         limit, stop = max_tokens or self.max_step_tokens, [self.step_delimiter]
-        if self.path(lm) == "signature":
+        if self.style_for(lm) == "signature":
             rounds = fan_out(lambda steps: self._continue(question, steps, n, seed, temperature, limit, stop),
                                     prefixes, getattr(lm, "concurrency", 8))
         else:
@@ -182,7 +181,7 @@ class Generator(dspy.Module):
         """``n`` new attempts, each seeing the previous ``attempts`` (their nodes, oldest first)."""
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
         attempts = [attempt.text for attempt in attempts]
-        if self.path(lm) == "signature":
+        if self.style_for(lm) == "signature":
             return self._predict(lm, self.revise, n, seed, temperature, self.max_solution_tokens,
                                  question=question, previous_attempts=prompts.attempts_block(attempts))
         return self._sample_text(lm, prompts.revision_question(question, attempts), "", n, seed, temperature,
@@ -213,7 +212,7 @@ class Generator(dspy.Module):
                   max_tokens: int, stop: list[str]) -> list[Draft]:
         """``n`` continuations of the partial solution ``steps``: up to ``stop`` (one step) or to the end."""
         lm = self.resolve_lm()
-        if self.path(lm) == "signature":
+        if self.style_for(lm) == "signature":
             return self._predict(lm, self.extend, n, seed, temperature, max_tokens, question=question,
                                  partial_solution=self.step_delimiter.join(steps))
         return self._sample_text(lm, question, self._prefix(steps), n, seed, temperature, max_tokens, stop=stop)
@@ -222,7 +221,7 @@ class Generator(dspy.Module):
         """The text a continuation of the partial solution ``steps`` follows."""
         return self.step_delimiter.join(steps) + self.step_delimiter if steps else ""
 
-    # ------------------------------------------------------------------ the two paths
+    # ------------------------------------------------------------------ the two paths (signature, few-shot)
     def _sample_text(self, lm, question: str, prefix: str, n: int, seed: int, temperature: float | None,
                      max_tokens: int, stop: list[str]) -> list[Draft]:
         messages, options = self._text_request(lm, question, prefix, max_tokens, stop, temperature)
@@ -232,7 +231,7 @@ class Generator(dspy.Module):
                       temperature: float | None) -> tuple[list[dict], dict]:
         """The few-shot messages continuing ``prefix``, and the request's options."""
         shots = self.demo_shots()
-        if prompt_style(lm) == "few_shot_text":
+        if self.style_for(lm) == "few_shot_text":
             messages = [{"role": "user",
                          "content": prompts.text_prompt(question, shots) + (" " + prefix if prefix else "")}]
             stop = stop + prompts.TEXT_STOP
@@ -245,7 +244,7 @@ class Generator(dspy.Module):
 
     def demo_shots(self) -> list[tuple[str, str]]:
         """The ``solve`` predictor's demos (set by a DSPy optimizer, or by hand) as worked examples for the
-        text path, in place of the built-in ones; empty when it has none."""
+        few-shot path, in place of the built-in ones; empty when it has none."""
         shots = []
         for demo in self.solve.demos:
             question, answer = demo.get("question"), demo.get("answer")

@@ -110,7 +110,7 @@ def test_adaptive_ttc_inside_a_dspy_program_takes_an_optimizer(fitted):
     class Pipeline(dspy.Module):
         def __init__(self):
             super().__init__()
-            self.solver = AdaptiveTTC(fitted, verifier=verifier, generator=Generator(lm=lm, mode="signature"))
+            self.solver = AdaptiveTTC(fitted, verifier=verifier, generator=Generator(lm=lm, prompt_style="signature"))
 
         def forward(self, question):
             return self.solver(question=question, budget=4)

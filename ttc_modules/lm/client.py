@@ -39,7 +39,7 @@ import functools
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import dspy
 from dspy.utils.callback import with_callbacks
@@ -243,6 +243,22 @@ class TTCLM(dspy.LM):
 def prompt_style(lm) -> PromptStyle:
     """How to prompt ``lm``: its own :data:`PromptStyle`, or, for any other ``dspy.LM``, the one its endpoint implies."""
     return getattr(lm, "prompt_style", None) or _style_of_endpoint(lm.model_type)
+
+
+def checked_prompt_style(style: str) -> str:
+    """``style`` if it is ``auto`` or a :data:`PromptStyle`, else one line naming the choices.
+
+    Example:
+        >>> checked_prompt_style("few_shot_chat")
+        'few_shot_chat'
+        >>> checked_prompt_style("text")
+        Traceback (most recent call last):
+        ValueError: unknown prompt style 'text'; use auto, signature, few_shot_chat or few_shot_text
+    """
+    if style != "auto" and style not in get_args(PromptStyle):
+        raise ValueError(f"unknown prompt style {style!r}; use auto, {', '.join(get_args(PromptStyle)[:-1])} "
+                         f"or {get_args(PromptStyle)[-1]}")
+    return style
 
 
 def _style_of_endpoint(model_type: str) -> PromptStyle:

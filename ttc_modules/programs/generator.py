@@ -5,7 +5,8 @@
 word-problem program, the default. Both offer the moves a :class:`~ttc_modules.strategies.run.Run`
 makes: ``solutions``, ``revisions``, ``next_steps``, ``completions`` and ``finish``.
 
-Two paths, chosen by the LM's prompt style (as the math program's are):
+Two paths, chosen by the prompt style (``prompt_style``, by default ``auto``: the LM's, as the math
+program's are):
 
 - **module** (``signature``: chat models behind an API): whole rollouts run the program itself
   (``rollouts.py``); a revision runs it with the earlier attempts as an added input field
@@ -43,7 +44,7 @@ from ttc_modules.budget import current_meter
 from ttc_modules.call_context import fan_out
 from ttc_modules.graph import Node
 from ttc_modules.lm.build import resolve_lm
-from ttc_modules.lm.client import prompt_style
+from ttc_modules.lm.client import PromptStyle, checked_prompt_style, prompt_style
 from ttc_modules.lm.prompt_lists import sample_prompts
 from ttc_modules.lm.sampling import sample
 from ttc_modules.programs.attempts import ATTEMPTS, attempts_text, signature_with_attempts, with_attempts
@@ -70,8 +71,9 @@ class ProgramGenerator(dspy.Module):
         program: a signature (``"question -> answer"`` or a class) or a ``dspy.Module``.
         lm: the LM; None uses the program's own (a one-predictor program's ``lm``), then ``dspy.settings.lm``,
             then the configured default backend.
-        mode: ``auto`` (prefill where the LM's prompt style and the program allow, else module),
-            ``prefill`` or ``module``.
+        prompt_style: ``auto`` (the LM's, where the program can be prefilled; else ``signature``), or one of
+            :data:`~ttc_modules.lm.PromptStyle`: ``signature`` (the module path), ``few_shot_chat`` or
+            ``few_shot_text`` (the prefill path, as a chat reply or as plain text).
         step_delimiter: what separates steps of the reasoning.
         max_step_tokens: tokens per step at most (step-level search).
         max_solution_tokens: tokens per whole reply at most (None: the LM's own limit).
@@ -81,16 +83,14 @@ class ProgramGenerator(dspy.Module):
         normalize: a function ``value -> key``; answers with equal keys are one answer.
     """
 
-    def __init__(self, program, lm=None, mode: Literal["auto", "prefill", "module"] = "auto",
+    def __init__(self, program, lm=None, prompt_style: PromptStyle | Literal["auto"] = "auto",
                  step_delimiter: str = "\n\n", max_step_tokens: int = 96, max_solution_tokens: int | None = None,
                  answer_field: str | None = None, equivalent: str | Equivalence | Callable | None = None,
                  normalize: Callable[[Any], Any] | None = None):
         super().__init__()
-        if mode not in ("auto", "prefill", "module"):
-            raise ValueError(f"generator mode must be auto, prefill or module, got {mode!r}")
         self.program = as_module(program)
         self.fields = describe(self.program, answer_field, equivalent, normalize)
-        self.lm, self.mode, self.step_delimiter = lm, mode, step_delimiter
+        self.lm, self.prompt_style, self.step_delimiter = lm, checked_prompt_style(prompt_style), step_delimiter
         self.max_step_tokens, self.max_solution_tokens = max_step_tokens, max_solution_tokens
 
     writes_outputs = True  # a candidate ends by writing the program's output fields (``finish``)
@@ -113,14 +113,18 @@ class ProgramGenerator(dspy.Module):
         predictors = self.program.predictors()
         return resolve_lm(self.lm or (predictors[0].lm if len(predictors) == 1 else None))
 
-    def path(self, lm=None) -> str:
-        """``prefill`` or ``module`` (see the module docstring)."""
-        if self.mode != "auto":
-            return self.mode
+    def style_for(self, lm=None) -> PromptStyle:
+        """The prompt style this generator uses with ``lm``: its own, or for ``auto`` the LM's where the program
+        can be prefilled, else ``signature`` (see the module docstring)."""
+        if self.prompt_style != "auto":
+            return self.prompt_style
         adapter = dspy.settings.adapter
-        prefillable = (takes_config(self.program) and (adapter is None or type(adapter) is dspy.ChatAdapter)
-                       and prompt_style(lm or self.resolve_lm()) != "signature")
-        return "prefill" if prefillable else "module"
+        prefillable = takes_config(self.program) and (adapter is None or type(adapter) is dspy.ChatAdapter)
+        return prompt_style(lm or self.resolve_lm()) if prefillable else "signature"
+
+    def prefills(self, lm=None) -> bool:
+        """Whether this generator takes the prefill path with ``lm`` (a few-shot prompt style)."""
+        return self.style_for(lm) != "signature"
 
     @property
     def solution_delimiter(self) -> str | None:
@@ -150,7 +154,7 @@ class ProgramGenerator(dspy.Module):
     def solutions(self, inputs: dict, n: int, seed: int, temperature: float | None = None) -> list[Draft]:
         """``n`` whole candidates."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
-        if self.path(lm) == "prefill":
+        if self.prefills(lm):
             return self._replies(lm, self._prompt(lm, inputs), [], n, seed, temperature, self.max_solution_tokens)
         return self._drafts(rollouts(self.program, lm, inputs, n, seed, temperature, self.max_solution_tokens))
 
@@ -161,7 +165,7 @@ class ProgramGenerator(dspy.Module):
         shown = attempts_text([a.outputs for a in attempts if a.outputs], self.fields.outputs)
         if not shown:
             return self.solutions(inputs, n, seed, temperature)
-        if self.path(lm) == "prefill":
+        if self.prefills(lm):
             prompt = self._prompt(lm, {**inputs, ATTEMPTS: shown}, signature_with_attempts(self.signature))
             return self._replies(lm, prompt, [], n, seed, temperature, self.max_solution_tokens)
         adapter = with_attempts(dspy.settings.adapter or dspy.ChatAdapter(), shown)
@@ -175,7 +179,7 @@ class ProgramGenerator(dspy.Module):
         (its outputs are written by :meth:`finish`)."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
         limit = max_tokens or self.max_step_tokens
-        if self.path(lm) == "prefill":
+        if self.prefills(lm):
             return self.next_steps_of_many(inputs, [steps], n, seed, temperature, limit)[0]
         step_inputs = {**inputs, PARTIAL: self.step_delimiter.join(steps)}
         outcomes = rollouts(dspy.Predict(next_step_signature(self.signature)), lm, step_inputs, n, seed,
@@ -187,7 +191,7 @@ class ProgramGenerator(dspy.Module):
         """:meth:`next_steps` of each reasoning in ``prefixes``, all with ``seed``: a search round, in one
         request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
         lm = self.resolve_lm()
-        if self.path(lm) != "prefill":
+        if not self.prefills(lm):
             return fan_out(lambda steps: self.next_steps(inputs, steps, n, seed, temperature, max_tokens),
                                   prefixes, getattr(lm, "concurrency", 8))
         prompt = self._prompt(lm, self.program_inputs(inputs))
@@ -207,7 +211,7 @@ class ProgramGenerator(dspy.Module):
         """``n`` completions of the reasoning ``steps`` with the output fields written: the rest of the
         reasoning is each draft's text."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
-        if self.path(lm) == "prefill":
+        if self.prefills(lm):
             return self._replies(lm, self._prompt(lm, inputs), steps, n, seed, temperature,
                                  max_tokens or self.max_solution_tokens)
         return [self.finish(inputs, steps, seed + i, temperature) for i in range(n)]
@@ -216,7 +220,7 @@ class ProgramGenerator(dspy.Module):
         """The output fields written after the finished reasoning ``steps`` (the draft's text is empty)."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
         reasoning = self.step_delimiter.join(steps)
-        if self.path(lm) == "prefill":
+        if self.prefills(lm):
             return self._finish_prefilled(lm, self._prompt(lm, inputs), steps, seed, temperature)
         outcome = rollouts(dspy.Predict(finish_signature(self.signature)), lm,
                            {**inputs, REASONING: reasoning}, 1, seed, temperature, self.max_solution_tokens)[0]
@@ -251,7 +255,7 @@ class ProgramGenerator(dspy.Module):
     def _prompt(self, lm, inputs: dict, signature=None) -> PrefilledPrompt:
         predictor = self.program.predictors()[0]
         return PrefilledPrompt(signature or self.signature, predictor.demos, inputs,
-                               text=prompt_style(lm) == "few_shot_text")
+                               text=self.style_for(lm) == "few_shot_text")
 
     def _first_answer_field(self) -> str:
         return next(name for name in self.fields.outputs if name != REASONING)
