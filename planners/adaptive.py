@@ -7,7 +7,7 @@ module does (``save``/``load``), its policy with it.
 
 Per call, everything happens on one :class:`~ttc_modules.strategies.run.Run` (one graph, one
 budget meter, one verifier with one cache): the difficulty estimator draws and scores its probes
-there (charged to the budget), the fitted planner picks the strategy for the question's bin and
+there (reserved from the budget), the fitted planner picks the strategy for the question's bin and
 budget, and that strategy searches on the same run within the generations left. Probes are not
 wasted: a best-of-N plan takes them as its first samples and draws only the rest. If a plan finds
 no answer, the probes' best is the answer. The budget is never exceeded, nor is the budget of a

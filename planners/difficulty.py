@@ -7,7 +7,7 @@
 - :class:`LMRatedDifficulty`: one cheap LM call rating the question from 1 (easy) to 5 (hard).
 
 An estimator measures on the call's :class:`~ttc_modules.strategies.run.Run` (``measure(run)``):
-its probes are whole solutions sampled and scored there, charged to the call's budget, and stay in
+its probes are whole solutions sampled and scored there, reserved from the call's budget, and stay in
 the graph, where the plan that follows finds them (a best-of-N plan takes them as its first
 samples). Bins come from quantile edges of the raw values on the calibration set (:meth:`fit`);
 :func:`estimator_named` makes an estimator from its name, as ``ttc calibrate --estimator`` does.
@@ -82,7 +82,7 @@ class VerifierDifficulty(_Binned):
         return {"probes": self.probes}
 
     def measure(self, run: Run) -> Measurement:
-        """Draw the probes on ``run`` (charged to its budget) and score them with its verifier."""
+        """Draw the probes on ``run`` (reserved from its budget) and score them with its verifier."""
         probes = _draw_probes(run, self.probes)
         scores = run.score(probes)
         return Measurement(value=sum(scores) / max(1, len(scores)), probes=probes)

@@ -27,7 +27,7 @@ def test_signature_path_runs_dspy_predictors():
 def test_signature_path_steps_and_history_show_the_signature():
     lm = scripted_lm(chat_adapter_reply)
     generator = Generator(lm=lm, prompt_style="signature")
-    drafts = generator.next_steps({"question": Q}, ["5 + 3 = 8."], n=2, seed=4)
+    drafts = generator.extend_steps({"question": Q}, ["5 + 3 = 8."], n=2, seed=4)
     assert [d.text for d in drafts] == ["step from seed 4", "step from seed 5"]
     assert "partial_solution" in str(lm.history[-1]["messages"])
 
@@ -42,7 +42,7 @@ def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
     lm = scripted_lm(base_model, base=True)
     generator = Generator(lm=lm)
     assert generator.style_for() == "few_shot_text"
-    drafts = generator.next_steps({"question": Q}, ["Sam starts with 5."], n=1, seed=0)
+    drafts = generator.extend_steps({"question": Q}, ["Sam starts with 5."], n=1, seed=0)
     assert drafts[0].text == "5 + 3 = 8."
     assert seen[-1].startswith("Question: ") and seen[-1].endswith("Answer: Sam starts with 5.\n\n")
     assert lm.history[-1]["kwargs"]["stop"][0] == "\n\n"
@@ -50,7 +50,7 @@ def test_text_path_for_base_models_uses_a_few_shot_prompt_and_stops():
 
 def test_text_path_for_chat_models_prefills_the_partial_solution():
     lm = scripted_lm(lambda prompt, seed: "next")
-    Generator(lm=lm).next_steps({"question": Q}, ["first step"], n=1, seed=0)
+    Generator(lm=lm).extend_steps({"question": Q}, ["first step"], n=1, seed=0)
     messages = lm.history[-1]["messages"]
     assert messages[-1] == {"role": "assistant", "content": "first step\n\n"}
 
@@ -78,7 +78,7 @@ def test_an_unknown_prompt_style_is_named_with_the_choices():
 
 def test_signature_path_makes_one_call_per_sample_where_the_lm_takes_no_n():
     lm = scripted_lm(chat_adapter_reply, batch_samples=False)
-    drafts = Generator(lm=lm, prompt_style="signature").next_steps({"question": Q}, ["5 + 3 = 8."], n=3, seed=10)
+    drafts = Generator(lm=lm, prompt_style="signature").extend_steps({"question": Q}, ["5 + 3 = 8."], n=3, seed=10)
     assert sorted(d.text for d in drafts) == ["step from seed 10", "step from seed 11", "step from seed 12"]
     assert lm.provider_fake.calls == 3
     assert sorted(entry["kwargs"]["rollout_id"] for entry in lm.history) == [0, 1, 2]

@@ -1,7 +1,7 @@
 """What one call carries implicitly, in one object (:class:`CallContext`), and the one way its work fans out.
 
-A strategy call hands a few things down to code it does not call directly: the LM client charges
-the call's budget meter, a parallel item draws its request seeds from its own stream, a collector
+A strategy call hands a few things down to code it does not call directly: the LM client reserves
+from the call's budget meter, a parallel item draws its request seeds from its own stream, a collector
 hears the usage of every LM call below it, and under ``asyncio`` requests go to the caller's event
 loop and stop once that caller is cancelled. All of it lives in one :class:`CallContext`, held in
 one context variable, read with :func:`current` and changed only by :func:`entered` (a new copy
@@ -53,7 +53,7 @@ class CallContext:
     """What the code below a strategy call reads without being handed it.
 
     Attributes:
-        meter: the budget meter LM and verifier calls are charged to (``BudgetMeter.active``).
+        meter: the budget meter LM and verifier calls reserve from (``BudgetMeter.active``).
         seeds: the seed stream of the parallel item this code runs in (``Run.parallel``; ``seeds.py``).
         usage: the list every LM call's usage is appended to (``lm.usage.collect_usage``).
         loop: the event loop of the ``acall`` this search serves; :func:`fan_out` sends requests there.

@@ -145,19 +145,19 @@ class Generator(dspy.Module):
             return self._predict(lm, self.solve, n, seed, temperature, self.max_solution_tokens, question=question)
         return self._sample_text(lm, question, "", n, seed, temperature, self.max_solution_tokens, stop=[])
 
-    def next_steps(self, inputs: dict, steps: list[str], n: int, seed: int,
-                   temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
+    def extend_steps(self, inputs: dict, steps: list[str], n: int, seed: int,
+                     temperature: float | None = None, max_tokens: int | None = None) -> list[Draft]:
         """``n`` candidate next steps after the partial solution ``steps``; one stating the answer is ``final``."""
-        return self.next_steps_of_many(inputs, [steps], n, seed, temperature, max_tokens)[0]
+        return self.extend_many(inputs, [steps], n, seed, temperature, max_tokens)[0]
 
-    def next_steps_of_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
-                           temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
-        """:meth:`next_steps` of each partial solution in ``prefixes``, all with ``seed``: a search round, in one
+    def extend_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
+                    temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
+        """:meth:`extend_steps` of each partial solution in ``prefixes``, all with ``seed``: a search round, in one
         request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
         lm, question = self.resolve_lm(), self.program_inputs(inputs)["question"]
         limit, stop = max_tokens or self.max_step_tokens, [self.step_delimiter]
         if self.style_for(lm) == "signature":
-            rounds = fan_out(lambda steps: self._continue(question, steps, n, seed, temperature, limit, stop),
+            rounds = fan_out(lambda steps: self._extend(question, steps, n, seed, temperature, limit, stop),
                                     prefixes, getattr(lm, "concurrency", 8))
         else:
             requests = [self._text_request(lm, question, self._prefix(steps), limit, stop, temperature)
@@ -173,8 +173,8 @@ class Generator(dspy.Module):
         """``n`` completions of the partial solution ``steps`` to its end (no step stop), as a search's
         last round does for prefixes that have not finished (search-and-learn does the same); each at
         most ``max_tokens`` (by default the whole solution's limit)."""
-        return self._continue(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
-                              max_tokens or self.max_solution_tokens, stop=[])
+        return self._extend(self.program_inputs(inputs)["question"], steps, n, seed, temperature,
+                            max_tokens or self.max_solution_tokens, stop=[])
 
     def revisions(self, inputs: dict, attempts: list[Node], n: int, seed: int,
                   temperature: float | None = None) -> list[Draft]:
@@ -208,8 +208,8 @@ class Generator(dspy.Module):
         return {"answer": node.answer if node is not None else None,
                 "reasoning": solution_text if node is not None else ""}
 
-    def _continue(self, question: str, steps: list[str], n: int, seed: int, temperature: float | None,
-                  max_tokens: int, stop: list[str]) -> list[Draft]:
+    def _extend(self, question: str, steps: list[str], n: int, seed: int, temperature: float | None,
+                max_tokens: int, stop: list[str]) -> list[Draft]:
         """``n`` continuations of the partial solution ``steps``: up to ``stop`` (one step) or to the end."""
         lm = self.resolve_lm()
         if self.style_for(lm) == "signature":

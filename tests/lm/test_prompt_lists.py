@@ -129,8 +129,8 @@ def test_a_round_repeating_a_prefix_sends_the_repeat_in_a_later_request(server):
     lm = text_lm(server, cache=False)
     run = Run.start({"question": "What is 2 + 3?"}, StrategyConfig(kind="mine"), Generator(lm=lm),
                     budget=Budget(generations=8))
-    first = run.expand(0, 2)
-    groups = run.expand_round([first[0], first[1], first[0]], 2)
+    first = run.extend(0, 2)
+    groups = run.extend_round([first[0], first[1], first[0]], 2)
     assert [len(group) for group in groups] == [2, 2, 2]
     texts = [run.graph.nodes[node]["text"] for node in groups[0] + groups[2]]
     assert len(set(texts)) == len(texts) or server.requests[-1]["seed"] != server.requests[-2]["seed"]

@@ -39,8 +39,8 @@ def test_steps_end_where_a_field_begins():
     replies = {0: "First.", 1: "[[ ## answer ## ]]\n4"}
     lm = scripted_lm(lambda prompt, seed: replies[prompt.count("First.")])
     generator = ProgramGenerator(dspy.ChainOfThought("question -> answer"), lm=lm)
-    [step] = generator.next_steps({"question": "?"}, [], n=1, seed=0)
-    [end] = generator.next_steps({"question": "?"}, ["First."], n=1, seed=0)
+    [step] = generator.extend_steps({"question": "?"}, [], n=1, seed=0)
+    [end] = generator.extend_steps({"question": "?"}, ["First."], n=1, seed=0)
     assert step.text == "First." and not step.final and end.final and end.text == ""
 
 

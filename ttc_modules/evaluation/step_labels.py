@@ -70,9 +70,9 @@ class StepLabeler:
 
     def label(self, example) -> dict:
         """One question's entry: its sampled solutions with their steps, soft labels and grade, and what it cost."""
-        settings = StrategyConfig(kind="label_steps", seed=self.seed, temperature=self.temperature,
+        config = StrategyConfig(kind="label_steps", seed=self.seed, temperature=self.temperature,
                                   concurrency=self.concurrency)
-        run = Run.start({"question": example.question}, settings, self.generator)
+        run = Run.start({"question": example.question}, config, self.generator)
         with run.meter.active():
             solutions = [run.solution_steps(node) for node in run.sample_solutions(run.reserve_up_to(self.samples))]
             labels = run.parallel(lambda steps: self._soft_labels(run, steps, example.answer), solutions)
@@ -92,7 +92,7 @@ class StepLabeler:
         """The fraction of ``rollouts`` completions of ``prefix`` that reach ``reference``."""
         run.meter.reserve(generations=self.rollouts)
         drafts = self.generator.completions(run.inputs, prefix, self.rollouts, run.next_seed(),
-                                            run.settings.temperature)
+                                            run.config.temperature)
         delimiter = self.generator.step_delimiter
         return sum(grade(delimiter.join([*prefix, d.text]), reference) for d in drafts) / max(1, len(drafts))
 

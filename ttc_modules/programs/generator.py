@@ -3,7 +3,7 @@
 :class:`ProgramGenerator` is what a strategy samples from when it searches a program of the user's
 (a signature or a ``dspy.Module``); ``ttc_modules.generation.Generator`` is the same for the math
 word-problem program, the default. Both offer the moves a :class:`~ttc_modules.strategies.run.Run`
-makes: ``solutions``, ``revisions``, ``next_steps``, ``completions`` and ``finish``.
+makes: ``solutions``, ``revisions``, ``extend_steps``, ``completions`` and ``finish``.
 
 Two paths, chosen by the prompt style (``prompt_style``, by default ``auto``: the LM's, as the math
 program's are):
@@ -19,7 +19,7 @@ program's are):
   reasoning. A whole reply whose reasoning never reaches readable output fields (small models
   ramble on, or garble a marker) is finished as a step-level search finishes one: its reasoning
   kept, the first output field's marker written for it, the fields asked for once more (tokens
-  counted, no generation charged). Any other program takes the module path on every LM.
+  counted, no generation reserved). Any other program takes the module path on every LM.
 
 Every candidate keeps the program's fields exactly as produced (``Draft.outputs``); votes read its
 answer field (``answer_field=``, by default the last output) under the field type's equivalence
@@ -173,26 +173,26 @@ class ProgramGenerator(dspy.Module):
                                      adapter=adapter))
 
     # ------------------------------------------------------------------ the reasoning, step by step
-    def next_steps(self, inputs: dict, steps: list[str], n: int, seed: int, temperature: float | None = None,
-                   max_tokens: int | None = None) -> list[Draft]:
+    def extend_steps(self, inputs: dict, steps: list[str], n: int, seed: int, temperature: float | None = None,
+                     max_tokens: int | None = None) -> list[Draft]:
         """``n`` candidate next steps of the reasoning ``steps``; a draft that ends the reasoning is ``final``
         (its outputs are written by :meth:`finish`)."""
         lm, inputs = self.resolve_lm(), self.program_inputs(inputs)
         limit = max_tokens or self.max_step_tokens
         if self.prefills(lm):
-            return self.next_steps_of_many(inputs, [steps], n, seed, temperature, limit)[0]
+            return self.extend_many(inputs, [steps], n, seed, temperature, limit)[0]
         step_inputs = {**inputs, PARTIAL: self.step_delimiter.join(steps)}
         outcomes = rollouts(dspy.Predict(next_step_signature(self.signature)), lm, step_inputs, n, seed,
                             temperature, limit)
         return [_signature_step(outcome, i) for i, outcome in enumerate(outcomes)]
 
-    def next_steps_of_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
-                           temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
-        """:meth:`next_steps` of each reasoning in ``prefixes``, all with ``seed``: a search round, in one
+    def extend_many(self, inputs: dict, prefixes: list[list[str]], n: int, seed: int,
+                    temperature: float | None = None, max_tokens: int | None = None) -> list[list[Draft]]:
+        """:meth:`extend_steps` of each reasoning in ``prefixes``, all with ``seed``: a search round, in one
         request where the LM takes a list of prompts (``lm/prompt_lists.py``)."""
         lm = self.resolve_lm()
         if not self.prefills(lm):
-            return fan_out(lambda steps: self.next_steps(inputs, steps, n, seed, temperature, max_tokens),
+            return fan_out(lambda steps: self.extend_steps(inputs, steps, n, seed, temperature, max_tokens),
                                   prefixes, getattr(lm, "concurrency", 8))
         prompt = self._prompt(lm, self.program_inputs(inputs))
         chats = [prompt.messages(prompt.begin(steps, self.step_delimiter)) for steps in prefixes]

@@ -117,7 +117,7 @@ class Search:
         try:
             while not task.done():
                 done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY)
-                if not done:  # what came back so far (generations are charged before they are asked for)
+                if not done:  # what came back so far (generations are reserved before they are asked for)
                     spent = self.meter.spent()
                     yield (f": searching: {spent['lm_calls']} LM calls answered, "
                            f"{spent['prompt_tokens'] + spent['completion_tokens']} tokens\n\n")

@@ -240,7 +240,7 @@ class Strategy(SearchModule):
         """Search on ``run`` with this strategy's settings and return the chosen node (None when nothing
         was found); when the budget runs out, the best answer so far. A token or FLOPs limit too small
         for the run's first request is an error (BudgetExceeded, saying what one request needs), and
-        the generations charged for it are given back: nothing was requested."""
+        the generations reserved for it are given back: nothing was requested."""
         with run.stage(self.config):
             try:
                 return self.search(run)

@@ -69,7 +69,7 @@ class BeamSearch(Strategy):
 
     def search(self, run: Run) -> int | None:
         n, width = self.reserve_beams(run)
-        candidates = run.expand(0, n)
+        candidates = run.extend(0, n)
         finished: list[int] = []
         for round_ in range(self.config.max_rounds):
             self.score_candidates(run, candidates)
@@ -81,7 +81,7 @@ class BeamSearch(Strategy):
             if round_ == self.config.max_rounds - 1:  # the last round finishes the kept prefixes
                 finished += self._complete(run, kept)
                 break
-            candidates = [c for group in run.expand_round(kept, width) for c in group]
+            candidates = [c for group in run.extend_round(kept, width) for c in group]
         return run.best(finished, "weighted") if finished else None
 
     def _complete(self, run: Run, prefixes: list[int]) -> list[int]:

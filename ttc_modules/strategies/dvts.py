@@ -41,7 +41,7 @@ class DVTS(BeamSearch):
         heads = [ROOT] * (n // width)
         finished: list[int] = []
         for _ in range(self.config.max_rounds):
-            groups = run.expand_round(heads, width)
+            groups = run.extend_round(heads, width)
             run.score([c for group in groups for c in group])
             kept = [run.top(group, 1)[0] for group in groups]
             finished += [k for k in kept if Node(run.graph, k).terminal]

@@ -56,7 +56,7 @@ class LookaheadSearch(BeamSearch):
             open_ = [i for i, end in enumerate(ends) if not Node(run.graph, end).terminal]
             if not open_:
                 break
-            steps = run.expand_round([ends[i] for i in open_], 1, temperature=0.0, op="lookahead")
+            steps = run.extend_round([ends[i] for i in open_], 1, temperature=0.0, op="lookahead")
             for i, (step,) in zip(open_, steps, strict=True):
                 ends[i] = step
         return ends

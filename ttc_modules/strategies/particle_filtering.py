@@ -76,10 +76,10 @@ class ParticleFiltering(Strategy):
 
     def _step(self, run: Run, particles: list[int]) -> list[int]:
         """Every unfinished particle takes one step (the particles on one prefix in one request, the round's
-        prefixes together: :meth:`Run.expand_round`), scored."""
+        prefixes together: :meth:`Run.extend_round`), scored."""
         counts = Counter(p for p in particles if not Node(run.graph, p).terminal)
         prefixes = list(counts)  # in the particles' order
-        children = dict(zip(prefixes, run.expand_round(prefixes, [counts[p] for p in prefixes]), strict=True))
+        children = dict(zip(prefixes, run.extend_round(prefixes, [counts[p] for p in prefixes]), strict=True))
         stepped = [children[p].pop() if p in children else p for p in particles]
         run.score(stepped)
         return stepped

@@ -2,22 +2,22 @@
 
 A :class:`Run` is started fresh for each call of a strategy (or of ``AdaptiveTTC``) and thrown
 away after it, so no state survives between calls. Everything the call does happens on it: a
-planner's difficulty probes and the strategy it then picks grow the same graph, are charged to the
+planner's difficulty probes and the strategy it then picks grow the same graph, are counted by the
 same meter and scored by the same verifier with one cache.
 
 The moves are shared by all strategies (none copies another's code):
-:meth:`Run.sample_solutions` (whole solutions under the root), :meth:`Run.expand` (next steps under
-a partial solution), :meth:`Run.expand_round` (a round's prefixes at once, in one request where the
+:meth:`Run.sample_solutions` (whole solutions under the root), :meth:`Run.extend` (next steps under
+a partial solution), :meth:`Run.extend_round` (a round's prefixes at once, in one request where the
 backend takes a list of prompts), :meth:`Run.complete`, :meth:`Run.revise` (a chain's next attempt),
 :meth:`Run.score` (verifier scores along a node's path, each node scored once) and
 :meth:`Run.best` (weighted, majority or naive selection).
 
 A run proceeds in stages (:meth:`Run.stage`): each strategy that searches on it brings its own
-settings (seed, temperature, step aggregation, depth, concurrency), and its requests take their
+config (seed, temperature, step aggregation, depth, concurrency), and its requests take their
 seeds from a stream of its own seed (:mod:`ttc_modules.strategies.seeds`), so a strategy asks for
 the same requests whether it runs alone or after a planner's probes, whatever the thread timing.
 
-Generations are charged by the strategies themselves (the paper's unit differs between them);
+Generations are reserved by the strategies themselves (the paper's unit differs between them);
 tokens are checked by the LM before every call, verifier calls by the verifier runner.
 
 Example:
@@ -89,21 +89,21 @@ class SearchPrediction(dspy.Prediction):
 
 @dataclass
 class Run:
-    """The state of one call's search (see the module docstring); ``settings`` are the current stage's."""
+    """The state of one call's search (see the module docstring); ``config`` is the current stage's strategy's."""
 
     inputs: dict
     graph: nx.DiGraph
     meter: BudgetMeter
     generator: Generator | ProgramGenerator
     runner: VerifierRunner | None
-    settings: StrategyConfig
+    config: StrategyConfig
     errors: list[BaseException] = field(default_factory=list, repr=False)  # what rollouts of the program raised
     _stream: SeedStream | None = field(default=None, repr=False)
     _graph_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _steps: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)  # a node's path never changes
 
     @classmethod
-    def start(cls, inputs: dict, settings: StrategyConfig, generator: Generator | ProgramGenerator, verifier=None,
+    def start(cls, inputs: dict, config: StrategyConfig, generator: Generator | ProgramGenerator, verifier=None,
               budget: Budget | None = None, allow_oracle: bool = False) -> Run:
         """A fresh run: a graph holding the inputs, a meter nested in the one active now (so an outer
         budget limits it too), and the verifier (anything :func:`as_verifier` takes) with its scores
@@ -112,25 +112,25 @@ class Run:
         runner = None if verifier is None else VerifierRunner(
             as_verifier(verifier), cache_dir=beside_dspy_cache("verifier"), allow_oracle=allow_oracle,
             fields=generator.fields)
-        return cls(inputs=inputs, graph=new_graph(inputs, settings.kind, settings.model_dump(), settings.seed),
+        return cls(inputs=inputs, graph=new_graph(inputs, config.kind, config.model_dump(), config.seed),
                    meter=BudgetMeter(budget, params=getattr(lm, "params", None), parent=current_meter()),
-                   generator=generator, runner=runner, settings=settings)
+                   generator=generator, runner=runner, config=config)
 
     @contextlib.contextmanager
-    def stage(self, settings: StrategyConfig) -> Iterator[Run]:
-        """Search with ``settings`` (a strategy's config) and a seed stream of their seed, as a fresh
-        run with them would; the previous stage's settings come back afterwards."""
-        saved = self.settings, self._stream
-        self.settings, self._stream = settings, None
+    def stage(self, config: StrategyConfig) -> Iterator[Run]:
+        """Search with ``config`` (a strategy's) and a seed stream of its seed, as a fresh run with it
+        would; the previous stage's config comes back afterwards."""
+        saved = self.config, self._stream
+        self.config, self._stream = config, None
         try:
             yield self
         finally:
-            self.settings, self._stream = saved
+            self.config, self._stream = saved
 
     # ------------------------------------------------------------------ spending
     def next_seed(self) -> int:
         """A fresh seed for the next request (deterministic given the stage's seed; see :class:`SeedStream`)."""
-        return self._current_stream().next_seed(self.settings.seed)
+        return self._current_stream().next_seed(self.config.seed)
 
     def _current_stream(self) -> SeedStream:
         if self._stream is None:
@@ -156,48 +156,48 @@ class Run:
         depend on which item finishes first.
         """
         jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
-        return fan_out(lambda job: in_stream(job[0], fn, job[1]), jobs, self.settings.concurrency)
+        return fan_out(lambda job: in_stream(job[0], fn, job[1]), jobs, self.config.concurrency)
 
     # ------------------------------------------------------------------ growing the graph
     def sample_solutions(self, n: int) -> list[int]:
         """``n`` whole solutions as ``answer`` nodes under the root (none for ``n`` = 0)."""
         if n < 1:
             return []
-        drafts = self._charged_drafts(n, lambda: self.generator.solutions(self.inputs, n, self.next_seed(),
-                                                                          self.settings.temperature))
+        drafts = self._reserved_drafts(n, lambda: self.generator.solutions(self.inputs, n, self.next_seed(),
+                                                                           self.config.temperature))
         return [self._add_solution(ROOT, d, kind="answer", op="sample", module="generator.solve") for d in drafts]
 
     def revise(self, parent: int, attempts: list[int]) -> int:
         """The next attempt of a chain, under ``parent`` (the chain's last attempt, or the root), shown the
         earlier ``attempts`` (nodes, oldest first)."""
         shown = [Node(self.graph, node) for node in attempts]
-        draft = self._charged_drafts(1, lambda: self.generator.revisions(self.inputs, shown, 1, self.next_seed(),
-                                                                         self.settings.temperature))[0]
+        draft = self._reserved_drafts(1, lambda: self.generator.revisions(self.inputs, shown, 1, self.next_seed(),
+                                                                          self.config.temperature))[0]
         return self._add_solution(parent, draft, kind="revision", op="revise" if attempts else "sample",
                                   module="generator.revise")
 
-    def _charged_drafts(self, charged: int, draw) -> list[Draft]:
-        """``draw()``'s drafts, ``charged`` generations having been reserved for them: what was not
+    def _reserved_drafts(self, reserved: int, draw) -> list[Draft]:
+        """``draw()``'s drafts, ``reserved`` generations having been reserved for them: what was not
         drawn (a token or FLOPs limit held fewer samples, or refused the request) is given back."""
         try:
             drafts = draw()
         except BudgetExceeded:
-            self.meter.release(generations=charged)
+            self.meter.release(generations=reserved)
             raise
-        if len(drafts) < charged:
-            self.meter.release(generations=charged - len(drafts))
+        if len(drafts) < reserved:
+            self.meter.release(generations=reserved - len(drafts))
         return drafts
 
-    def expand(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
+    def extend(self, parent: int, n: int, temperature: float | None = None, op: str = "extend",
                max_tokens: int | None = None) -> list[int]:
         """``n`` candidate next steps under ``parent``, each at most ``max_tokens`` (the generator's step
         limit by default) and at most what the solution's token limit leaves: a step that reaches that
         limit ends its solution, as a whole solution sampled at once would have ended."""
-        return self.expand_round([parent], n, temperature, op, max_tokens)[0]
+        return self.extend_round([parent], n, temperature, op, max_tokens)[0]
 
-    def expand_round(self, parents: list[int], n: int | list[int], temperature: float | None = None,
+    def extend_round(self, parents: list[int], n: int | list[int], temperature: float | None = None,
                      op: str = "extend", max_tokens: int | None = None) -> list[list[int]]:
-        """:meth:`expand` of every node in ``parents`` (``n`` steps each, or ``n[i]`` under ``parents[i]``): a
+        """:meth:`extend` of every node in ``parents`` (``n`` steps each, or ``n[i]`` under ``parents[i]``): a
         search round, in one request where the LM takes a list of prompts (``lm/prompt_lists.py``).
 
         The prefixes go out in as few requests as can carry them, concurrently, each with one seed of the
@@ -206,18 +206,18 @@ class Run:
         its samples). The new nodes are added in the order of ``parents``, whatever the timing.
         """
         counts = n if isinstance(n, list) else [n] * len(parents)
-        temperature = self.settings.temperature if temperature is None else temperature
+        temperature = self.config.temperature if temperature is None else temperature
         requests = [(request, self.next_seed()) for request in self._round_requests(parents, counts, max_tokens)]
 
         def send(job) -> list[list[Draft]]:
             (request, seed) = job
             positions = [position for position, _ in request]
-            return self.generator.next_steps_of_many(
+            return self.generator.extend_many(
                 self.inputs, [self.solution_steps(parents[p]) for p in positions], counts[positions[0]], seed,
                 temperature, request[0][1])
 
         drafts_at = {position: drafts for (request, _), rounds in
-                     zip(requests, fan_out(send, requests, self.settings.concurrency), strict=True)
+                     zip(requests, fan_out(send, requests, self.config.concurrency), strict=True)
                      for (position, _), drafts in zip(request, rounds, strict=True)}
         children = [[self._add_step(parent, d, op) for d in drafts_at[position]]
                     for position, parent in enumerate(parents)]
@@ -241,7 +241,7 @@ class Run:
         """Finish the partial solution ``parent`` in one go, within the solution's token limit: a terminal
         node holding the rest of it (and the program's output fields)."""
         draft = self.generator.completions(self.inputs, self.solution_steps(parent), 1, self.next_seed(),
-                                           self.settings.temperature, max_tokens=self.tokens_left(parent))[0]
+                                           self.config.temperature, max_tokens=self.tokens_left(parent))[0]
         text = self.solution_text(parent) + self.generator.step_delimiter + draft.text
         return self._add_child(parent, kind="step", text=draft.text, op="extend", module="generator.extend",
                                rollout_id=draft.rollout_id, tokens=draft.tokens, terminal=True,
@@ -275,7 +275,7 @@ class Run:
         """Why the solution ends at the step ``draft`` under ``parent`` (the node's ``ended``), or None."""
         limit = self.generator.max_solution_tokens
         reasons = ((not draft.parsed, "unreadable"), (not draft.text, "empty step"), (draft.final, "answer"),
-                   (draft.ended, "end of text"), (Node(self.graph, parent).depth + 1 >= self.settings.max_depth,
+                   (draft.ended, "end of text"), (Node(self.graph, parent).depth + 1 >= self.config.max_depth,
                                                   "max depth"),
                    (bool(limit) and solution_tokens(self.graph, parent) + draft.tokens >= limit, "token limit"))
         reason = next((why for happened, why in reasons if happened), None)
@@ -292,7 +292,7 @@ class Run:
             return
         ended = [n for n in nodes if Node(self.graph, n).terminal and Node(self.graph, n).outputs is None]
         drafts = self.parallel(lambda node: self.generator.finish(self.inputs, self.solution_steps(node),
-                                                                  self.next_seed(), self.settings.temperature), ended)
+                                                                  self.next_seed(), self.config.temperature), ended)
         for node, draft in zip(ended, drafts, strict=True):
             update_node(self.graph, node, outputs=draft.outputs, answer=self.generator.answer_of("", draft),
                         tokens=Node(self.graph, node).tokens + draft.tokens)
@@ -329,7 +329,7 @@ class Run:
         thread for an ``inline`` verifier, such as the arithmetic checker).
 
         A node is scored once per run: nodes scored before (e.g. a planner's probes) keep their scores
-        and are not charged again. A failed candidate of a user's program (it raised, or could not be
+        and are not reserved again. A failed candidate of a user's program (it raised, or could not be
         read) scores 0 without asking the verifier. Needs a verifier.
         """
         if self.runner is None:
@@ -341,7 +341,7 @@ class Run:
         results = [self._score_steps(n) for n in new] if self.runner.inline else self.parallel(self._score_steps, new)
         for node, (step_scores, tokens) in zip(new, results, strict=True):
             update_node(self.graph, node, step_scores=step_scores, verifier_tokens=tokens,
-                        score=aggregate_steps(step_scores, self.settings.aggregation))
+                        score=aggregate_steps(step_scores, self.config.aggregation))
         return [Node(self.graph, n).score for n in nodes]
 
     def _score_steps(self, node: int) -> tuple[list[float], int]:
