@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -70,7 +69,8 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
 
 
 def options_for_budget(kind: str, n: int, **given: Any) -> dict:
-    """A strategy's options for budget N (in generations), with ``given`` options (None ones ignored) on top.
+    """A strategy's options for budget N (in generations), with ``given`` options (None ones ignored) on top:
+    ``kind`` and what its config's ``for_budget`` gives (each config owns its defaults).
 
     Defaults follow the paper: best-of-N and beam-type searches spend N as ``n`` (M = 4 where it
     divides N, else the largest divisor of N up to 4), lookahead as ``n`` beams of k + 1 generations
@@ -86,21 +86,8 @@ def options_for_budget(kind: str, n: int, **given: Any) -> dict:
         >>> options_for_budget("revisions", 16)
         {'kind': 'revisions', 'n_parallel': 4, 'n_sequential': 4, 'selection': 'majority'}
     """
-    options = {"kind": _known_kind(kind), **{key: value for key, value in given.items() if value is not None}}
-    if kind == "revisions":
-        options.setdefault("n_parallel", max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0))
-        options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
-        options.setdefault("selection", "majority")
-        return options
-    if kind == "lookahead":  # beams of k + 1 generations each, at least one beam width of them
-        n, width = n // (options.get("k", LookaheadConfig.model_fields["k"].default) + 1), options.get("beam_width", 1)
-        n = max(width, n - n % width)
-    options["n"] = n
-    if kind == "best_of_n":
-        options.setdefault("selection", "majority")
-    if kind in ("beam_search", "lookahead", "dvts"):
-        options.setdefault("beam_width", next(m for m in (4, 3, 2, 1) if n % m == 0))
-    return options
+    config = STRATEGIES[_known_kind(kind)].Config
+    return {"kind": kind, **config.for_budget(n, **{key: value for key, value in given.items() if value is not None})}
 
 
 def build_strategy(config: dict | Any, **runtime: Any) -> Strategy:
