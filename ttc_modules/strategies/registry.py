@@ -122,14 +122,12 @@ def _strategy_class(spec: str) -> type[Strategy]:
 
 
 def options_for_budget(kind: str, n: int, **given: Any) -> dict:
-    """A strategy's options for budget N (in generations), with ``given`` options (None ones ignored) on top:
-    ``kind`` and what its config's ``for_budget`` gives (each config owns its defaults).
+    """A strategy's options for budget N (in generations): ``kind`` and what the kind's config gives for N
+    (its ``for_budget``), with ``given`` options (None ones ignored) on top.
 
-    Defaults follow the paper: best-of-N and beam-type searches spend N as ``n`` (M = 4 where it
-    divides N, else the largest divisor of N up to 4), lookahead as ``n`` beams of k + 1 generations
-    each (n = N // (k + 1), rounded down to a multiple of a given beam width, at least one beam
-    width; a budget too small for that is exhausted, or refused where it is checked); revisions spend N as chains x revisions,
-    sqrt(N) x sqrt(N) (the largest divisor of N up to sqrt(N) chains) unless ``n_parallel`` is given.
+    Each config owns its defaults, after the paper: best-of-N and beam-type searches spend N as ``n``
+    (``BeamSearchConfig``: M = 4 where it divides N), lookahead as N // (k + 1) beams (``LookaheadConfig``),
+    revisions as sqrt(N) x sqrt(N) chains x revisions (``RevisionsConfig``).
 
     Example:
         >>> options_for_budget("beam_search", 8)
