@@ -258,13 +258,19 @@ class ComputeOptimalPlanner:
 
     @classmethod
     def load(cls, path: str | Path) -> ComputeOptimalPlanner:
-        """A planner back from :meth:`save`'s file, with a clear error for anything else."""
+        """A planner back from :meth:`save`'s file, with a clear error for anything else (a plan of a
+        strategy not registered in this process included)."""
         try:
-            return cls.from_state(json.loads(Path(path).read_text()))
+            planner = cls.from_state(json.loads(Path(path).read_text()))
         except FileNotFoundError:
             raise FileNotFoundError(f"policy file not found: {path}; make one with ttc calibrate") from None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path} is not a policy file ({exc}); make one with ttc calibrate") from None
+        unknown = sorted({plan.kind for plan in planner.policy.values()} - set(STRATEGIES))
+        if unknown:
+            raise ValueError(f"{path} plans with the strategy {', '.join(unknown)}, which is not registered; list "
+                             "its class under strategies in the config (module:Class), or register_strategy it first")
+        return planner
 
 
 def _cell_name(bin_: int, budget: int) -> str:

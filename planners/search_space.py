@@ -4,8 +4,10 @@ For a budget of N generations: best-of-N with majority and with weighted selecti
 with M = sqrt(N) and M = 4 (where they divide N); lookahead k = 1 with N/2 beams; DVTS with
 M = 4; particle filtering with N particles; sequential revisions fully sequential and sqrt(N) x sqrt(N). Fully parallel revisions
 (N chains of one attempt, weighted selection) are weighted best-of-N itself, so they are not run
-twice. Every candidate spends exactly N generations. Users extend it with any registered strategy
-config, or narrow it to some kinds (:func:`of_kinds`, as ``ttc calibrate --kinds`` does).
+twice. Every candidate spends exactly N generations. Each strategy's plans come from its config
+(``plans_for_budget``), so a strategy registered by a user joins the space (its config decides its
+plans: by default one, its options for the budget); ``extra`` plans extend it, and :func:`of_kinds`
+narrows it to some kinds (as ``ttc calibrate --kinds`` does).
 
 In a planner's cell the budget includes the difficulty probes (:func:`cell_candidates`): best-of-N
 takes the probes as its first samples, so it is sized for the whole budget; every other plan is
@@ -20,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 from planners.plan import Plan
@@ -29,27 +30,12 @@ from ttc_modules.strategies.registry import STRATEGIES, accepted_options
 SearchSpace = Callable[[int], list[Plan]]  # budget -> the plans that spend exactly that many generations
 
 
-def _divisors_up_to(n: int, cap: int) -> list[int]:
-    return [d for d in range(1, cap + 1) if n % d == 0]
-
-
 def candidates(budget: int, extra: list[Plan] | None = None) -> list[Plan]:
-    """The strategies that spend exactly ``budget`` generations (duplicates removed, order kept)."""
-    n = budget
-    plans = [Plan(kind="best_of_n", options={"n": n, "selection": "majority"}, budget=n),
-             Plan(kind="best_of_n", options={"n": n, "selection": "weighted"}, budget=n)]
-    root = math.isqrt(n)
-    for width in sorted({m for m in (root, 4) if 1 < m <= n and n % m == 0}):
-        plans.append(Plan(kind="beam_search", options={"n": n, "beam_width": width}, budget=n))
-    if n % 2 == 0 and n >= 4 and (n // 2) % 2 == 0:
-        plans.append(Plan(kind="lookahead", options={"n": n // 2, "beam_width": 2, "k": 1}, budget=n))
-    if n % 4 == 0 and n > 4:
-        plans.append(Plan(kind="dvts", options={"n": n, "beam_width": 4}, budget=n))
-    if n >= 4:
-        plans.append(Plan(kind="particle_filtering", options={"n": n}, budget=n))
-    for parallel in sorted({1, max(_divisors_up_to(n, root))} - {n}):  # n x 1 is weighted best-of-N
-        plans.append(Plan(kind="revisions", options={"n_parallel": parallel, "n_sequential": n // parallel,
-                                                     "selection": "weighted"}, budget=n))
+    """The strategies that spend exactly ``budget`` generations: each registered strategy's plans, in the
+    order the strategies were registered (its config's ``plans_for_budget``), then ``extra`` (duplicates
+    removed, order kept)."""
+    plans = [Plan(kind=kind, options=options, budget=budget)
+             for kind, strategy in STRATEGIES.items() for options in strategy.Config.plans_for_budget(budget)]
     unique = {plan.label: plan for plan in [*plans, *(extra or [])] if plan.budget in (None, budget)}
     return list(unique.values())
 

@@ -87,11 +87,14 @@ def _settings(config: Path | None, **overrides):
 
 
 def _settings_with_cache(config: Path | None, **overrides):
-    """The settings, with DSPy's LM cache pointed at their ``cache.dir`` (for the commands that call models)."""
+    """The settings, with DSPy's LM cache pointed at their ``cache.dir`` and the user's strategies of their
+    ``strategies`` registered (for the commands that call models)."""
     from ttc_modules.lm import configure_cache
+    from ttc_modules.strategies.registry import register_strategies
 
     settings = _settings(config, **overrides)
     configure_cache(settings)
+    register_strategies(settings.strategies)
     return settings
 
 
@@ -142,11 +145,11 @@ def solve(
     searched, inputs, answer_field = _solve_inputs(question, program)
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
+    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature,
+                                               "backend.prompt_style": prompt_style})
     options = options_for_budget(strategy, n, selection=selection, beam_width=beam_width, k=k,
                                  n_parallel=n_parallel, n_sequential=n_sequential, max_rounds=max_rounds, stop=stop,
                                  confidence=confidence, window=window)
-    settings = _settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature,
-                                               "backend.prompt_style": prompt_style})
     lm = build_lm(settings, model)
     options["seed"] = settings.seed if seed is None else seed
     limits = {"tokens": token_budget, "flops": flops_budget}
@@ -433,8 +436,8 @@ def calibrate(
     from ttc_modules.verifiers.named import verifier_from_name
 
     budget_list = _int_list(budgets, "--budgets")
-    space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else candidates
     settings = _settings_with_cache(config, **{"backend.prompt_style": prompt_style})
+    space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else candidates
     seed = settings.seed if seed is None else seed
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),

@@ -224,6 +224,18 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1)
     served_models: dict[str, ServedModelConfig] = Field(default_factory=dict)
     serve: ServeConfig = Field(default_factory=ServeConfig)
+    # the user's strategies (module:Class), imported and registered when a command starts, never here
+    strategies: list[str] = Field(default_factory=list)
+
+    @field_validator("strategies")
+    @classmethod
+    def _classes_named(cls, value: list[str]) -> list[str]:
+        for spec in value:
+            where, _, name = spec.partition(":")
+            if not where or not name:
+                raise ValueError(f"{spec!r} names no class; write module:Class (or file.py:Class), e.g. "
+                                 "my_package.strategies:MyStrategy")
+        return value
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

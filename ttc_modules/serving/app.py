@@ -42,12 +42,15 @@ from ttc_modules.serving.protocol import CLIENT_LEFT, ChatRequest, ServerError
 from ttc_modules.serving.ranges import invalid_option
 from ttc_modules.serving.search import Search, internal_error
 from ttc_modules.serving.served_models import PolicyProgram, ServedModels
+from ttc_modules.strategies.registry import register_strategies
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, policy_program: PolicyProgram | None = None) -> FastAPI:
-    """The app serving ``settings.served_models`` (or the default model) on ``settings``' backends."""
+    """The app serving ``settings.served_models`` (or the default model) on ``settings``' backends, with the
+    user's strategies of ``settings.strategies`` registered first (a served model may use them)."""
+    register_strategies(settings.strategies)
     served = ServedModels.from_settings(settings, policy_program)
     served.check()  # a bad served model fails here, naming it
     metrics = ServerMetrics()

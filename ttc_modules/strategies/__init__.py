@@ -20,7 +20,9 @@ from ttc_modules.strategies.registry import (
     build_strategy,
     needs_verifier,
     options_for_budget,
+    register_strategies,
     register_strategy,
+    strategy_config,
 )
 from ttc_modules.strategies.revisions import RevisionsConfig, SequentialRevisions
 from ttc_modules.strategies.run import Run
@@ -29,4 +31,5 @@ __all__ = ["DVTS", "STRATEGIES", "AnyStrategyConfig", "BeamSearch", "BeamSearchC
            "DVTSConfig", "LookaheadConfig", "LookaheadSearch", "ParticleFiltering", "ParticleFilteringConfig",
            "RevisionsConfig", "Run", "SearchModule",
            "SequentialRevisions", "Strategy", "StrategyConfig", "accepted_options", "build_strategy",
-           "check_question", "needs_verifier", "options_for_budget", "register_strategy"]
+           "check_question", "needs_verifier", "options_for_budget", "register_strategies", "register_strategy",
+           "strategy_config"]

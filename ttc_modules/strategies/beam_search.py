@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -58,6 +59,24 @@ class BeamSearchConfig(StrategyConfig):
     def generations_for(self, n: int) -> int:
         """What a search with ``n`` beams costs, in generations (the one owner of this rule)."""
         return n
+
+    @classmethod
+    def for_budget(cls, n: int, **given) -> dict:
+        """N beams with M = 4 where it divides N, else the largest divisor of N up to 4, unless given.
+
+        Example:
+            >>> BeamSearchConfig.for_budget(8), BeamSearchConfig.for_budget(6)
+            ({'n': 8, 'beam_width': 4}, {'n': 6, 'beam_width': 3})
+        """
+        options = super().for_budget(n, **given)
+        options.setdefault("beam_width", next(m for m in (4, 3, 2, 1) if options["n"] % m == 0))
+        return options
+
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """N beams with M = sqrt(N) and with M = 4, where they divide N (the paper's search space)."""
+        widths = sorted({m for m in (math.isqrt(n), 4) if 1 < m <= n and n % m == 0})
+        return [{"n": n, "beam_width": width} for width in widths]
 
 
 class BeamSearch(Strategy):

@@ -96,6 +96,23 @@ class BestOfNConfig(StrategyConfig):
     def generations(self) -> int:
         return self.n
 
+    @classmethod
+    def for_budget(cls, n: int, **given) -> dict:
+        """N samples, majority voting unless a ``selection`` is given.
+
+        Example:
+            >>> BestOfNConfig.for_budget(8), BestOfNConfig.for_budget(8, selection="weighted")
+            ({'n': 8, 'selection': 'majority'}, {'selection': 'weighted', 'n': 8})
+        """
+        options = super().for_budget(n, **given)
+        options.setdefault("selection", "majority")
+        return options
+
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """Best-of-N with majority and with weighted selection (the paper's search space)."""
+        return [{"n": n, "selection": selection} for selection in ("majority", "weighted")]
+
 
 class BestOfN(Strategy):
     """Best-of-N with naive, majority or weighted selection (see the module docstring)."""

@@ -2,7 +2,10 @@
 
 Each strategy's own config subclasses :class:`StrategyConfig` with its ``kind`` (the registry name)
 and its options; the shared ones (seed, step aggregation, temperature, depth, concurrency) also
-set up the part of a :class:`~ttc_modules.strategies.run.Run` the strategy searches in.
+set up the part of a :class:`~ttc_modules.strategies.run.Run` the strategy searches in. A config
+owns its strategy's rules about cost: what its options cost (:meth:`StrategyConfig.generations`),
+its options for a budget of N generations (:meth:`StrategyConfig.for_budget`) and the plans the
+compute-optimal planner compares at that budget (:meth:`StrategyConfig.plans_for_budget`).
 
 Example:
     >>> parse_config(StrategyConfig, {"kind": "mine", "seed": 3}).seed
@@ -13,6 +16,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -38,6 +43,39 @@ class StrategyConfig(BaseModel):
     def generations(self) -> int:
         """The cost in the paper's unit (sampled answers)."""
         raise NotImplementedError
+
+    @classmethod
+    def for_budget(cls, n: int, **given: Any) -> dict[str, Any]:
+        """The options (without ``kind``) of a search spending a budget of ``n`` generations, ``given`` on top;
+        the registry's ``options_for_budget(kind, n, ...)`` asks the kind's config.
+
+        By default the budget is the option ``n`` where the config has one (replacing a given ``n``), and the
+        rest are ``given``; a strategy that spends its budget otherwise overrides this.
+
+        Example:
+            >>> class SamplesConfig(StrategyConfig):
+            ...     n: int = 4
+            >>> SamplesConfig.for_budget(8, seed=1)
+            {'seed': 1, 'n': 8}
+        """
+        options = dict(given)
+        if "n" in cls.model_fields:
+            options["n"] = n
+        return options
+
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict[str, Any]]:
+        """The options of each plan of this strategy the compute-optimal planner compares at a budget of ``n``
+        generations (``planners/search_space.py``), each spending exactly ``n``; by default the one of
+        :meth:`for_budget` (an empty list keeps the strategy out of the search space).
+
+        Example:
+            >>> class SamplesConfig(StrategyConfig):
+            ...     n: int = 4
+            >>> SamplesConfig.plans_for_budget(8)
+            [{'n': 8}]
+        """
+        return [cls.for_budget(n)]
 
 
 def parse_config(config_class: type[StrategyConfig], options: dict) -> StrategyConfig:

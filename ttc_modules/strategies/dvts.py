@@ -29,6 +29,11 @@ class DVTSConfig(BeamSearchConfig):
 
     kind: Literal["dvts"] = "dvts"  # type: ignore[assignment]
 
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """DVTS with M = 4, for budgets of more than one subtree of 4."""
+        return [{"n": n, "beam_width": 4}] if n > 4 and n % 4 == 0 else []
+
 
 class DVTS(BeamSearch):
     """Diverse verifier tree search (see the module docstring)."""

@@ -34,6 +34,24 @@ class LookaheadConfig(BeamSearchConfig):
     def generations_for(self, n: int) -> int:
         return n * (self.k + 1)
 
+    @classmethod
+    def for_budget(cls, n: int, **given) -> dict:
+        """N // (k + 1) beams of k + 1 generations each, rounded down to a multiple of a given beam width and at
+        least one beam width (a budget too small for that is exhausted, or refused where it is checked).
+
+        Example:
+            >>> LookaheadConfig.for_budget(16, k=1), LookaheadConfig.for_budget(16, k=2, beam_width=2)
+            ({'k': 1, 'n': 8, 'beam_width': 4}, {'k': 2, 'beam_width': 2, 'n': 4})
+        """
+        width = given.get("beam_width", 1)
+        beams = n // (given.get("k", cls.model_fields["k"].default) + 1)
+        return super().for_budget(max(width, beams - beams % width), **given)
+
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """Lookahead k = 1 with N/2 beams of width 2, where that divides evenly (the paper's search space)."""
+        return [{"n": n // 2, "beam_width": 2, "k": 1}] if n >= 4 and n % 4 == 0 else []
+
 
 class LookaheadSearch(BeamSearch):
     """Beam search with k-step greedy rollouts for scoring (see the module docstring)."""

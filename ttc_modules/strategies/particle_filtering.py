@@ -51,6 +51,11 @@ class ParticleFilteringConfig(StrategyConfig):
     def generations(self) -> int:
         return self.n
 
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """N particles, from 4 of them."""
+        return [cls.for_budget(n)] if n >= 4 else []
+
 
 class ParticleFiltering(Strategy):
     """Particle filtering against a process verifier (see the module docstring)."""

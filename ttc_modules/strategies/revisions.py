@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field
@@ -45,6 +46,39 @@ class RevisionsConfig(StrategyConfig):
 
     def generations(self) -> int:
         return self.n_parallel * self.n_sequential
+
+    @classmethod
+    def for_budget(cls, n: int, **given) -> dict:
+        """sqrt(N) x sqrt(N) (:func:`square_chains` chains) unless ``n_parallel`` is given, N // chains revisions
+        each, majority voting unless a ``selection`` is given.
+
+        Example:
+            >>> RevisionsConfig.for_budget(16)
+            {'n_parallel': 4, 'n_sequential': 4, 'selection': 'majority'}
+            >>> RevisionsConfig.for_budget(8, n_parallel=1)
+            {'n_parallel': 1, 'n_sequential': 8, 'selection': 'majority'}
+        """
+        options = super().for_budget(n, **given)
+        options.setdefault("n_parallel", square_chains(n))
+        options.setdefault("n_sequential", max(1, n // options["n_parallel"]))
+        options.setdefault("selection", "majority")
+        return options
+
+    @classmethod
+    def plans_for_budget(cls, n: int) -> list[dict]:
+        """Fully sequential and sqrt(N) x sqrt(N), weighted; not N x 1, which is weighted best-of-N itself."""
+        return [{"n_parallel": parallel, "n_sequential": n // parallel, "selection": "weighted"}
+                for parallel in sorted({1, square_chains(n)} - {n})]
+
+
+def square_chains(n: int) -> int:
+    """The chains of the paper's middle ratio for a budget of ``n``: the largest divisor of ``n`` up to sqrt(n).
+
+    Example:
+        >>> square_chains(16), square_chains(12), square_chains(7)
+        (4, 3, 1)
+    """
+    return max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0)
 
 
 class SequentialRevisions(Strategy):
