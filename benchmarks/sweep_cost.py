@@ -3,7 +3,7 @@
 The sweep: ``ttc calibrate`` on MATH-500's development half, then ``ttc eval`` of every strategy on
 its held-out half (Q questions each), at budgets 4 to 256 generations, with a policy model of
 P_POLICY parameters and a PRM of P_PRM. The plans are the project's own search space
-(``planners.search_space.candidates``: every kind, every width, at each budget); best-of-N variants
+(``planners.search_space.plans``: every kind, every width, at each budget); best-of-N variants
 (majority, weighted, naive, pass@k) are all read from one sample bank of N_max samples per question,
 as the harness does. FLOPs are the project's accounting (``2 x params x tokens``, prompt and
 completion, as ``BudgetMeter`` records them; a PRM call is a prompt only).
@@ -26,7 +26,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from planners.search_space import candidates
+from planners.search_space import plans
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def sweep(budgets: list[int], questions: int, shape: Shape) -> tuple[Cost, dict]
     per_question = bank(max(budgets), shape)
     by_kind["best_of_n (bank)"].add(per_question, 2 * questions)
     for budget in budgets:
-        for plan in candidates(budget):
+        for plan in plans(budget):
             if plan.kind != "best_of_n":
                 by_kind[plan.kind].add(plan_cost(plan.kind, plan.options, shape), 2 * questions)
     for cost in by_kind.values():

@@ -3,7 +3,7 @@
 - :class:`Plan` (``plan.py``): a strategy choice, serialisable.
 - :class:`VerifierDifficulty`, :class:`OracleDifficulty`, :class:`LMRatedDifficulty`,
   :func:`estimator_named` (``difficulty.py``).
-- :func:`candidates`, :func:`of_kinds`, :func:`cell_candidates` (``search_space.py``): the plans
+- :func:`plans`, :func:`of_kinds`, :func:`cell_plans` (``search_space.py``): the plans
   compared at each budget.
 - :class:`ComputeOptimalPlanner` (``compute_optimal.py``): fitted per (bin, budget) with cross-validation.
 - :class:`AdaptiveTTC` (``adaptive.py``): the dspy.Module users put in their programs.
@@ -16,8 +16,8 @@ from planners.compute_optimal import ComputeOptimalPlanner
 from planners.difficulty import LMRatedDifficulty, OracleDifficulty, VerifierDifficulty, estimator_named
 from planners.plan import Plan
 from planners.policies import compute_optimal_program, load_adaptive, policy_program
-from planners.search_space import candidates, cell_candidates, of_kinds
+from planners.search_space import cell_plans, of_kinds, plans
 
 __all__ = ["AdaptiveTTC", "ComputeOptimalPlanner", "LMRatedDifficulty", "OracleDifficulty", "Plan",
-           "VerifierDifficulty", "candidates", "cell_candidates", "compute_optimal_program", "estimator_named",
-           "load_adaptive", "of_kinds", "policy_program"]
+           "VerifierDifficulty", "cell_plans", "compute_optimal_program", "estimator_named",
+           "load_adaptive", "of_kinds", "plans", "policy_program"]

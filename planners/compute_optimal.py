@@ -26,7 +26,7 @@ The fitted policy saves as JSON with its metadata and loads back identically.
 
 Example:
     >>> planner = ComputeOptimalPlanner(budgets=[4, 16], bins=3, kinds=["best_of_n", "beam_search"])
-    >>> planner.budgets, planner.bins, sorted({plan.kind for plan in planner.candidates(16)})
+    >>> planner.budgets, planner.bins, sorted({plan.kind for plan in planner.plans(16)})
     ([4, 16], 3, ['beam_search', 'best_of_n'])
 """
 
@@ -45,7 +45,7 @@ from planners.adaptive import AdaptiveTTC
 from planners.difficulty import VerifierDifficulty, estimator_from_state
 from planners.mean_budget import allocate
 from planners.plan import Plan
-from planners.search_space import candidates, cell_candidates, of_kinds
+from planners.search_space import cell_plans, of_kinds, plans
 from ttc_modules.evaluation.claims import Claims, do_once
 from ttc_modules.evaluation.curves import expected_accuracy
 from ttc_modules.evaluation.datasets import dataset_hash, identified
@@ -66,7 +66,7 @@ RULES = ("argmax", "guarded")
 class ComputeOptimalPlanner:
     """Fits and holds a (bin, budget) -> :class:`Plan` policy (see the module docstring)."""
 
-    def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=candidates, seed: int = 0,
+    def __init__(self, budgets: list[int], estimator=None, bins: int = 5, search_space=plans, seed: int = 0,
                  work_dir: str | Path | None = None, plan_options: dict | None = None, rule: str = "argmax",
                  workers: int | Threads | RayWorkers = 4, kinds: list[str] | None = None):
         if not budgets or min(budgets) < 1:
@@ -107,7 +107,7 @@ class ComputeOptimalPlanner:
         lm = resolve_lm(lm)
         work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
         bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed, subject=subject)
-        steps = len(trainset) * (1 + sum(len(fitted.candidates(b)) for b in self.budgets))
+        steps = len(trainset) * (1 + sum(len(fitted.plans(b)) for b in self.budgets))
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
             claims = Claims(work)  # shared with other processes calibrating in this work directory
             do_once(trainset, claims, is_done=bank.has, do=bank.draw,
@@ -117,7 +117,7 @@ class ComputeOptimalPlanner:
                       for i, e in entries.items()}
             fitted.estimator.fit(list(values.values()), self.bins)
             bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
-            scores = fitted._score_candidates(trainset, entries, ResultsLog(work / "planner.jsonl"), claims, bank,
+            scores = fitted._score_plans(trainset, entries, ResultsLog(work / "planner.jsonl"), claims, bank,
                                               verifier, subject, advance)
         fitted._choose(scores, bins)
         fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
@@ -137,7 +137,7 @@ class ComputeOptimalPlanner:
                                "dspy.ChainOfThought")
         return lambda budget: [plan for plan in self.search_space(budget) if not STRATEGIES[plan.kind].steps]
 
-    def _score_candidates(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
+    def _score_plans(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
                           subject: ProgramUnderTest, advance) -> dict:
         """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
         with the same backend, verifier, seed, program and metric."""
@@ -145,7 +145,7 @@ class ComputeOptimalPlanner:
         metric_name = subject.metric_name
         by_id = {example.id: example for example in trainset}
         for budget in self.budgets:
-            for plan in self.candidates(budget):
+            for plan in self.plans(budget):
                 config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
                 keys = [(example.id, plan.label, budget, config) for example in trainset]
                 score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, subject)
@@ -160,10 +160,10 @@ class ComputeOptimalPlanner:
         value = self._accuracy(plan, example, entries[example.id], lm, verifier, subject)
         log.append({"id": example.id, "strategy": key[1], "budget": key[2], "config": key[3], "correct": value})
 
-    def candidates(self, budget: int) -> list[Plan]:
+    def plans(self, budget: int) -> list[Plan]:
         """The plans compared in a cell of ``budget`` generations, the estimator's probes included
-        (:func:`~planners.search_space.cell_candidates`)."""
-        return cell_candidates(self.search_space, budget, self.estimator.probes, self.plan_options)
+        (:func:`~planners.search_space.cell_plans`)."""
+        return cell_plans(self.search_space, budget, self.estimator.probes, self.plan_options)
 
     def _accuracy(self, plan: Plan, example, entry: dict, lm, verifier, subject: ProgramUnderTest) -> float:
         if plan.kind == "best_of_n":
@@ -174,14 +174,14 @@ class ComputeOptimalPlanner:
 
     def _choose(self, scores: dict, bins: dict) -> None:
         by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-        plans = {p.label: p for b in self.budgets for p in self.candidates(b)}
+        by_label = {p.label: p for b in self.budgets for p in self.plans(b)}
         for (question, label, budget), value in scores.items():
             by_cell[(bins[question], budget)][label][question] = value
         self.policy, self.report = {}, {}
         for (bin_, budget), table in sorted(by_cell.items()):
             table = _baseline_first(table, budget)  # so that a tie keeps weighted best-of-N
             report = self._cell_report(table, budget)
-            self.policy[(bin_, budget)] = plans[report["chosen"]].model_copy(update={"bin": bin_, "budget": budget})
+            self.policy[(bin_, budget)] = by_label[report["chosen"]].model_copy(update={"bin": bin_, "budget": budget})
             self.report[_cell_name(bin_, budget)] = report
 
     def _cell_report(self, table: dict, budget: int) -> dict:

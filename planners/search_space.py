@@ -9,12 +9,12 @@ twice. Every candidate spends exactly N generations. Each strategy's plans come 
 plans: by default one, its options for the budget); ``extra`` plans extend it, and :func:`of_kinds`
 narrows it to some kinds (as ``ttc calibrate --kinds`` does).
 
-In a planner's cell the budget includes the difficulty probes (:func:`cell_candidates`): best-of-N
+In a planner's cell the budget includes the difficulty probes (:func:`cell_plans`): best-of-N
 takes the probes as its first samples, so it is sized for the whole budget; every other plan is
 sized for the generations the probes leave.
 
 Example:
-    >>> [plan.label for plan in candidates(4)][:3]
+    >>> [plan.label for plan in plans(4)][:3]
     ['best_of_n(n=4,selection=majority)', 'best_of_n(n=4,selection=weighted)', 'beam_search(beam_width=2,n=4)']
     >>> [plan.label for plan in of_kinds(["beam_search"])(4)]
     ['beam_search(beam_width=2,n=4)', 'beam_search(beam_width=4,n=4)']
@@ -30,17 +30,17 @@ from ttc_modules.strategies.registry import STRATEGIES, accepted_options
 SearchSpace = Callable[[int], list[Plan]]  # budget -> the plans that spend exactly that many generations
 
 
-def candidates(budget: int, extra: list[Plan] | None = None) -> list[Plan]:
+def plans(budget: int, extra: list[Plan] | None = None) -> list[Plan]:
     """The strategies that spend exactly ``budget`` generations: each registered strategy's plans, in the
     order the strategies were registered (its config's ``plans_for_budget``), then ``extra`` (duplicates
     removed, order kept)."""
-    plans = [Plan(kind=kind, options=options, budget=budget)
-             for kind, strategy in STRATEGIES.items() for options in strategy.Config.plans_for_budget(budget)]
-    unique = {plan.label: plan for plan in [*plans, *(extra or [])] if plan.budget in (None, budget)}
+    registered = [Plan(kind=kind, options=options, budget=budget)
+                  for kind, strategy in STRATEGIES.items() for options in strategy.Config.plans_for_budget(budget)]
+    unique = {plan.label: plan for plan in [*registered, *(extra or [])] if plan.budget in (None, budget)}
     return list(unique.values())
 
 
-def of_kinds(kinds: Iterable[str], space: SearchSpace = candidates) -> SearchSpace:
+def of_kinds(kinds: Iterable[str], space: SearchSpace = plans) -> SearchSpace:
     """``space`` narrowed to the plans of some strategy kinds; an unknown kind is named."""
     wanted = set(kinds)
     unknown = sorted(wanted - set(STRATEGIES))
@@ -49,7 +49,7 @@ def of_kinds(kinds: Iterable[str], space: SearchSpace = candidates) -> SearchSpa
     return lambda budget: [plan for plan in space(budget) if plan.kind in wanted]
 
 
-def cell_candidates(space: SearchSpace, budget: int, probes: int, plan_options: dict | None = None) -> list[Plan]:
+def cell_plans(space: SearchSpace, budget: int, probes: int, plan_options: dict | None = None) -> list[Plan]:
     """The plans for a cell of ``budget`` generations of which ``probes`` go to the difficulty estimate:
     best-of-N with N = ``budget`` (the probes are its first samples), and every other plan of ``space``
     sized for the generations the probes leave, with ``plan_options`` (e.g. ``max_rounds``) given to the

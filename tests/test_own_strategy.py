@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
-from planners import ComputeOptimalPlanner, Plan, VerifierDifficulty, candidates, of_kinds, policy_program
+from planners import ComputeOptimalPlanner, Plan, VerifierDifficulty, of_kinds, plans, policy_program
 from ttc_modules.cli import app
 from ttc_modules.config import load_settings
 from ttc_modules.serving import create_app
@@ -75,7 +75,7 @@ def test_a_registered_strategy_has_options_for_a_budget_a_config_and_plans(regis
 
     held = Holder(config={"kind": "vote", "n": 2})
     assert type(held.config) is VoteConfig and Holder.model_validate_json(held.model_dump_json()) == held
-    assert [plan.label for plan in candidates(4)][-2:] == ["vote(n=4,selection=majority)",
+    assert [plan.label for plan in plans(4)][-2:] == ["vote(n=4,selection=majority)",
                                                            "vote(n=4,selection=weighted)"]  # after the built-ins
     assert {plan.kind for plan in of_kinds(["vote"])(4)} == {"vote"}
 

@@ -430,14 +430,14 @@ def calibrate(
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
     on DATASET (reported with 2-fold cross-validation); write it for ttc solve --policy."""
-    from planners import ComputeOptimalPlanner, candidates, estimator_named, of_kinds
+    from planners import ComputeOptimalPlanner, estimator_named, of_kinds, plans
     from ttc_modules.evaluation.datasets import load_dataset
     from ttc_modules.lm import build_lm
     from ttc_modules.verifiers.named import verifier_from_name
 
     budget_list = _int_list(budgets, "--budgets")
     settings = _settings_with_cache(config, **{"backend.prompt_style": prompt_style})
-    space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else candidates
+    space = of_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds else plans
     seed = settings.seed if seed is None else seed
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
                                     seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),

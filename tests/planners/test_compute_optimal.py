@@ -4,7 +4,7 @@ import pytest
 
 from planners import ComputeOptimalPlanner, VerifierDifficulty
 from planners.compute_optimal import cross_validated
-from planners.search_space import candidates
+from planners.search_space import plans
 from tests.planners.scenario import examples, model, verifier
 from ttc_modules.testing import scripted_lm
 
@@ -19,7 +19,7 @@ def test_the_planner_finds_the_best_strategy_per_bin(fitted):
 
 def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path):
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
-                                    search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
+                                    search_space=lambda budget: plans(budget)[:2], work_dir=tmp_path)
     planner.fit(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)
     always_one = scripted_lm(lambda prompt, seed: "The answer is 1.", name="always-one")
     refitted = planner.fit(examples(), verifier=verifier, lm=always_one, progress=False)
@@ -28,16 +28,16 @@ def test_a_work_dir_fitted_with_another_model_is_not_reused(tmp_path):
 
 
 def test_a_tie_keeps_the_weighted_best_of_n_baseline():
-    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: candidates(budget)[:2])
-    scores = {(q, plan.label, 4): 0.0 for q in ("a", "b") for plan in candidates(4)[:2]}
+    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: plans(budget)[:2])
+    scores = {(q, plan.label, 4): 0.0 for q in ("a", "b") for plan in plans(4)[:2]}
     planner._choose(scores, bins={"a": 1, "b": 1})
     assert planner.policy[(1, 4)].options["selection"] == "weighted"  # majority comes first in the space
 
 
 @pytest.mark.parametrize("rule, lucky_bin_plan", [("argmax", "majority"), ("guarded", "weighted")])
 def test_the_guarded_rule_keeps_the_baseline_where_choosing_does_not_pay_out_of_sample(rule, lucky_bin_plan):
-    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: candidates(budget)[:2], rule=rule)
-    majority, weighted = (plan.label for plan in candidates(4)[:2])
+    planner = ComputeOptimalPlanner(budgets=[4], search_space=lambda budget: plans(budget)[:2], rule=rule)
+    majority, weighted = (plan.label for plan in plans(4)[:2])
     scores = {}
     for bin_, majority_scores in (("lucky", [1, 1, 1, 0]), ("real", [1, 1, 0.5, 0.5])):
         for question, value in zip("abcd", majority_scores, strict=True):
@@ -94,7 +94,7 @@ def test_compile_takes_examples_without_ids_as_dspy_optimizers_do(tmp_path):
     import dspy
 
     planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=4), bins=2,
-                                    search_space=lambda budget: candidates(budget)[:2], work_dir=tmp_path)
+                                    search_space=lambda budget: plans(budget)[:2], work_dir=tmp_path)
     plain = [dspy.Example(question=e.question, answer=e.answer).with_inputs("question") for e in examples()]
     fitted = planner.fit(plain, verifier=verifier, lm=scripted_lm(model), progress=False)
     assert fitted.metadata["questions"] == len(plain) and fitted.policy

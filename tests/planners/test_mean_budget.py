@@ -11,7 +11,7 @@ import pytest
 from planners import AdaptiveTTC, ComputeOptimalPlanner, VerifierDifficulty
 from planners.mean_budget import allocate
 from planners.policies import mean_budget_program
-from planners.search_space import candidates
+from planners.search_space import plans
 from tests.planners.scenario import examples, model, verifier
 from ttc_modules.evaluation.harness import Evaluation
 from ttc_modules.testing import scripted_lm
@@ -58,7 +58,7 @@ def two_budgets(tmp_path_factory):
     """The scenario fitted at 4 and 16 generations, its cells' evidence set so that easy questions are served as
     well by 4 as by 16 and hard ones gain from 16."""
     planner = ComputeOptimalPlanner(budgets=[4, 16], estimator=VerifierDifficulty(probes=4), bins=2,
-                                    search_space=lambda budget: candidates(budget)[:2],
+                                    search_space=lambda budget: plans(budget)[:2],
                                     work_dir=tmp_path_factory.mktemp("fit"))
     fitted = planner.fit(examples(), verifier=verifier, lm=scripted_lm(model), progress=False)
     evidence = {(1, 4): 0.9, (1, 16): 0.9, (2, 4): 0.2, (2, 16): 0.6}
