@@ -60,6 +60,9 @@ class CallContext:
         cancelled: set once that ``acall``'s caller is cancelled; :func:`fan_out` then refuses to go on.
         handoff: ``(strategy, run)`` while a planner calls ``strategy`` to search on its ``run``
             (``Strategy.forward`` takes the run instead of starting one, ``planners/adaptive.py``).
+        turns: ``(run, finished, index)`` for each parallel phase this code runs in, outermost first: item
+            ``index`` adds nodes to that run's graph only once the items before it are ``finished``
+            (``Run.parallel``), so node ids do not depend on thread timing.
     """
 
     meter: Any = None  # a BudgetMeter (not imported: this module sits below budget.py and seeds.py)
@@ -68,6 +71,7 @@ class CallContext:
     loop: asyncio.AbstractEventLoop | None = None
     cancelled: threading.Event | None = None
     handoff: tuple[Any, Any] | None = None
+    turns: tuple[tuple[Any, list[threading.Event], int], ...] = ()
 
 
 _OUTSIDE_ANY_CALL = CallContext()  # frozen: a safe default

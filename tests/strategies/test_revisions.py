@@ -46,3 +46,23 @@ def test_revisions_select_rather_than_take_the_last_attempt():
     flat = SequentialRevisions(n_parallel=2, n_sequential=3, selection="majority",
                                lm=scripted_lm(lambda p, s: "The answer is 5." if "Attempt 2" in p else attempt_answer(p, s)))
     assert flat(question=Q).answer in {"0", "1"}  # majority over all 6 attempts, never the last by rule
+
+
+def test_parallel_chains_number_their_nodes_in_chain_order_whatever_finishes_first():
+    import time
+
+    from ttc_modules.graph import to_json
+
+    def slower_for_earlier_chains(prompt, seed):
+        time.sleep(0.05 * (3 - seed % 4) / 3)  # the first chain's requests tend to finish last
+        return f"{seed % 7} + 1 = {seed % 7 + 1}. The answer is {seed % 7 + 1}."
+
+    def graph_of_a_run():
+        strategy = SequentialRevisions(n_parallel=4, n_sequential=2, selection="majority",
+                                       lm=scripted_lm(slower_for_earlier_chains, cache=False))
+        return strategy(question=Q).graph
+
+    first, second = graph_of_a_run(), graph_of_a_run()
+    assert to_json(first) == to_json(second)
+    assert list(first.successors(ROOT)) == [1, 2, 3, 4]  # chain i's first attempt is node i + 1
+    assert [list(first.successors(node)) for node in (1, 2, 3, 4)] == [[5], [6], [7], [8]]

@@ -45,7 +45,7 @@ import networkx as nx
 
 from ttc_modules.aggregation import Selection, aggregate_steps, select
 from ttc_modules.budget import Budget, BudgetExceeded, BudgetMeter, current_meter
-from ttc_modules.call_context import fan_out
+from ttc_modules.call_context import current, entered, fan_out
 from ttc_modules.generation import Generator
 from ttc_modules.graph import (
     ROOT,
@@ -61,7 +61,7 @@ from ttc_modules.lm.cache import beside_dspy_cache
 from ttc_modules.programs import Draft, ProgramGenerator
 from ttc_modules.steps import split_steps
 from ttc_modules.strategies.config import StrategyConfig
-from ttc_modules.strategies.seeds import SeedStream, active_stream, in_stream
+from ttc_modules.strategies.seeds import SeedStream, active_stream
 from ttc_modules.verifiers.callable import as_verifier
 from ttc_modules.verifiers.runner import VerifierRunner
 
@@ -152,11 +152,21 @@ class Run:
     def parallel(self, fn, items: list) -> list:
         """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings).
 
-        Each item draws its seeds from its own :class:`SeedStream`, so the requests made do not
-        depend on which item finishes first.
+        Each item draws its seeds from its own :class:`SeedStream` and adds its nodes to the graph only
+        once the items before it have finished (their requests still run at once), so neither the
+        requests made nor the graph's node ids depend on which item finishes first.
         """
-        jobs = list(zip(self._current_stream().fork(len(items)), items, strict=True))
-        return fan_out(lambda job: in_stream(job[0], fn, job[1]), jobs, self.config.concurrency)
+        streams = self._current_stream().fork(len(items))
+        finished = [threading.Event() for _ in items]
+
+        def item(index: int):
+            try:
+                with entered(seeds=streams[index], turns=(*current().turns, (self, finished, index))):
+                    return fn(items[index])
+            finally:
+                finished[index].set()
+
+        return fan_out(item, list(range(len(items))), self.config.concurrency)
 
     # ------------------------------------------------------------------ growing the graph
     def sample_solutions(self, n: int) -> list[int]:
@@ -298,6 +308,10 @@ class Run:
                         tokens=Node(self.graph, node).tokens + draft.tokens)
 
     def _add_child(self, parent: int, **attributes) -> int:
+        for run, finished, index in current().turns:  # a parallel item's turn: after the items before it
+            if run is self:
+                for earlier in finished[:index]:
+                    earlier.wait()
         with self._graph_lock:  # parallel items grow the same graph; node ids must stay unique
             return add_child(self.graph, parent, **attributes)
 

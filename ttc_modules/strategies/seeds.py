@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ttc_modules.call_context import current, entered
+from ttc_modules.call_context import current
 
 SEED_STRIDE = 4099  # seeds of different requests never overlap while n < SEED_STRIDE
 
@@ -52,9 +52,3 @@ def active_stream(owner: object) -> SeedStream | None:
     """The stream of ``owner`` this context runs in (inside a parallel item), if any."""
     stream = current().seeds
     return stream if stream is not None and stream.owner is owner else None
-
-
-def in_stream(stream: SeedStream, fn, item):
-    """``fn(item)`` with ``stream`` as the call context's seed stream."""
-    with entered(seeds=stream):
-        return fn(item)
