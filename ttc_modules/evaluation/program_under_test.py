@@ -34,6 +34,7 @@ from ttc_modules.evaluation.grading import grade
 from ttc_modules.generation import MATH_FIELDS
 from ttc_modules.graph import Node
 from ttc_modules.programs import ProgramError, ProgramFields, as_module, describe
+from ttc_modules.user_code import load_attribute, load_program
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,23 @@ class ProgramUnderTest:
         if self.program is not None and self.metric is None:
             raise ProgramError("a program of yours needs a metric to be graded: pass metric=my_metric "
                                "(ttc eval/calibrate --metric module:function), a DSPy metric(example, pred, trace=None)")
+
+    @classmethod
+    def named(cls, program: str | None = None, metric: str | None = None) -> ProgramUnderTest:
+        """The program and metric named as ``--program`` and ``--metric`` name them (``module:attribute``; the
+        program also as a signature written out), loaded from the user's code; the math program without them.
+
+        Example:
+            >>> subject = ProgramUnderTest.named("question -> answer", "ttc_modules.tasks.coin_flip:metric")
+            >>> subject.program, subject.input_fields, ProgramUnderTest.named().input_fields
+            ('question -> answer', ['question'], None)
+        """
+        return cls(load_program(program) if program else None, load_attribute(metric) if metric else None)
+
+    @property
+    def input_fields(self) -> list[str] | None:
+        """The fields an example gives the program (None for the math program, whose data sets hold questions)."""
+        return self.fields.inputs if self.program is not None else None
 
     @cached_property
     def fields(self) -> ProgramFields:

@@ -101,6 +101,22 @@ class RayWorkers:
                              "--ray alone for a cluster of this machine") from error
 
 
+def worker_pool(workers: int, ray: str | None = None) -> int | RayWorkers:
+    """Where a sweep's questions are worked on: ``workers`` threads (the count, as the harness and the planner
+    take it), or with ``ray`` (an address, or :data:`LOCAL`) that many Ray tasks at once on that cluster,
+    joined now: a cluster that cannot be reached fails here, before anything is written.
+
+    Example:
+        >>> worker_pool(4)
+        4
+    """
+    if ray is None:
+        return workers
+    pool = RayWorkers(ray, workers)
+    pool.connect()
+    return pool
+
+
 _QUIET = {"include_dashboard": False, "logging_level": "WARNING", "log_to_driver": False, "configure_logging": False}
 
 

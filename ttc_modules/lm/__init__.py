@@ -9,6 +9,7 @@
 - ``usage.py``: usage per call, cache hits included; :func:`collect_usage`.
 - ``retries.py``, ``errors.py``: the retry layer and :class:`BackendError`'s one-line messages.
 - ``cache.py``: where DSPy caches LM calls, and our caches beside it.
+- ``listing.py``: the embedded models and the configured backends, as ``ttc models`` lists them.
 - ``identity.py``: :func:`backend_identity`, what every cache key and stored result names (never a secret).
 - ``api_keys.py``: API keys in memory only, never pickled, dumped or logged.
 - ``router.py``: one model at several endpoints, through LiteLLM's Router as the ``ttc-router/`` provider.

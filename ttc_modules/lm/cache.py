@@ -10,9 +10,9 @@ memory too.
 
 The directory is the user's to choose, so the project marks what is its own: a marker file
 (:data:`MARKER`, with the cache format) written when the cache is configured, and the entries it
-creates there (:data:`ENTRIES`). :func:`cache_entries` lists only those, and :func:`clear_cache`
-deletes only those, and only in a directory that carries the marker: a mistaken ``cache.dir``
-never costs a user's own files.
+creates there (:data:`ENTRIES`). :func:`cache_entries` lists only those (:func:`cache_usage` counts
+them), and :func:`clear_cache` deletes only those, and only in a directory that carries the marker: a
+mistaken ``cache.dir`` never costs a user's own files.
 
 Example:
     >>> import dspy, tempfile
@@ -67,6 +67,22 @@ def cache_entries(directory) -> list[Path]:
     """The project's entries in ``directory`` (nothing else there counts as cache)."""
     directory = Path(directory).expanduser()
     return [directory / name for name in ENTRIES if (directory / name).exists()]
+
+
+def cache_usage(directory) -> dict:
+    """What the project's entries in ``directory`` hold: ``files`` and ``bytes``, and whether the directory
+    is ``foreign`` (there, without :data:`MARKER`: not a dspy-ttc cache directory).
+
+    Example:
+        >>> import tempfile
+        >>> cache_usage(tempfile.mkdtemp())
+        {'files': 0, 'bytes': 0, 'foreign': True}
+    """
+    directory = Path(directory).expanduser()
+    files = [path for entry in cache_entries(directory) for path in ([entry] if entry.is_file() else entry.rglob("*"))
+             if path.is_file()]
+    return {"files": len(files), "bytes": sum(path.stat().st_size for path in files),
+            "foreign": directory.exists() and not (directory / MARKER).exists()}
 
 
 def clear_cache(directory) -> list[Path]:

@@ -5,7 +5,9 @@
 - :class:`StepScript`, :func:`v_score` (``step_script.py``): step-level answers and a process
   verifier whose choices the tests can predict.
 - :class:`OpenAIStubServer` (``openai_stub_server.py``): an OpenAI-compatible chat and text
-  completion server with injectable failures, keys, delays and a concurrency limit.
+  completion server with injectable failures, keys, delays and a concurrency limit; what it answers
+  (``responders.py``), the failures it injects (``faults.py``), and Anthropic's and Ollama's APIs
+  read as OpenAI's (``api_dialects.py``).
 - :class:`StubServerProcess` (``stub_process.py``): that server in a process of its own, to kill.
 - :class:`LlamaCppServer` (``llamacpp_server.py``): llama.cpp's own OpenAI-compatible HTTP server,
   serving an embedded model (needs the ``local`` extra).

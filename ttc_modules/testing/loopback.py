@@ -3,16 +3,19 @@
 :class:`LoopbackServer` starts on a free port (or a given one) in a daemon thread and stops on
 exit; :class:`JSONHandler` reads JSON bodies and answers JSON with ``Content-Length``, over
 HTTP/1.1 with Nagle off (headers and body go out as separate writes: no 40 ms delayed-ACK stall).
+A handler is a module-level class; it reaches the server it answers for (a subclass of
+:class:`LoopbackServer`, holding what the handler needs) as :attr:`JSONHandler.owner`.
 
 Example:
     >>> import json, urllib.request
     >>> class Echo(JSONHandler):
     ...     def do_POST(self):  # noqa: N802
-    ...         self.send_json(200, {"got": self.read_json()})
+    ...         self.send_json(200, {"got": self.read_json(), "port": self.owner.url.rsplit(":", 1)[1]})
     >>> with LoopbackServer(Echo) as server:
     ...     request = urllib.request.Request(server.url + "/echo", b'{"a": 1}', {"Content-Type": "application/json"})
-    ...     json.load(urllib.request.urlopen(request))
-    {'got': {'a': 1}}
+    ...     answer = json.load(urllib.request.urlopen(request))
+    >>> answer["got"], answer["port"] == server.url.rsplit(":", 1)[1]
+    ({'a': 1}, True)
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ class JSONHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+
+    @property
+    def owner(self) -> LoopbackServer:
+        """The :class:`LoopbackServer` this request came to (``self.server`` is the HTTP server inside it)."""
+        return self.server.owner
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
         logger.debug("%s " + format, self.address_string(), *args)
@@ -78,11 +86,13 @@ class _QuietServer(ThreadingHTTPServer):
 
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 (port 0 picks a free one); a context manager that serves in a
-    daemon thread and stops on exit."""
+    daemon thread and stops on exit. ``handler`` answers each request (a :class:`JSONHandler` reaches this
+    server as ``self.owner``)."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0):
         self._http = _QuietServer(("127.0.0.1", port), handler)
         self._http.daemon_threads = True
+        self._http.owner = self  # what a handler reaches as JSONHandler.owner
 
     @property
     def url(self) -> str:

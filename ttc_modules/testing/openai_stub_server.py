@@ -3,8 +3,14 @@
 It stands in for vLLM, SGLang or llama.cpp's server in tests and benchmarks: reached through
 LiteLLM's ``openai/`` provider with ``api_base``, it exercises the real HTTP path (connection,
 status codes, ``Retry-After``, ``n`` choices, usage) with answers that are deterministic per
-prompt, seed and choice index. It can inject failures (429, 500, ...), require an API key, wait a
-fixed delay per request and serve at most C requests at once.
+prompt, seed and choice index (``responders.py``). It can inject failures (429, 500, dropped
+connections, hangs: ``faults.py``), require an API key, wait a fixed delay per request and serve at
+most C requests at once; it also speaks Anthropic's and Ollama's chat APIs (``api_dialects.py``).
+
+:class:`OpenAIStubServer` holds what the server is (its settings, what it received) and decides each
+answer: :meth:`~OpenAIStubServer.refusal` (what it refuses, as the server it stands in for would) and
+:meth:`~OpenAIStubServer.complete` (the completion). :class:`OpenAIStubHandler` reads a request,
+translates it by its path, consults the planned fault in one place, and sends the answer.
 
 Example:
     >>> import json, urllib.request
@@ -23,73 +29,23 @@ Run it by hand: ``python -m ttc_modules.testing.openai_stub_server --port 8000 -
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
-import random
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
+from ttc_modules.testing.api_dialects import DIALECTS, Dialect
+from ttc_modules.testing.faults import Fault, Faults
 from ttc_modules.testing.loopback import JSONHandler, LoopbackServer, cut_at_stop
+from ttc_modules.testing.responders import Responder, arithmetic_responder, steps_responder
 
-Responder = Callable[[str, int, "int | None", float], str]  # (prompt, index, seed, temperature) -> text
-
-
-def arithmetic_responder(prompt: str, index: int, seed: int | None, temperature: float) -> str:
-    """A short arithmetic solution whose numbers depend on (prompt, seed, index) only; in the fields of
-    DSPy's chat adapter when the prompt asks for them, as an instruction-following model would (any
-    program's fields: a ``Literal`` gets its first value, a ``bool`` True, a step-level search's
-    ``complete`` True, any other field the sum)."""
-    digest = hashlib.sha256(f"{prompt}|{seed}|{index if temperature > 0 else 0}".encode()).digest()
-    a, b = digest[0] % 20, digest[1] % 20
-    if "[[ ## next_step ## ]]" in prompt:
-        complete = "\n\n[[ ## complete ## ]]\nTrue" if "[[ ## complete ## ]]" in prompt else ""
-        return f"[[ ## next_step ## ]]\n{a} + {b} = {a + b}.{complete}\n\n[[ ## completed ## ]]"
-    if "[[ ## reasoning ## ]]" in prompt and "`answer`" in prompt:
-        return f"[[ ## reasoning ## ]]\n{a} + {b} = {a + b}.\n\n[[ ## answer ## ]]\n{a + b}\n\n[[ ## completed ## ]]"
-    fields = _OUTPUT_FIELDS.search(prompt)
-    if fields:
-        values = {"reasoning": f"{a} + {b} = {a + b}."}
-        return "".join(f"[[ ## {name} ## ]]\n{values.get(name) or _value_of(kind, a + b)}\n\n"
-                       for name, kind in _FIELD.findall(fields.group(1))) + "[[ ## completed ## ]]"
-    return f"Step 1: {a} + {b} = {a + b}\n\nThe answer is {a + b}."
-
-
-def steps_responder(length: int) -> Responder:
-    r"""A responder for step-level search on a text route: after the prompt's last ``Answer:`` (the partial
-    solution so far) it writes the rest of a ``length``-step solution, step k as ``100k + c = r.`` (c - 2
-    is the choice's index), a blank line between steps, then the answer line. Asked with the step
-    delimiter as a stop string, a request gets one step; asked without, the whole solution.
-
-    Example:
-        >>> respond = steps_responder(2)
-        >>> respond("Question: 2 + 3?\nAnswer: 0 + 2 = 2.", 1, 5, 0.8)
-        '100 + 3 = 103.\n\nThe answer is 103.'
-        >>> respond("Question: 2 + 3?\nAnswer:", 0, 5, 0.8)
-        '0 + 2 = 2.\n\n100 + 2 = 102.\n\nThe answer is 102.'
-    """
-    def respond(prompt: str, index: int, seed: int | None, temperature: float) -> str:
-        results = re.findall(r"= (\d+)\.", prompt.rsplit("Answer:", 1)[-1])
-        steps = [(f"{k * 100} + {index + 2}", k * 100 + index + 2) for k in range(len(results), length)]
-        last = steps[-1][1] if steps else (results or ["0"])[-1]
-        return "\n\n".join([*(f"{sum_} = {value}." for sum_, value in steps), f"The answer is {last}."])
-
-    return respond
-
-
-_OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\d+\. `\w+`.*\n?)+)")
-_FIELD = re.compile(r"^\d+\. `(\w+)` \((.*?)\)", re.M)
-
-
-def _value_of(kind: str, total: int) -> str:
-    """A value of the adapter's type ``kind`` (its first literal, True, or ``total``)."""
-    literal = re.match(r"Literal\[(['\"])(.*?)\1", kind)
-    return literal.group(2) if literal else "True" if kind == "bool" else str(total)
+__all__ = ["OpenAIStubHandler", "OpenAIStubServer", "Responder", "arithmetic_responder", "hash_fraction",
+           "steps_responder"]
 
 
 def _plain(value):
@@ -143,13 +99,22 @@ class OpenAIStubServer(LoopbackServer):
         self.delay, self.api_key, self.responder, self.model = delay, api_key, responder, model
         self.stop_reasons, self.n_handling, self.retry_after = stop_reasons, n, retry_after
         self.rejected_params, self.prompt_lists = tuple(rejected_params), prompt_lists
-        self._failures = list(failures or [])
-        self.fault_rates, self.hang, self._random = dict(fault_rates or {}), hang, random.Random(seed)
+        self.faults = Faults(queued=failures or [], rates=fault_rates or {}, seed=seed, hang=hang)
         self.answered: list[dict] = []  # the completion requests answered 200 in time (not after a hang)
-        self._slots = threading.Semaphore(concurrency) if concurrency else None
+        self._slots = threading.Semaphore(concurrency) if concurrency else contextlib.nullcontext()
         self._lock = threading.Lock()
         self.requests: list[dict] = []
-        super().__init__(_handler_for(self), port)
+        super().__init__(OpenAIStubHandler, port)
+
+    @property
+    def fault_rates(self) -> dict[int, float]:
+        """The codes each request fails with at random, by probability (``faults.rates``)."""
+        return self.faults.rates
+
+    @property
+    def hang(self) -> float:
+        """The seconds a hang holds an answer back (``faults.hang``)."""
+        return self.faults.hang
 
     @property
     def base_url(self) -> str:
@@ -186,23 +151,43 @@ class OpenAIStubServer(LoopbackServer):
     def fail_next(self, *codes: int) -> None:
         """Answer the next completion requests with these status codes, in order."""
         with self._lock:
-            self._failures.extend(codes)
+            self.faults.queue(*codes)
 
-    # ------------------------------------------------------------------ request handling
-    def _record(self, body: dict) -> int | None:
-        """Log the request; return the status code to fail it with, if one is queued or drawn."""
+    # ------------------------------------------------------------------ answering a completion request
+    def authorises(self, headers) -> bool:
+        """Whether request ``headers`` carry the key (``Authorization: Bearer`` or ``x-api-key``), if one is set."""
+        return self.api_key is None or self.api_key in (
+            headers.get("Authorization", "").removeprefix("Bearer "), headers.get("x-api-key"))
+
+    def received(self, body: dict) -> Fault | None:
+        """Log a completion request (as OpenAI's); the fault planned for it, if any."""
         with self._lock:
             self.requests.append(body)
-            if self._failures:
-                return self._failures.pop(0)
-            draw = self._random.random()
-            for code, rate in self.fault_rates.items():
-                if draw < rate:
-                    return code
-                draw -= rate
-            return None
+            return self.faults.next()
 
-    def _answered(self, body: dict) -> None:
+    def refusal(self, body: dict, headers) -> tuple[int, dict] | None:
+        """The status and error this server answers a completion request with instead of completing it, if
+        any: a missing key, another model, and what the server it stands in for does not take."""
+        if not self.authorises(headers):
+            return 401, _error(401)
+        if body.get("model") != self.model:
+            return 404, _invalid(f"The model `{body.get('model')}` does not exist", "model_not_found")
+        rejected = next((name for name in self.rejected_params if body.get(name)), None)
+        if rejected:
+            return 400, _invalid(f"'{rejected}' is not supported")
+        if self.prompt_lists == "reject" and isinstance(body.get("prompt"), list):
+            return 400, _invalid("prompt must be a string")
+        if self.n_handling == "reject" and int(body.get("n") or 1) > 1:
+            return 400, _invalid("Only one completion choice is allowed")
+        return None
+
+    def completed(self, body: dict, chat: bool) -> dict:
+        """:meth:`complete` after the server's delay, within its concurrency limit."""
+        with self._slots:
+            time.sleep(self.delay)
+            return self.complete(body, chat)
+
+    def answered_in_time(self, body: dict) -> None:
         with self._lock:
             self.answered.append(body)
 
@@ -277,111 +262,57 @@ def _error(status: int, retry_after: float = 0.0) -> dict:
     return {"error": {"message": message, "type": kind, "code": code}}
 
 
-def _from_anthropic(body: dict) -> dict:
-    system = [{"role": "system", "content": _text_of(body["system"])}] if body.get("system") else []
-    messages = [{"role": m.get("role"), "content": _text_of(m.get("content"))} for m in body.get("messages", [])]
-    return {**body, "messages": system + messages, "n": 1, "stop": body.get("stop_sequences")}
+def _invalid(message: str, code: int | str = 400) -> dict:
+    """An OpenAI ``invalid_request_error`` body."""
+    return {"error": {"message": message, "type": "invalid_request_error", "code": code}}
 
+class OpenAIStubHandler(JSONHandler):
+    """Answers for an :class:`OpenAIStubServer` (``self.owner``): a request read and translated by its path
+    (``api_dialects.py``), its planned fault applied (:meth:`_apply`, the one place faults are consulted), then
+    refused or completed as the server decides."""
 
-def _to_anthropic(payload: dict) -> dict:
-    choice = payload["choices"][0]
-    return {"id": f"msg_{payload['id']}", "type": "message", "role": "assistant", "model": payload["model"],
-            "content": [{"type": "text", "text": choice["message"]["content"]}],
-            "stop_reason": "max_tokens" if choice["finish_reason"] == "length" else "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": payload["usage"]["prompt_tokens"],
-                      "output_tokens": payload["usage"]["completion_tokens"]}}
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        stub = self.owner
+        if not stub.authorises(self.headers):
+            return self.send_json(401, _error(401))
+        if self.path.rstrip("/") != "/v1/models":
+            return self.send_json(404, _error(404))
+        self.send_json(200, {"object": "list", "data": [{"id": stub.model, "object": "model", "owned_by": "stub"}]})
 
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        dialect = DIALECTS.get(self.path.rstrip("/"))
+        body = self.read_json()
+        if dialect is None:
+            return self.send_json(404, _error(404))
+        if body is None:
+            return self.send_json(400, _error(400))
+        self._answer(dialect.request(body), dialect)
 
-def _from_ollama(body: dict) -> dict:
-    options = body.get("options") or {}
-    return {"model": body.get("model"), "messages": body.get("messages", []), "n": 1, "seed": options.get("seed"),
-            "temperature": options.get("temperature", 0.8), "max_tokens": options.get("num_predict"),
-            "stop": options.get("stop")}
+    def _answer(self, body: dict, dialect: Dialect) -> None:
+        stub = self.owner
+        fault = stub.received(body)
+        if fault is not None and self._apply(fault):
+            return
+        refused = stub.refusal(body, self.headers)
+        if refused is not None:
+            return self.send_json(*refused)
+        self.send_json(200, dialect.response(stub.completed(body, dialect.chat)))
+        if fault is None:  # not answered after a hang
+            stub.answered_in_time(body)
 
-
-def _to_ollama(payload: dict) -> dict:
-    choice = payload["choices"][0]
-    return {"model": payload["model"], "created_at": "2026-01-01T00:00:00Z",
-            "message": {"role": "assistant", "content": choice["message"]["content"]}, "done": True,
-            "done_reason": "length" if choice["finish_reason"] == "length" else "stop",
-            "prompt_eval_count": payload["usage"]["prompt_tokens"], "eval_count": payload["usage"]["completion_tokens"]}
-
-
-def _text_of(content) -> str:
-    """A message's content as text (Anthropic's may be a list of blocks)."""
-    if isinstance(content, list):
-        return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
-    return str(content or "")
-
-
-# path -> (chat?, request as OpenAI's, response from OpenAI's): OpenAI's API, then Anthropic's and Ollama's
-DIALECTS = {"/v1/chat/completions": (True,), "/v1/completions": (False,),
-            "/v1/messages": (True, _from_anthropic, _to_anthropic), "/api/chat": (True, _from_ollama, _to_ollama)}
-
-
-def _handler_for(server: OpenAIStubServer) -> type[JSONHandler]:
-    class Handler(JSONHandler):
-        def _authorised(self) -> bool:
-            return server.api_key is None or server.api_key in (
-                self.headers.get("Authorization", "").removeprefix("Bearer "), self.headers.get("x-api-key"))
-
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            if not self._authorised():
-                return self.send_json(401, _error(401))
-            if self.path.rstrip("/") != "/v1/models":
-                return self.send_json(404, _error(404))
-            self.send_json(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "stub"}]})
-
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            dialect = DIALECTS.get(self.path.rstrip("/"))
-            body = self.read_json()
-            if dialect is None:
-                return self.send_json(404, _error(404))
-            if body is None:
-                return self.send_json(400, _error(400))
-            self._answer(body, *dialect)
-
-        def _answer(self, body: dict, chat: bool, request=None, response=None) -> None:
-            if request is not None:  # another API's request, answered as the OpenAI one it stands for
-                body = request(body)
-            failure = server._record(body)
-            if failure is None and not self._authorised():
-                return self.send_json(401, _error(401))
-            if failure is None and body.get("model") != server.model:
-                return self.send_json(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
-                                                      "type": "invalid_request_error", "code": "model_not_found"}})
-            if failure == 0:  # a dropped connection: no status line at all
-                self.close_connection = True
-                return None
-            hung = failure == -1
-            if hung:  # the answer comes after the client has given up
-                time.sleep(server.hang)
-                failure = None
-            rejected = next((name for name in server.rejected_params if body.get(name)), None)
-            if failure is None and rejected:
-                return self.send_json(400, {"error": {"message": f"'{rejected}' is not supported",
-                                                      "type": "invalid_request_error", "code": 400}})
-            if failure is None and server.prompt_lists == "reject" and isinstance(body.get("prompt"), list):
-                return self.send_json(400, {"error": {"message": "prompt must be a string",
-                                                      "type": "invalid_request_error", "code": 400}})
-            if failure is None and server.n_handling == "reject" and int(body.get("n") or 1) > 1:
-                return self.send_json(400, {"error": {"message": "Only one completion choice is allowed",
-                                                      "type": "invalid_request_error", "code": 400}})
-            if failure:
-                retry = {"Retry-After": f"{server.retry_after:g}"} if failure == 429 else None
-                return self.send_json(failure, _error(failure, server.retry_after), retry)
-            if server._slots is None:
-                time.sleep(server.delay)
-                payload = server.complete(body, chat)
-            else:
-                with server._slots:
-                    time.sleep(server.delay)
-                    payload = server.complete(body, chat)
-            self.send_json(200, response(payload) if response is not None else payload)
-            if not hung:
-                server._answered(body)
-
-    return Handler
+    def _apply(self, fault: Fault) -> bool:
+        """Inject ``fault``: a dropped connection or an error status answers the request (True); a hang only
+        holds the answer back (False)."""
+        if fault.drops:  # no status line at all
+            self.close_connection = True
+            return True
+        if fault.hangs:  # the answer comes after the client has given up
+            time.sleep(self.owner.hang)
+            return False
+        retry_after = self.owner.retry_after
+        self.send_json(fault.code, _error(fault.code, retry_after),
+                       {"Retry-After": f"{retry_after:g}"} if fault.code == 429 else None)
+        return True
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ class PRMStubServer(LoopbackServer):
     def __init__(self, failures: tuple[int, ...] | list[int] = (), port: int = 0, separator: str = "\n"):
         self.failures, self.bodies, self.separator = list(failures), [], separator
         self.checker = ArithmeticChecker()
-        super().__init__(_handler_for(self), port)
+        super().__init__(PRMStubHandler, port)
 
     def answer(self, path: str, body: dict) -> tuple[int, dict]:
         """The status and JSON answer for a request to ``path``."""
@@ -48,9 +48,8 @@ class PRMStubServer(LoopbackServer):
         return question + "?", [s for s in solution.split(self.separator) if s]
 
 
-def _handler_for(server: PRMStubServer) -> type[JSONHandler]:
-    class Handler(JSONHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            self.send_json(*server.answer(self.path, self.read_json() or {}))
+class PRMStubHandler(JSONHandler):
+    """Answers each request as its :class:`PRMStubServer` (``self.owner``) says."""
 
-    return Handler
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        self.send_json(*self.owner.answer(self.path, self.read_json() or {}))
