@@ -113,12 +113,12 @@ class ComputeOptimalPlanner:
             do_once(trainset, claims, is_done=bank.has, do=bank.draw,
                     finished=lambda example: advance(f"bank {example.id}"), workers=self.workers)
             entries = {example.id: bank.draw(example) for example in trainset}  # all banked now: read from disk
-            values = {i: fitted.estimator.value_from_bank(e["samples"], fitted.estimator.probes)
-                      for i, e in entries.items()}
+            values = {example.id: fitted.estimator.calibration_value(entries[example.id], example, lm)
+                      for example in trainset}
             fitted.estimator.fit(list(values.values()), self.bins)
             bins = {i: fitted.estimator.bin(v) for i, v in values.items()}
             scores = fitted._score_plans(trainset, entries, ResultsLog(work / "planner.jsonl"), claims, bank,
-                                              verifier, subject, advance)
+                                         verifier, subject, advance)
         fitted._choose(scores, bins)
         fitted.metadata = {"model": lm.model, "verifier": verifier_id(verifier), "dataset_hash": dataset_hash(trainset),
                            "questions": len(trainset), "seed": self.seed, **subject.identity()}
@@ -138,7 +138,7 @@ class ComputeOptimalPlanner:
         return lambda budget: [plan for plan in self.search_space(budget) if not STRATEGIES[plan.kind].steps]
 
     def _score_plans(self, trainset, entries, log: ResultsLog, claims: Claims, bank: SampleBank, verifier,
-                          subject: ProgramUnderTest, advance) -> dict:
+                     subject: ProgramUnderTest, advance) -> dict:
         """{(question id, plan label, budget): accuracy}; rows of the work dir are reused only when made
         with the same backend, verifier, seed, program and metric."""
         scores = {}

@@ -61,6 +61,10 @@ class _Binned:
     def _options(self) -> dict:
         return {}
 
+    def calibration_value(self, entry: dict, example, lm) -> float:
+        """The value of a calibration question from its banked ``entry`` (its samples, drawn once)."""
+        return self.value_from_bank(entry["samples"], self.probes)
+
 
 def _draw_probes(run: Run, probes: int) -> list[int]:
     """Up to ``probes`` whole solutions on ``run``, as many as its budget allows (none when it is spent)."""
@@ -128,12 +132,20 @@ class LMRatedDifficulty(_Binned):
     kind = "lm_rated"
 
     def measure(self, run: Run) -> Measurement:
-        lm = run.generator.resolve_lm()
-        output = lm(messages=[{"role": "user", "content": RATE.format(question=run.inputs["question"])}],
-                    max_tokens=4, temperature=0.0)[0]
+        return Measurement(value=self.rate(run.generator.resolve_lm(), run.inputs["question"]))
+
+    def calibration_value(self, entry: dict, example, lm) -> float:
+        """The rating of a calibration question (one LM call, cached; no banked sample needed)."""
+        return self.rate(lm, example.question)
+
+    @staticmethod
+    def rate(lm, question: str) -> float:
+        """6 - the LM's rating of ``question`` from 1 (very easy) to 5 (very hard); 3 when it gives none."""
+        output = lm(messages=[{"role": "user", "content": RATE.format(question=question)}], max_tokens=4,
+                    temperature=0.0)[0]
         text = output["text"] if isinstance(output, dict) else str(output)
         match = re.search(r"[1-5]", text or "")
-        return Measurement(value=6.0 - (int(match.group()) if match else 3))
+        return 6.0 - (int(match.group()) if match else 3)
 
 
 ESTIMATORS = {cls.kind: cls for cls in (VerifierDifficulty, OracleDifficulty, LMRatedDifficulty)}

@@ -100,3 +100,19 @@ def test_compile_takes_examples_without_ids_as_dspy_optimizers_do(tmp_path):
     assert fitted.metadata["questions"] == len(plain) and fitted.policy
     with pytest.raises(ValueError, match="example 0 has no answer"):
         planner.fit([dspy.Example(question="What is 2 + 2?")], verifier=verifier, lm=scripted_lm(model))
+
+
+def test_an_lm_rated_planner_is_fitted_on_the_lm_s_ratings(tmp_path):
+    from planners import LMRatedDifficulty
+
+    def rating_model(prompt, seed):  # rates easy questions 1 and hard ones 5; solves as the scenario's model
+        if prompt.startswith("How hard"):
+            return "1" if "Problem: easy" in prompt else "5"
+        return model(prompt, seed)
+
+    planner = ComputeOptimalPlanner(budgets=[4], estimator=LMRatedDifficulty(), bins=2,
+                                    search_space=lambda budget: plans(budget)[:2], work_dir=tmp_path)
+    fitted = planner.fit(examples(), verifier=verifier, lm=scripted_lm(rating_model, name="rater"), progress=False)
+    assert fitted.estimator.bin(5.0) == 1 and fitted.estimator.bin(1.0) == 2  # rated easy: bin 1
+    assert fitted.policy[(1, 4)].options["selection"] == "majority"
+    assert fitted.policy[(2, 4)].options["selection"] == "weighted"
