@@ -136,6 +136,9 @@ class LMRatedDifficulty(_Binned):
 
     def calibration_value(self, entry: dict, example, lm) -> float:
         """The rating of a calibration question (one LM call, cached; no banked sample needed)."""
+        if "question" not in example:
+            raise ValueError(f"lm_rated rates a math question (a 'question' input), and this data set has inputs "
+                             f"{', '.join(example.inputs().keys())}; use --estimator verifier")
         return self.rate(lm, example.question)
 
     @staticmethod

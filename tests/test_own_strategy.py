@@ -24,6 +24,8 @@ from ttc_modules.strategies import (
     AnyStrategyConfig,
     BestOfN,
     BestOfNConfig,
+    Strategy,
+    StrategyConfig,
     needs_verifier,
     options_for_budget,
     register_strategies,
@@ -154,3 +156,23 @@ def _written(tmp_path, settings: dict) -> str:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(settings))
     return str(path)
+
+
+def test_a_config_whose_kind_is_not_the_class_s_is_refused_at_registration():
+    class Mislabelled(Strategy):
+        kind = "mislabelled"
+        Config = VoteConfig
+
+        def search(self, run):
+            return None
+
+    with pytest.raises(ValueError, match="Mislabelled.Config's kind is 'vote', not 'mislabelled'"):
+        register_strategy(Mislabelled)
+    assert "mislabelled" not in STRATEGIES
+
+
+def test_a_config_without_n_stays_out_of_the_search_space_unless_it_says_how_to_spend_a_budget():
+    class RoundsConfig(StrategyConfig):
+        rounds: int = 2
+
+    assert RoundsConfig.plans_for_budget(8) == []

@@ -183,3 +183,12 @@ def test_dspy_callbacks_see_the_strategy_a_policy_chose(fitted):
     assert (chosen, ["question"]) in heard.started  # called as a DSPy module, with the call's inputs
     assert prediction.spent["generations"] <= 8 and prediction.answer == program(question="hard question 9?",
                                                                                   budget=8).answer
+
+
+def test_a_strategy_continuing_on_a_run_reports_to_the_run_s_meter(fitted):
+    from ttc_modules import BestOfN, Budget
+
+    starter = BestOfN(n=4, selection="majority", lm=scripted_lm(model))
+    run = starter.start_run({"question": "easy question 3?"}, starter.config, Budget(generations=4))
+    chosen = starter.continue_on(run)  # outside any `with run.meter.active()`
+    assert chosen is not None and run.meter.spent()["generations"] == 4 and run.meter.spent()["lm_calls"] >= 1

@@ -116,3 +116,13 @@ def test_an_lm_rated_planner_is_fitted_on_the_lm_s_ratings(tmp_path):
     assert fitted.estimator.bin(5.0) == 1 and fitted.estimator.bin(1.0) == 2  # rated easy: bin 1
     assert fitted.policy[(1, 4)].options["selection"] == "majority"
     assert fitted.policy[(2, 4)].options["selection"] == "weighted"
+
+
+def test_an_lm_rated_estimate_refuses_questions_it_cannot_rate_in_one_line():
+    import dspy
+
+    from planners import LMRatedDifficulty
+
+    ticket = dspy.Example(id="t0", ticket="the printer is on fire", answer="high").with_inputs("ticket")
+    with pytest.raises(ValueError, match="lm_rated rates a math question .* inputs ticket; use --estimator verifier"):
+        LMRatedDifficulty().calibration_value({"samples": []}, ticket, lm=None)

@@ -53,7 +53,7 @@ def calibrate(
 ):
     """Fit a compute-optimal policy: per difficulty bin and budget, the strategy with the best accuracy
     on DATASET (reported with 2-fold cross-validation); write it for ttc solve --policy."""
-    from planners import ComputeOptimalPlanner, estimator_named, of_kinds, plans
+    from planners import ComputeOptimalPlanner, estimator_named
     from ttc_modules.evaluation.datasets import load_dataset
     from ttc_modules.evaluation.program_under_test import ProgramUnderTest
     from ttc_modules.evaluation.workers import worker_pool
@@ -62,10 +62,10 @@ def calibrate(
 
     budget_list = int_list(budgets, "--budgets")
     settings = settings_with_cache(config, **{"backend.prompt_style": prompt_style})
-    space = of_kinds(names_list(kinds)) if kinds else plans
     seed = settings.seed if seed is None else seed
     planner = ComputeOptimalPlanner(budget_list, estimator=estimator_named(estimator, probes, budget_list), bins=bins,
-                                    seed=seed, search_space=space, work_dir=work_dir or policy_file.with_suffix(".work"),
+                                    seed=seed, kinds=names_list(kinds) if kinds else None,
+                                    work_dir=work_dir or policy_file.with_suffix(".work"),
                                     plan_options={"max_rounds": max_rounds} if max_rounds else None, rule=rule,
                                     workers=worker_pool(workers, ray))
     lm = build_lm(settings, model)

@@ -90,11 +90,11 @@ class SearchModule(dspy.Module):
         budget meter in context go with it."""
         return await in_search_thread(type(self).forward, self, *args, **kwargs)  # not self.forward: DSPy warns
 
-    def start_run(self, inputs: dict, settings: StrategyConfig, budget: Budget | None) -> Run:
+    def start_run(self, inputs: dict, config: StrategyConfig, budget: Budget | None) -> Run:
         """A fresh run for one call on ``inputs`` (checked against the program's inputs; labels pass only
         with an oracle verifier)."""
         labels = self.allow_oracle or bool(self.verifier is not None and self.verifier.oracle)
-        return Run.start(self.generator.check_inputs(inputs, labels=labels), settings, self.generator,
+        return Run.start(self.generator.check_inputs(inputs, labels=labels), config, self.generator,
                          verifier=self.verifier, budget=budget, allow_oracle=self.allow_oracle)
 
 
@@ -222,8 +222,9 @@ class Strategy(SearchModule):
                                f"{', '.join(f'{name}=...' for name in self.generator.fields.inputs)}")
         handed = current().handoff
         if handed is not None and handed[0] is self:  # a planner's run, its probes drawn: search on from them
-            with entered(handoff=None):
-                return handed[1].prediction(self.search_on(handed[1]))
+            run = handed[1]
+            with entered(handoff=None), run.meter.active():
+                return run.prediction(self.search_on(run))
         run = self.start_run(inputs, self.config, self.budget)
         with run.meter.active():
             chosen = self.search_on(run)

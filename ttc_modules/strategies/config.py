@@ -67,7 +67,8 @@ class StrategyConfig(BaseModel):
     def plans_for_budget(cls, n: int) -> list[dict[str, Any]]:
         """The options of each plan of this strategy the compute-optimal planner compares at a budget of ``n``
         generations (``planners/search_space.py``), each spending exactly ``n``; by default the one of
-        :meth:`for_budget` (an empty list keeps the strategy out of the search space).
+        :meth:`for_budget` for a config with an ``n`` (its budget), and none otherwise: an empty list keeps the
+        strategy out of the search space (override this to size it for a budget).
 
         Example:
             >>> class SamplesConfig(StrategyConfig):
@@ -75,7 +76,7 @@ class StrategyConfig(BaseModel):
             >>> SamplesConfig.plans_for_budget(8)
             [{'n': 8}]
         """
-        return [cls.for_budget(n)]
+        return [cls.for_budget(n)] if "n" in cls.model_fields else []
 
 
 def parse_config(config_class: type[StrategyConfig], options: dict) -> StrategyConfig:

@@ -98,6 +98,10 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
                          "with a kind and a Config")
     if not cls.kind:
         raise ValueError(f"{cls.__name__} has no kind; set kind = 'my_strategy' on the class")
+    config_kind = cls.Config.model_fields["kind"].default
+    if isinstance(config_kind, str) and config_kind != cls.kind:  # a config may leave its kind to the class
+        raise ValueError(f"{cls.__name__}.Config's kind is {config_kind!r}, not {cls.kind!r}; declare "
+                         f"kind: Literal[{cls.kind!r}] = {cls.kind!r} on the config")
     STRATEGIES[cls.kind] = cls
     return cls
 
