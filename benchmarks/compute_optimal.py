@@ -4,7 +4,7 @@ The paper reports up to 4x less compute than best-of-N for the same accuracy. He
 model, the arithmetic checker as verifier, synthetic word problems of five levels, split with a
 fixed seed into a calibration half (the only questions the planner is fitted on) and a held-out
 half. On the held-out half the script prints, per budget B, the accuracy [95% bootstrap interval]
-of the compute-optimal policy (run end to end by ``AdaptiveTTC``, probes charged) and of weighted
+of the compute-optimal policy (run end to end by ``AdaptiveTTC``, probes counted) and of weighted
 best-of-N, the mean tokens each spent, which plans the policy chose, and the efficiency ratio:
 the smallest budget at which best-of-N reaches compute-optimal's accuracy at B, divided by B
 (from the best-of-N curve up to ``--max-bon``; "> X" when it never does). That curve is an

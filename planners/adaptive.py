@@ -57,7 +57,7 @@ from ttc_modules.strategies.run import Run
 
 
 class AdaptiveConfig(StrategyConfig):
-    """The settings of an AdaptiveTTC call's run: its seed, and the generations of the call."""
+    """The config of an AdaptiveTTC call's run: its seed, and the generations of the call."""
 
     kind: Literal["adaptive"] = "adaptive"
     budget: int = Field(ge=1)

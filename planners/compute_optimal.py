@@ -9,12 +9,12 @@ program's fields (``ttc_modules.evaluation.program_under_test``):
 1. draw a sample bank for every training question (N_max = the largest budget), and measure each
    question's difficulty with the estimator (from the bank's probes, as inference would); fit the
    estimator's quantile edges and bin the questions;
-2. score every candidate of the search space (``search_space.py``) at every budget on every
-   question: best-of-N candidates from the bank, the others by running them (every LM call cached,
+2. score every plan of the search space (``search_space.py``) at every budget on every
+   question: best-of-N plans from the bank, the others by running them (every LM call cached,
    rows kept in ``work_dir`` so a fit resumes). A cell's budget includes the estimator's probes, as
    at inference: best-of-N reuses them as its first samples, any other plan is sized for the
    generations the probes leave (so at a budget no larger than the probes, only best-of-N);
-3. per (bin, budget), choose the candidate with the best mean accuracy (on a tie, weighted
+3. per (bin, budget), choose the plan with the best mean accuracy (on a tie, weighted
    best-of-N, the baseline, stays), and report 2-fold cross-validated accuracy inside the bin
    (choose on one half, score on the other, both ways) next to weighted best-of-N at the same
    budget. With ``rule="guarded"`` the argmax replaces the baseline only when that
@@ -26,7 +26,7 @@ The fitted policy saves as JSON with its metadata and loads back identically.
 
 Example:
     >>> planner = ComputeOptimalPlanner(budgets=[4, 16], bins=3, kinds=["best_of_n", "beam_search"])
-    >>> planner.budgets, planner.bins, sorted({plan.kind for plan in planner.plans(16)})
+    >>> planner.budgets, planner.bins, sorted({plan.kind for plan in planner.cell_plans(16)})
     ([4, 16], 3, ['beam_search', 'best_of_n'])
 """
 
@@ -99,6 +99,10 @@ class ComputeOptimalPlanner:
             ) -> ComputeOptimalPlanner:
         """A fitted copy of this planner (this one is left as it was); the arguments are :meth:`compile`'s."""
         verifier = as_verifier(verifier) if verifier is not None else None
+        if verifier is None and self.estimator.needs_verifier:
+            raise ValueError(f"the {self.estimator.kind} difficulty estimate scores its probes with a verifier, and "
+                             "none was given; pass one (ttc calibrate --verifier arithmetic, or yours), or estimate "
+                             "difficulty without one (--estimator lm_rated)")
         subject = ProgramUnderTest(program, metric)
         trainset = identified(trainset, tuple(subject.fields.inputs) if program is not None else None)
         fitted = copy.copy(self)
@@ -107,7 +111,7 @@ class ComputeOptimalPlanner:
         lm = resolve_lm(lm)
         work = Path(self.work_dir or tempfile.mkdtemp(prefix="ttc-planner-"))
         bank = SampleBank(work, lm, verifier, n_max=max(self.budgets), seed=self.seed, subject=subject)
-        steps = len(trainset) * (1 + sum(len(fitted.plans(b)) for b in self.budgets))
+        steps = len(trainset) * (1 + sum(len(fitted.cell_plans(b)) for b in self.budgets))
         with progress_bar(steps, enabled=progress, title="calibrating") as advance:
             claims = Claims(work)  # shared with other processes calibrating in this work directory
             do_once(trainset, claims, is_done=bank.has, do=bank.draw,
@@ -145,7 +149,7 @@ class ComputeOptimalPlanner:
         metric_name = subject.metric_name
         by_id = {example.id: example for example in trainset}
         for budget in self.budgets:
-            for plan in self.plans(budget):
+            for plan in self.cell_plans(budget):
                 config = fingerprint({**bank.identity(samples=plan.kind == "best_of_n"), "metric": metric_name})
                 keys = [(example.id, plan.label, budget, config) for example in trainset]
                 score = functools.partial(self._score_and_log, plan, by_id, entries, log, bank.lm, verifier, subject)
@@ -160,7 +164,7 @@ class ComputeOptimalPlanner:
         value = self._accuracy(plan, example, entries[example.id], lm, verifier, subject)
         log.append({"id": example.id, "strategy": key[1], "budget": key[2], "config": key[3], "correct": value})
 
-    def plans(self, budget: int) -> list[Plan]:
+    def cell_plans(self, budget: int) -> list[Plan]:
         """The plans compared in a cell of ``budget`` generations, the estimator's probes included
         (:func:`~planners.search_space.cell_plans`)."""
         return cell_plans(self.search_space, budget, self.estimator.probes, self.plan_options)
@@ -174,7 +178,7 @@ class ComputeOptimalPlanner:
 
     def _choose(self, scores: dict, bins: dict) -> None:
         by_cell: dict[tuple[int, int], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
-        by_label = {p.label: p for b in self.budgets for p in self.plans(b)}
+        by_label = {p.label: p for b in self.budgets for p in self.cell_plans(b)}
         for (question, label, budget), value in scores.items():
             by_cell[(bins[question], budget)][label][question] = value
         self.policy, self.report = {}, {}
@@ -294,7 +298,7 @@ def baseline_label(budget: int) -> str:
 
 
 def _baseline_first(table: dict, budget: int) -> dict:
-    """``table`` with the baseline's row first: a candidate replaces it only by doing strictly better."""
+    """``table`` with the baseline's row first: a plan replaces it only by doing strictly better."""
     baseline = baseline_label(budget)
     return {baseline: table[baseline], **table} if baseline in table else table
 

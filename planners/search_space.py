@@ -4,7 +4,7 @@ For a budget of N generations: best-of-N with majority and with weighted selecti
 with M = sqrt(N) and M = 4 (where they divide N); lookahead k = 1 with N/2 beams; DVTS with
 M = 4; particle filtering with N particles; sequential revisions fully sequential and sqrt(N) x sqrt(N). Fully parallel revisions
 (N chains of one attempt, weighted selection) are weighted best-of-N itself, so they are not run
-twice. Every candidate spends exactly N generations. Each strategy's plans come from its config
+twice. Every plan spends exactly N generations. Each strategy's plans come from its config
 (``plans_for_budget``), so a strategy registered by a user joins the space (its config decides its
 plans: by default one, its options for the budget); ``extra`` plans extend it, and :func:`of_kinds`
 narrows it to some kinds (as ``ttc calibrate --kinds`` does).

@@ -247,7 +247,7 @@ def test_a_budget_too_small_for_one_request_is_refused_at_once(tmp_path, monkeyp
 
 
 @pytest.mark.integration
-def test_a_token_budget_that_holds_fewer_samples_draws_fewer_and_charges_only_those(tmp_path, monkeypatch):
+def test_a_token_budget_that_holds_fewer_samples_draws_fewer_and_reserves_only_those(tmp_path, monkeypatch):
     from ttc_modules.testing import OpenAIStubServer
 
     monkeypatch.setenv("STUB_KEY", "k")

@@ -87,7 +87,7 @@ def test_the_project_imports_its_own_modules_at_the_top():
 
 
 # Work spread over threads outside call_context.fan_out loses the call's meter, seeds and usage; call state kept in
-# a context variable of its own is a sixth hidden channel. Where either is allowed, the reason is written here.
+# a context variable of its own is a hidden channel beside the one call context. Where either is allowed, the reason is written here.
 CALL_CONTEXT = "ttc_modules.call_context"
 OWN_THREADS = {
     "ttc_modules.lm.embedded.engine": "the engine's own request threads, below every call (no call state there)",

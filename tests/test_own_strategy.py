@@ -176,3 +176,26 @@ def test_a_config_without_n_stays_out_of_the_search_space_unless_it_says_how_to_
         rounds: int = 2
 
     assert RoundsConfig.plans_for_budget(8) == []
+
+
+def test_a_strategy_without_a_config_of_its_own_or_taking_a_built_in_kind_is_refused():
+    class NoConfig(Strategy):
+        kind = "no_config"
+
+    class Impostor(Strategy):
+        kind = "best_of_n"
+        Config = BestOfNConfig
+
+    with pytest.raises(ValueError, match="NoConfig has no Config of its own; give it one"):
+        register_strategy(NoConfig)
+    with pytest.raises(ValueError, match="Impostor takes the kind 'best_of_n' of a built-in strategy"):
+        register_strategy(Impostor)
+    assert STRATEGIES["best_of_n"] is BestOfN and "no_config" not in STRATEGIES
+
+
+def test_a_strategies_file_that_fails_to_import_is_one_line(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import json\nimport not_a_package_anywhere\n")
+    with pytest.raises(ValueError, match=r"importing '.*broken.py' failed \(line 2\): ModuleNotFoundError: "
+                                         r"No module named 'not_a_package_anywhere'; fix it"):
+        register_strategies([f"{broken}:Mine"])

@@ -42,6 +42,7 @@ FAILURES = ("unparsed", "program_errors", "verifier_errors")
 """What makes a candidate fail without ending the search: a sample the adapter could not read, a program
 rollout that raised, a verifier (or reward) that raised or answered something other than a score."""
 
+
 class Budget(BaseModel):
     """Limits for one prompt; None means unlimited.
 

@@ -2,8 +2,9 @@
 
 A strategy call hands a few things down to code it does not call directly: the LM client reserves
 from the call's budget meter, a parallel item draws its request seeds from its own stream, a collector
-hears the usage of every LM call below it, and under ``asyncio`` requests go to the caller's event
-loop and stop once that caller is cancelled. All of it lives in one :class:`CallContext`, held in
+hears the usage of every LM call below it, under ``asyncio`` requests go to the caller's event
+loop and stop once that caller is cancelled, a planner hands its run to the strategy it calls, and a
+parallel item takes its turn to add nodes to the graph. All of it lives in one :class:`CallContext`, held in
 one context variable, read with :func:`current` and changed only by :func:`entered` (a new copy
 with some fields replaced, for the ``with`` block). Nothing else in the package keeps call state in
 a context variable (``tests/test_layers.py`` checks it).
@@ -84,7 +85,7 @@ class SearchCancelled(RuntimeError):
 
 
 def current() -> CallContext:
-    """The context of the call this code runs in (all fields None outside one)."""
+    """The context of the call this code runs in (empty outside one: no meter, no seeds, no turns)."""
     return _CALL.get()
 
 

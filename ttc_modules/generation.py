@@ -158,7 +158,7 @@ class Generator(dspy.Module):
         limit, stop = max_tokens or self.max_step_tokens, [self.step_delimiter]
         if self.style_for(lm) == "signature":
             rounds = fan_out(lambda steps: self._extend(question, steps, n, seed, temperature, limit, stop),
-                                    prefixes, getattr(lm, "concurrency", 8))
+                             prefixes, getattr(lm, "concurrency", 8))
         else:
             requests = [self._text_request(lm, question, self._prefix(steps), limit, stop, temperature)
                         for steps in prefixes]

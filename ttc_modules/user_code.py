@@ -18,6 +18,7 @@ import functools
 import importlib
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -53,8 +54,12 @@ def _module(where: str):
     try:
         return importlib.import_module(where)
     except ModuleNotFoundError as error:
+        if error.name and not where.startswith(error.name):  # found, but something it imports is missing
+            raise ValueError(_failed_import(where, error)) from None
         raise ValueError(f"cannot import {where!r} ({error}); run from the directory holding it, or name a "
                          "file: path/to/file.py:attribute") from None
+    except Exception as error:  # noqa: BLE001 - the user's module raised while it was imported: one line
+        raise ValueError(_failed_import(where, error)) from None
 
 
 @functools.cache
@@ -63,5 +68,27 @@ def _file_module(path: str):
         raise ValueError(f"no such file: {path}; name an existing .py file, e.g. mytask.py:QA")
     spec = importlib.util.spec_from_file_location(Path(path).stem, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # noqa: BLE001 - as for a module: one line, not the import's traceback
+        raise ValueError(_failed_import(path, error)) from None
     return module
+
+
+def _failed_import(where: str, error: Exception) -> str:
+    """One line: which of the user's modules failed to import, why, and where in it.
+
+    Example:
+        >>> _failed_import("mine.py", ModuleNotFoundError("No module named 'numpyy'", name="numpyy"))
+        "importing 'mine.py' failed: ModuleNotFoundError: No module named 'numpyy'; fix it (or install what it imports) and rerun"
+    """
+    line = getattr(error, "lineno", None) or _line_in(error, where)
+    at = f" (line {line})" if line else ""
+    return f"importing {where!r} failed{at}: {type(error).__name__}: {error}; fix it (or install what it imports) and rerun"
+
+
+def _line_in(error: Exception, where: str) -> int | None:
+    """The line of the user's file (or module) the error was raised from, if it is in the traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    name = where.replace(".", "/") if not where.endswith(".py") else where
+    return next((frame.lineno for frame in reversed(frames) if name in frame.filename), None)

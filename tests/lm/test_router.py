@@ -1,6 +1,6 @@
 """One model at several endpoints through LiteLLM's Router (``ttc_modules/lm/router.py``), against real
 servers on 127.0.0.1: requests spread over them; a deployment killed mid-evaluation changes nothing in
-the results and charges nothing twice; one that is down from the start is cooled down and skipped;
+the results and counts nothing twice; one that is down from the start is cooled down and skipped;
 the cache, keys, text models and fallbacks behave as with one endpoint."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_a_deployment_killed_mid_evaluation_changes_nothing(tmp_path):
         rows, summary = evaluate(settings_for(tmp_path, endpoints, "cache-2"), tmp_path / "run-2")
         killer.join()
     assert victim.process.returncode == -9  # killed while the evaluation ran
-    assert rows == fault_free  # the same answers, grades, tokens and generations: nothing charged twice
+    assert rows == fault_free  # the same answers, grades, tokens and generations: nothing counted twice
     assert (summary["tokens"], summary["backend_calls"]) == (fault_free_summary["tokens"],
                                                              fault_free_summary["backend_calls"])
 

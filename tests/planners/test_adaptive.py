@@ -1,4 +1,4 @@
-"""AdaptiveTTC: probes charged and reused, budgets kept, in the harness and inside a DSPy program."""
+"""AdaptiveTTC: probes reserved and reused, budgets kept, in the harness and inside a DSPy program."""
 
 import copy
 
@@ -10,7 +10,7 @@ from tests.planners.scenario import model, verifier
 from ttc_modules.testing import scripted_lm
 
 
-def test_adaptive_charges_the_probes_and_reuses_them(fitted):
+def test_adaptive_reserves_the_probes_and_reuses_them(fitted):
     program = AdaptiveTTC(fitted, verifier=verifier, lm=scripted_lm(model))
     hard = program(question="hard question 9?", budget=4)
     assert hard.plan.options["selection"] == "weighted" and hard.plan.bin == 2

@@ -126,3 +126,12 @@ def test_an_lm_rated_estimate_refuses_questions_it_cannot_rate_in_one_line():
     ticket = dspy.Example(id="t0", ticket="the printer is on fire", answer="high").with_inputs("ticket")
     with pytest.raises(ValueError, match="lm_rated rates a math question .* inputs ticket; use --estimator verifier"):
         LMRatedDifficulty().calibration_value({"samples": []}, ticket, lm=None)
+
+
+def test_a_verifier_difficulty_estimate_without_a_verifier_is_refused_before_any_call(tmp_path):
+    lm = scripted_lm(model, name="no-verifier")
+    planner = ComputeOptimalPlanner(budgets=[4], estimator=VerifierDifficulty(probes=2), bins=2, work_dir=tmp_path)
+    with pytest.raises(ValueError, match="the verifier difficulty estimate scores its probes with a verifier, and "
+                                         "none was given"):
+        planner.fit(examples(), lm=lm, progress=False)
+    assert lm.provider_fake.calls == 0

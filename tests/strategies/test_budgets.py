@@ -53,7 +53,7 @@ def test_spending_never_exceeds_the_budget_and_counts_what_the_backend_got(confi
     assert spent["flops"] == 2 * 1e6 * backend.tokens
     if kind in ("best_of_n", "revisions"):  # one generation is one sample asked for
         assert spent["generations"] == backend.samples, (spent, backend.samples)
-    else:  # step-level search charges N for its rounds; nothing when nothing was asked
+    else:  # step-level search reserves N for its rounds; nothing when nothing was asked
         assert (spent["generations"] == 0) == (backend.calls == 0)
 
 

@@ -1,4 +1,4 @@
-"""The verifier runner: scores cached on disk yet charged, verifier calls checked first, bad scores named."""
+"""The verifier runner: scores cached on disk yet counted, verifier calls checked first, bad scores named."""
 
 import pytest
 
@@ -18,7 +18,7 @@ class Counting:
         return [0.5] * len(steps)
 
 
-def test_scores_are_cached_on_disk_and_still_charged(tmp_path):
+def test_scores_are_cached_on_disk_and_still_counted(tmp_path):
     verifier = Counting()
     first, second = BudgetMeter(), BudgetMeter()
     with first.active():

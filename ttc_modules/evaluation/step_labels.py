@@ -71,7 +71,7 @@ class StepLabeler:
     def label(self, example) -> dict:
         """One question's entry: its sampled solutions with their steps, soft labels and grade, and what it cost."""
         config = StrategyConfig(kind="label_steps", seed=self.seed, temperature=self.temperature,
-                                  concurrency=self.concurrency)
+                                concurrency=self.concurrency)
         run = Run.start({"question": example.question}, config, self.generator)
         with run.meter.active():
             solutions = [run.solution_steps(node) for node in run.sample_solutions(run.reserve_up_to(self.samples))]

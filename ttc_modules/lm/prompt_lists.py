@@ -102,7 +102,7 @@ def sample_prompts(lm, prompts: list[list[dict]], n: int, seed: int = 0, **kwarg
         if sent is not None:
             return sent
     return fan_out(lambda messages: sample(lm, messages, n=n, seed=seed, **kwargs), prompts,
-                          getattr(lm, "concurrency", 8))
+                   getattr(lm, "concurrency", 8))
 
 
 def _listable(lm, n: int) -> bool:

@@ -13,7 +13,7 @@ usage capture are exactly those of one endpoint, and LiteLLM hands each request 
 :class:`RouterProvider`, which sends it through the spec's ``Router`` (one per spec and process). The
 Router makes one attempt (``num_retries=0``): a failure is retried by TTCLM's retry layer, and a
 deployment that failed is cooled down for ``routing.cooldown_time`` seconds after
-``routing.allowed_fails`` failures in a minute, so the retry goes to another. A request is charged
+``routing.allowed_fails`` failures in a minute, so the retry goes to another. A request is counted
 to the budget once, however many deployments it took.
 
 What answers is the deployments' model at their endpoints: :meth:`RouterSpec.identity` (in the

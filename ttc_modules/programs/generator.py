@@ -8,18 +8,18 @@ makes: ``solutions``, ``revisions``, ``extend_steps``, ``completions`` and ``fin
 Two paths, chosen by the prompt style (``prompt_style``, by default ``auto``: the LM's, as the math
 program's are):
 
-- **module** (``signature``: chat models behind an API): whole rollouts run the program itself
+- **signature** style (chat models behind an API): the program itself runs; whole rollouts run the program itself
   (``rollouts.py``); a revision runs it with the earlier attempts as an added input field
   (``attempts.py``); a step is one call of a signature made from the program's
   (``step_signatures.py``), and the last call writes the output fields from the finished reasoning.
-- **prefill** (``few_shot_chat``, ``few_shot_text``: the embedded and base models), for a program of
+- **few-shot** styles (``few_shot_chat``, ``few_shot_text``: the embedded and base models), for a program of
   one ``Predict`` or ``ChainOfThought`` under DSPy's ``ChatAdapter``: the program's own prompt, its
   demos included, with the reply begun at its first output field (``prefill.py``); a step is the
   reply continued up to the step delimiter, and a step that begins a field marker ends the
   reasoning. A whole reply whose reasoning never reaches readable output fields (small models
   ramble on, or garble a marker) is finished as a step-level search finishes one: its reasoning
   kept, the first output field's marker written for it, the fields asked for once more (tokens
-  counted, no generation reserved). Any other program takes the module path on every LM.
+  counted, no generation reserved). Any other program takes the signature style on every LM.
 
 Every candidate keeps the program's fields exactly as produced (``Draft.outputs``); votes read its
 answer field (``answer_field=``, by default the last output) under the field type's equivalence
@@ -72,8 +72,8 @@ class ProgramGenerator(dspy.Module):
         lm: the LM; None uses the program's own (a one-predictor program's ``lm``), then ``dspy.settings.lm``,
             then the configured default backend.
         prompt_style: ``auto`` (the LM's, where the program can be prefilled; else ``signature``), or one of
-            :data:`~ttc_modules.lm.PromptStyle`: ``signature`` (the module path), ``few_shot_chat`` or
-            ``few_shot_text`` (the prefill path, as a chat reply or as plain text).
+            :data:`~ttc_modules.lm.PromptStyle`: ``signature`` (the program runs), ``few_shot_chat`` or
+            ``few_shot_text`` (its prompt prefilled, as a chat reply or as plain text).
         step_delimiter: what separates steps of the reasoning.
         max_step_tokens: tokens per step at most (step-level search).
         max_solution_tokens: tokens per whole reply at most (None: the LM's own limit).
@@ -123,7 +123,7 @@ class ProgramGenerator(dspy.Module):
         return prompt_style(lm or self.resolve_lm()) if prefillable else "signature"
 
     def prefills(self, lm=None) -> bool:
-        """Whether this generator takes the prefill path with ``lm`` (a few-shot prompt style)."""
+        """Whether this generator prefills the program's prompt with ``lm`` (a few-shot prompt style)."""
         return self.style_for(lm) != "signature"
 
     @property
@@ -193,7 +193,7 @@ class ProgramGenerator(dspy.Module):
         lm = self.resolve_lm()
         if not self.prefills(lm):
             return fan_out(lambda steps: self.extend_steps(inputs, steps, n, seed, temperature, max_tokens),
-                                  prefixes, getattr(lm, "concurrency", 8))
+                           prefixes, getattr(lm, "concurrency", 8))
         prompt = self._prompt(lm, self.program_inputs(inputs))
         chats = [prompt.messages(prompt.begin(steps, self.step_delimiter)) for steps in prefixes]
         rounds = sample_prompts(lm, chats, n=n, seed=seed,

@@ -238,7 +238,7 @@ class Strategy(SearchModule):
             return self(**run.inputs).chosen
 
     def search_on(self, run: Run) -> int | None:
-        """Search on ``run`` with this strategy's settings and return the chosen node (None when nothing
+        """Search on ``run`` with this strategy's config and return the chosen node (None when nothing
         was found); when the budget runs out, the best answer so far. A token or FLOPs limit too small
         for the run's first request is an error (BudgetExceeded, saying what one request needs), and
         the generations reserved for it are given back: nothing was requested."""

@@ -110,7 +110,7 @@ class BeamSearch(Strategy):
         return finals
 
     def reserve_beams(self, run: Run) -> tuple[int, int]:
-        """Charge the search's generations: N as configured, or the largest multiple of M the budget allows.
+        """Reserve the search's generations: N as configured, or the largest multiple of M the budget allows.
 
         Returns N and M; raises BudgetExceeded when not even M beams fit.
         """

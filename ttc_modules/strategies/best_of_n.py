@@ -24,7 +24,7 @@ settled: the Beta rule once the leading answer is ahead with probability ``confi
 Self-Consistency). Samples come ``batch`` at a time for the Beta rule and a window at a time for
 the window rule, each batch one request with ``n`` where the backend takes it; N is the cap. With
 ``selection="weighted"`` the Beta rule counts each vote by its verifier score. Batches go one after
-another, so no request is in flight when the rule decides: nothing is cancelled, nothing charged
+another, so no request is in flight when the rule decides: nothing is cancelled, nothing reserved
 twice. The graph's ``stopped`` attribute says after how many samples and why (None when all N were
 drawn without a rule settling). A threshold and a rule may be set together: the first to say stop
 ends the drawing.

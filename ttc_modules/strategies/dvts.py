@@ -1,7 +1,7 @@
 """Diverse verifier tree search (DVTS), from HF's search-and-learn follow-up to the paper.
 
 The budget N is split into N/M independent subtrees. Each subtree starts from its own M candidate
-first steps and, every round, keeps only its best-scored candidate and expands it M times. A
+first steps and, every round, keeps only its best-scored candidate and extends it M times. A
 subtree ends when its kept candidate finishes. The N/M finished solutions go through weighted
 best-of-N (subtrees still open after ``max_rounds`` are finished in one generation each). Greedy
 within a subtree but diverse across them, it beats beam search at large

@@ -3,7 +3,7 @@
 Each candidate step is extended by up to k more steps at temperature 0 (stopping early when the
 rollout finishes), and the candidate takes the PRM score at the end of its rollout. Beam search
 is lookahead with k = 0. The rollout steps are recorded in the graph under the candidate with
-``op="lookahead"`` but are never expanded or chosen themselves. Cost: N x (k + 1) generations.
+``op="lookahead"`` but are never extended or chosen themselves. Cost: N x (k + 1) generations.
 
 Example:
     >>> from ttc_modules.testing import scripted_lm

@@ -33,9 +33,10 @@ from ttc_modules.strategies.particle_filtering import ParticleFiltering
 from ttc_modules.strategies.revisions import SequentialRevisions
 from ttc_modules.user_code import load_attribute
 
-STRATEGIES: dict[str, type[Strategy]] = {
+BUILT_IN: dict[str, type[Strategy]] = {
     cls.kind: cls for cls in (BestOfN, BeamSearch, LookaheadSearch, DVTS, ParticleFiltering, SequentialRevisions)
 }
+STRATEGIES: dict[str, type[Strategy]] = dict(BUILT_IN)  # the built-in strategies, then the user's
 
 
 def strategy_config(options: dict | StrategyConfig) -> StrategyConfig:
@@ -98,6 +99,12 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
                          "with a kind and a Config")
     if not cls.kind:
         raise ValueError(f"{cls.__name__} has no kind; set kind = 'my_strategy' on the class")
+    if cls.Config is StrategyConfig:
+        raise ValueError(f"{cls.__name__} has no Config of its own; give it one, e.g. class Config(StrategyConfig): "
+                         f"kind: Literal[{cls.kind!r}] = {cls.kind!r}; n: int = 4")
+    if cls.kind in BUILT_IN and STRATEGIES.get(cls.kind) is not cls and not issubclass(cls, BUILT_IN[cls.kind]):
+        raise ValueError(f"{cls.__name__} takes the kind {cls.kind!r} of a built-in strategy; give it a kind of its "
+                         "own, e.g. kind = 'my_" + cls.kind + "'")
     config_kind = cls.Config.model_fields["kind"].default
     if isinstance(config_kind, str) and config_kind != cls.kind:  # a config may leave its kind to the class
         raise ValueError(f"{cls.__name__}.Config's kind is {config_kind!r}, not {cls.kind!r}; declare "

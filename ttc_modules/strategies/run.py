@@ -143,7 +143,7 @@ class Run:
         return generations if left is None else min(generations, left)
 
     def reserve_up_to(self, generations: int) -> int:
-        """Charge as many of ``generations`` as the budget allows and return how many (0 when none is left)."""
+        """Reserve as many of ``generations`` as the budget allows and return how many (0 when none is left)."""
         count = self.affordable(generations)
         if count > 0:
             self.meter.reserve(generations=count)
@@ -153,8 +153,11 @@ class Run:
         """``fn`` over ``items`` concurrently, in the caller's context (meter, DSPy settings).
 
         Each item draws its seeds from its own :class:`SeedStream` and adds its nodes to the graph only
-        once the items before it have finished (their requests still run at once), so neither the
-        requests made nor the graph's node ids depend on which item finishes first.
+        once the items before it have finished, so neither the requests made nor the graph's node ids
+        depend on which item finishes first. An item that makes one move (``revise``, ``complete``:
+        a request, then its node) loses nothing by it, the requests still run at once; an item that
+        makes several moves waits, at its first node, for the items before it: run such work a round
+        at a time (``extend_round``) instead.
         """
         streams = self._current_stream().fork(len(items))
         finished = [threading.Event() for _ in items]

@@ -266,6 +266,7 @@ def _invalid(message: str, code: int | str = 400) -> dict:
     """An OpenAI ``invalid_request_error`` body."""
     return {"error": {"message": message, "type": "invalid_request_error", "code": code}}
 
+
 class OpenAIStubHandler(JSONHandler):
     """Answers for an :class:`OpenAIStubServer` (``self.owner``): a request read and translated by its path
     (``api_dialects.py``), its planned fault applied (:meth:`_apply`, the one place faults are consulted), then

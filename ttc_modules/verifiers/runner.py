@@ -11,7 +11,7 @@ search still does: a budget that runs out, a backend (or reward-model server) th
 diskcache in ``cache_dir`` (strategies use ``<DSPy's cache directory>-verifier``, beside the LM
 calls), keyed by the sha256 of the sorted request (verifier identity, inputs, steps; no
 credentials; for a program of the user's, the candidate's output fields and the program's
-instructions too), together with the tokens the verifier spent, which a cache hit charges again.
+instructions too), together with the tokens the verifier spent, which a cache hit counts again.
 Verifiers without a ``cache_id`` (plain functions) are cached in memory; ``inline`` ones (faster than any
 cache: the arithmetic checker) are not cached here.
 
@@ -98,7 +98,7 @@ class VerifierRunner:
         return bool(getattr(self.verifier, "inline", False))
 
     def score(self, inputs: dict, steps: list[str], outputs: dict | None = None) -> list[float]:
-        """The verifier's scores for ``steps`` (and the program's ``outputs``, once written), charged one
+        """The verifier's scores for ``steps`` (and the program's ``outputs``, once written), counted one
         verifier call even from the cache; ``[0.0]`` for a candidate the verifier fails on."""
         meter = current_meter()
         if meter is not None:

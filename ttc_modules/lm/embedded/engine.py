@@ -61,7 +61,6 @@ _LOADED: dict[tuple, LocalEngine] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-
 @dataclass
 class Sample:
     """One finished sequence: its text, why it ended, the tokens it took and, if asked, their log-probabilities

@@ -52,6 +52,7 @@ from ttc_modules.lm.embedded.engine import (
 
 logger = logging.getLogger(__name__)
 
+
 def engine_for(name: str, threads: int | None = None) -> tuple[EmbeddedModel, LocalEngine]:
     """Load (once per process) and return the engine of an embedded model."""
     model = resolve_model(name)
@@ -122,6 +123,7 @@ def _generation_options(params: dict) -> dict:
 def _logprobs(sample: Sample, top: int) -> ChoiceLogprobs | None:
     if sample.logprobs is None:
         return None
+
     def entry(item: dict) -> dict:
         return {"token": item["token"], "logprob": item["logprob"], "bytes": item.get("bytes")}
     return ChoiceLogprobs(content=[ChatCompletionTokenLogprob(
