@@ -113,6 +113,18 @@ def test_ttc_solve_runs_a_strategy_the_config_names(tmp_path, unregistered_after
     assert json.loads(result.output)["strategy"] == "vote"
 
 
+def test_ttc_solve_sets_any_option_of_a_strategy_with_option(tmp_path, unregistered_afterwards):
+    with OpenAIStubServer() as server:
+        result = CliRunner().invoke(app, ["solve", "What is 2 + 3?", "--strategy", "vote", "--n", "4", "--verifier",
+                                          "none", "-o", "stop=beta", "--option", "confidence=0.6", "--json",
+                                          "--config", config_file(tmp_path, server)])
+        wrong = CliRunner().invoke(app, ["solve", "What is 2 + 3?", "--strategy", "vote", "-o", "frist=2",
+                                         "--config", config_file(tmp_path, server)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["spent"]["generations"] <= 4
+    assert wrong.exit_code != 0 and "vote has no option 'frist'" in wrong.output
+
+
 def test_a_policy_planning_it_saves_loads_and_answers(tmp_path, registered):
     planner = ComputeOptimalPlanner(budgets=[4], bins=1, estimator=VerifierDifficulty(probes=1))
     planner.estimator.fit([0.5], 1)

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from ttc_modules.budget import Budget
 from ttc_modules.graph import Node, solution_steps, terminal_nodes
 from ttc_modules.programs import as_module, describe
@@ -84,6 +86,26 @@ def solve_options(strategy: str, n: int, **given: Any) -> dict:
     if n < 1:
         raise ValueError(f"--n must be >= 1, got {n}; ask for at least one sample")
     return options_for_budget(strategy, n, **given)
+
+
+def options_given(pairs: list[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs (``ttc solve --option``) as options, each value read as YAML (``3``, ``0.5``,
+    ``true``, text), or one line naming the pair that is not one.
+
+    Example:
+        >>> options_given(["first=3", "selection=weighted", "threshold=0.9"])
+        {'first': 3, 'selection': 'weighted', 'threshold': 0.9}
+        >>> options_given(["first"])
+        Traceback (most recent call last):
+        ValueError: --option takes KEY=VALUE, got 'first'; e.g. --option first=3
+    """
+    given = {}
+    for pair in pairs or []:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise ValueError(f"--option takes KEY=VALUE, got {pair!r}; e.g. --option first=3")
+        given[key.strip()] = yaml.safe_load(value) if value.strip() else None
+    return given
 
 
 def strategy_solver(options: dict, lm, verifier: str = "auto", seed: int = 0, program=None,

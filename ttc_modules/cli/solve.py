@@ -17,8 +17,9 @@ from ttc_modules.cli.settings import settings_with_cache
 @friendly_errors
 def solve(
     question: Annotated[str, typer.Argument(help="The question to answer.")],
-    strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts, particle_filtering or "
-                                               "revisions.")] = "best_of_n",
+    strategy: Annotated[str, typer.Option(help="best_of_n, beam_search, lookahead, dvts, particle_filtering, "
+                                               "revisions, or a kind of yours (the strategies setting).")
+                        ] = "best_of_n",
     n: Annotated[int, typer.Option("--n", help="Budget N in generations: samples, beams for step-level search "
                                                "(lookahead: N // (k + 1) beams), chains x revisions.")] = 8,
     selection: Annotated[str | None, typer.Option(help="naive, majority or weighted (best_of_n, revisions).")] = None,
@@ -32,6 +33,9 @@ def solve(
     confidence: Annotated[float | None, typer.Option(help="--stop beta: the leader's posterior chance of being "
                                                           "ahead, in (0, 1) (default 0.95).")] = None,
     window: Annotated[int | None, typer.Option(help="--stop window: samples that must agree (default 5).")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", metavar="KEY=VALUE", help="Any option of the strategy, its value read as YAML (repeat it), "
+                                                    "e.g. -o first=3 for a strategy of yours.")] = None,
     verifier: VerifierOption = "auto",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Backend name from the config, or a LiteLLM "
                                                                     "model string.")] = None,
@@ -58,14 +62,21 @@ def solve(
     from planners.policies import policy_report, policy_solver
     from ttc_modules.budget import Budget
     from ttc_modules.lm import build_lm
-    from ttc_modules.solving import question_for, solution_report, solve_options, strategy_solver
+    from ttc_modules.solving import (
+        options_given,
+        question_for,
+        solution_report,
+        solve_options,
+        strategy_solver,
+    )
 
     asked = question_for(question, program)
     settings = settings_with_cache(config, **{"backend.max_tokens": max_tokens, "backend.temperature": temperature,
                                               "backend.prompt_style": prompt_style})
-    options = solve_options(strategy, n, selection=selection, beam_width=beam_width, k=k, n_parallel=n_parallel,
-                            n_sequential=n_sequential, max_rounds=max_rounds, stop=stop, confidence=confidence,
-                            window=window)
+    named = {"selection": selection, "beam_width": beam_width, "k": k, "n_parallel": n_parallel,
+             "n_sequential": n_sequential, "max_rounds": max_rounds, "stop": stop, "confidence": confidence,
+             "window": window}
+    options = solve_options(strategy, n, **{**named, **options_given(option)})
     lm = build_lm(settings, model)
     seed = settings.seed if seed is None else seed
     if policy is None:
