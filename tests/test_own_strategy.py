@@ -211,3 +211,16 @@ def test_a_strategies_file_that_fails_to_import_is_one_line(tmp_path):
     with pytest.raises(ValueError, match=r"importing '.*broken.py' failed \(line 2\): ModuleNotFoundError: "
                                          r"No module named 'not_a_package_anywhere'; fix it"):
         register_strategies([f"{broken}:Mine"])
+
+
+def test_ttc_solve_says_when_a_policy_spends_less_than_the_budget_asked(tmp_path, unregistered_afterwards):
+    planner = ComputeOptimalPlanner(budgets=[4], bins=1, estimator=VerifierDifficulty(probes=1))
+    planner.estimator.fit([0.5], 1)
+    planner.policy = {(1, 4): Plan(kind="vote", options={"n": 3, "selection": "majority"}, bin=1, budget=4)}
+    planner.save(tmp_path / "policy.json")
+    with OpenAIStubServer() as server:
+        result = CliRunner().invoke(app, ["solve", "What is 2 + 3?", "--policy", str(tmp_path / "policy.json"),
+                                          "--budget", "6", "--config", config_file(tmp_path, server)])
+    assert result.exit_code == 0, result.output
+    assert "vote(n=3,selection=majority) at 4 generations (the policy's largest budget within the 6 asked)" in (
+        " ".join(result.output.split()))

@@ -89,7 +89,11 @@ def solve(
         solver = policy_solver(policy, lm, verifier, seed, asked.program)
         with err.status(f"compute-optimal ({limits.generations} generations) on {lm.label}...", spinner="dots"):
             prediction = solver(**asked.inputs, budget=limits)
-        err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label}")
+        fitted = prediction.plan.budget
+        smaller = f" (the policy's largest budget within the {limits.generations} asked)" if (
+            fitted is not None and fitted < limits.generations) else ""
+        err.print(f"difficulty {prediction.difficulty:.2f} -> bin {prediction.plan.bin}: {prediction.plan.label} "
+                  f"at {fitted} generations{smaller}")
         result = policy_report(prediction, asked, lm.label)
     _finish(result, prediction.graph, save_graph, as_json)
 

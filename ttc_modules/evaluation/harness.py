@@ -99,7 +99,12 @@ def strategy_needs_verifier(name: str) -> bool:
 
 
 def check_strategies(names: list[str], verifier, programs: Mapping[str, Program] | None = None) -> list[str]:
-    """The strategy names, with ``best_of_n`` resolved, or a clear error for an unknown one."""
+    """The strategy names, with ``best_of_n`` resolved and each name once, or a clear error for an unknown one.
+
+    Example:
+        >>> check_strategies(["majority", "best_of_n", "weighted"], verifier=lambda inputs, steps: 1.0)
+        ['majority', 'weighted']
+    """
     resolved = []
     for name in names:
         if name == "best_of_n":
@@ -110,7 +115,8 @@ def check_strategies(names: list[str], verifier, programs: Mapping[str, Program]
             raise ValueError(f"unknown strategy '{name}'; use some of: {known}")
         if name in ("weighted", "naive") and verifier is None:
             raise ValueError(f"'{name}' needs a verifier; pass --verifier arithmetic (or another), or use majority")
-        resolved.append(name)
+        if name not in resolved:  # best_of_n and the selection it stands for are one row, not two
+            resolved.append(name)
     return resolved
 
 
