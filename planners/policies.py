@@ -97,6 +97,11 @@ def policy_solver(path, lm=None, verifier: str = "auto", seed: int = 0, program=
     """
     planner = ComputeOptimalPlanner.load(path)
     chosen = verifier_from_name(verifier, planner.needs_verifier(), lm, program=program is not None)
+    if chosen is None and planner.needs_verifier():
+        fitted_with = planner.metadata.get("verifier")
+        raise ValueError(f"this policy needs a verifier (its difficulty estimate or one of its plans scores "
+                         f"solutions), and --verifier is {verifier}; pass the one it was fitted with"
+                         f"{f' ({fitted_with})' if fitted_with else ''}, e.g. --verifier arithmetic")
     return AdaptiveTTC(planner, program, lm=lm, seed=seed, verifier=chosen)
 
 

@@ -65,3 +65,10 @@ def test_the_report_holds_every_finished_candidate_and_what_was_spent():
     assert report["question"] == "What is 2 + 3?" and report["strategy"] == "best_of_n" and report["model"] == "m"
     assert len(report["candidates"]) == 4 and {c["answer"] for c in report["candidates"]} <= {"5", "6"}
     assert report["spent"]["generations"] == 4 and report["outputs"]["answer"] == report["answer"]
+
+
+def test_a_strategy_needing_a_verifier_with_verifier_none_is_one_command_line_advice():
+    lm = scripted_lm(lambda prompt, seed: "The answer is 4.")
+    with pytest.raises(ValueError, match="best_of_n with these options needs a verifier, and --verifier is none; "
+                                         "pass --verifier arithmetic .* or --selection majority"):
+        strategy_solver(solve_options("best_of_n", 4, selection="weighted"), lm, verifier="none")

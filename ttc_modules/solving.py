@@ -120,7 +120,12 @@ def strategy_solver(options: dict, lm, verifier: str = "auto", seed: int = 0, pr
         >>> type(strategy_solver(solve_options("best_of_n", 4, selection="weighted"), lm)).__name__
         'BestOfN'
     """
-    chosen = verifier_from_name(verifier, needs_verifier(options), lm, program=program is not None)
+    needed = needs_verifier(options)
+    chosen = verifier_from_name(verifier, needed, lm, program=program is not None)
+    if needed and chosen is None:
+        votes = ", or --selection majority (votes alone)" if "selection" in options else ""
+        raise ValueError(f"{options['kind']} with these options needs a verifier, and --verifier is {verifier}; "
+                         f"pass --verifier arithmetic (math word problems), judge or module:function{votes}")
     return build_strategy({**options, "seed": seed}, lm=lm, verifier=chosen, budget=Budget(tokens=tokens, flops=flops),
                           program=program)
 

@@ -30,7 +30,7 @@ def test_the_solver_follows_the_saved_policy_with_the_verifier_it_needs(fitted, 
     fitted.save(tmp_path / "weighted.json")
     lm = scripted_lm(model)
     assert type(policy_solver(tmp_path / "weighted.json", lm).verifier).__name__ == "ArithmeticChecker"
-    with pytest.raises(ValueError, match="this policy needs a verifier"):
+    with pytest.raises(ValueError, match="this policy needs a verifier .* and --verifier is none; pass the one it was fitted with"):
         policy_solver(tmp_path / "weighted.json", lm, verifier="none")
     majority_policy().save(tmp_path / "majority.json")
     assert policy_solver(tmp_path / "majority.json", lm, seed=3).verifier is None  # auto: none needed

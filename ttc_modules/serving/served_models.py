@@ -138,7 +138,8 @@ class ServedModel:
                 raise ServerError(400, f"{self.name} answers with a policy fitted on its own program: {error}; send "
                                        "that program's fields, or ask for a strategy (ttc.strategy)",
                                   param="messages") from None
-            raise ServerError(500, f"policy {self.config.policy}: {error}", kind="server_error") from error
+            named = str(error) if str(self.config.policy) in str(error) else f"policy {self.config.policy}: {error}"
+            raise ServerError(500, named, kind="server_error") from error
         if self.config.mean_budget is not None:
             module.ledger = self._shared_ledger(min(module.planner.budgets))
         return Program(module, {"budget": Budget(generations=budget)}, "policy", budget)
