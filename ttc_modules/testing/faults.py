@@ -32,10 +32,12 @@ class Fault:
 
     @property
     def drops(self) -> bool:
+        """Whether the connection is closed with no answer."""
         return self.code == DROP
 
     @property
     def hangs(self) -> bool:
+        """Whether the answer is held back past the client's timeout."""
         return self.code == HANG
 
 

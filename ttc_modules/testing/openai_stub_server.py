@@ -188,6 +188,7 @@ class OpenAIStubServer(LoopbackServer):
             return self.complete(body, chat)
 
     def answered_in_time(self, body: dict) -> None:
+        """Record a request whose answer was sent (not dropped, not held past its client's timeout)."""
         with self._lock:
             self.answered.append(body)
 

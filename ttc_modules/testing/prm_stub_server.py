@@ -15,24 +15,31 @@ Example:
 
 from __future__ import annotations
 
+import threading
+
+from ttc_modules.testing.faults import Faults
 from ttc_modules.testing.loopback import JSONHandler, LoopbackServer
 from ttc_modules.verifiers.arithmetic import ArithmeticChecker
 from ttc_modules.verifiers.remote_prm import STEP_SEPARATOR
 
 
 class PRMStubServer(LoopbackServer):
-    """The server (see the module docstring); ``failures`` are status codes for the first requests."""
+    """The server (see the module docstring); ``failures`` are status codes for the first requests (its
+    :class:`~ttc_modules.testing.faults.Faults`)."""
 
     def __init__(self, failures: tuple[int, ...] | list[int] = (), port: int = 0, separator: str = "\n"):
-        self.failures, self.bodies, self.separator = list(failures), [], separator
+        self.faults, self.bodies, self.separator = Faults(queued=list(failures)), [], separator
         self.checker = ArithmeticChecker()
+        self._lock = threading.Lock()  # the faults and the bodies are shared by the server's request threads
         super().__init__(PRMStubHandler, port)
 
     def answer(self, path: str, body: dict) -> tuple[int, dict]:
         """The status and JSON answer for a request to ``path``."""
-        self.bodies.append(body)
-        if self.failures:
-            return self.failures.pop(0), {"error": "injected"}
+        with self._lock:
+            self.bodies.append(body)
+            fault = self.faults.next()
+        if fault is not None:
+            return fault.code, {"error": "injected"}
         if path == "/score":
             return 200, {"step_scores": self.checker.score(body, body["steps"])}
         question, steps = self._pooled_solution(body)
