@@ -253,7 +253,12 @@ class ComputeOptimalPlanner:
 
     @classmethod
     def from_state(cls, data: dict) -> ComputeOptimalPlanner:
-        """A planner back from :meth:`state`."""
+        """A planner back from :meth:`state` (refused in one line where it plans with a strategy not registered)."""
+        unknown = _unregistered_kinds(data)
+        if unknown:
+            raise UnregisteredStrategy(f"plans with the strategy {', '.join(unknown)}, which is not registered; list "
+                                       "its class under strategies in the config (module:Class), or "
+                                       "register_strategy it first")
         planner = cls(budgets=data["budgets"], estimator=estimator_from_state(data["estimator"]), bins=data["bins"],
                       seed=data["seed"], plan_options=data.get("plan_options"), rule=data.get("rule", "argmax"))
         planner.policy = {_cell_key(key): Plan(**plan) for key, plan in data["policy"].items()}
@@ -265,16 +270,22 @@ class ComputeOptimalPlanner:
         """A planner back from :meth:`save`'s file, with a clear error for anything else (a plan of a
         strategy not registered in this process included)."""
         try:
-            planner = cls.from_state(json.loads(Path(path).read_text()))
+            return cls.from_state(json.loads(Path(path).read_text()))
         except FileNotFoundError:
             raise FileNotFoundError(f"policy file not found: {path}; make one with ttc calibrate") from None
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except UnregisteredStrategy as exc:
+            raise ValueError(f"{path} {exc}") from None
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"{path} is not a policy file ({exc}); make one with ttc calibrate") from None
-        unknown = sorted({plan.kind for plan in planner.policy.values()} - set(STRATEGIES))
-        if unknown:
-            raise ValueError(f"{path} plans with the strategy {', '.join(unknown)}, which is not registered; list "
-                             "its class under strategies in the config (module:Class), or register_strategy it first")
-        return planner
+
+
+class UnregisteredStrategy(ValueError):
+    """A policy plans with a strategy kind this process has not registered."""
+
+
+def _unregistered_kinds(data: dict) -> list[str]:
+    """The strategy kinds a policy's state plans with that are not registered in this process."""
+    return sorted({plan.get("kind") for plan in data.get("policy", {}).values()} - set(STRATEGIES))
 
 
 def _cell_name(bin_: int, budget: int) -> str:

@@ -140,6 +140,8 @@ def test_a_policy_planning_it_saves_loads_and_answers(tmp_path, registered):
     with pytest.raises(ValueError, match="strategy vote, which is not registered; list its class under "
                                          "strategies"):
         ComputeOptimalPlanner.load(tmp_path / "policy.json")
+    with pytest.raises(ValueError, match="strategy vote, which is not registered"):  # a state read otherwise too
+        ComputeOptimalPlanner.from_state(planner.state())
 
 
 def test_ttc_serve_serves_a_strategy_the_config_names(tmp_path, unregistered_afterwards):
