@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from ttc_modules.cli.output import friendly_errors, out
+from ttc_modules.cli.settings import float_list
 
 
 @friendly_errors
@@ -21,10 +22,7 @@ def exchange(
     matches a model MULTIPLIER times larger."""
     from ttc_modules.evaluation.exchange import exchange_table
 
-    try:
-        ratio_list = [float(r) for r in ratios.split(",") if r.strip()]
-    except ValueError:
-        raise ValueError(f"--ratios takes comma-separated numbers such as 0.16,0.79,22, got {ratios!r}") from None
+    ratio_list = float_list(ratios, "--ratios")
     view = Table(title=f"{params:.3g}-parameter model vs one {multiplier:g}x larger")
     for column in ("R = D_inf / D_pre", "matching inference multiplier", "larger model FLOPs", "small model FLOPs"):
         view.add_column(column)

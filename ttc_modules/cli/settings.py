@@ -1,8 +1,8 @@
 """The settings a ``ttc`` command runs with, and the command-line values it reads as lists.
 
 Example:
-    >>> int_list("1,2,4", "--budgets"), names_list(" majority, pass ,")
-    ([1, 2, 4], ['majority', 'pass'])
+    >>> int_list("1,2,4", "--budgets"), names_list(" majority, pass ,"), float_list("0.16,22", "--ratios")
+    ([1, 2, 4], ['majority', 'pass'], [0.16, 22.0])
 """
 
 from __future__ import annotations
@@ -44,3 +44,11 @@ def int_list(text: str, flag: str) -> list[int]:
     if not values or min(values) < 1:
         raise ValueError(f"{flag} takes positive integers such as 1,2,4,8, got {text!r}")
     return values
+
+
+def float_list(text: str, flag: str) -> list[float]:
+    """The comma-separated numbers in ``text``, or one line naming ``flag`` and the fix."""
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{flag} takes comma-separated numbers such as 0.16,0.79,22, got {text!r}") from None
