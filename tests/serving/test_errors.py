@@ -123,10 +123,16 @@ def test_a_bad_mean_budget_is_one_line_naming_the_option(backend, tmp_path, entr
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("entry, named", [({"strategy": "telepathy"}, "unknown strategy"),
-                                          ({"strategy": "beam_search"}, "needs a verifier"),
-                                          ({"policy": "missing.json"}, "policy file not found")])
+@pytest.mark.parametrize("entry, named", [
+    ({"strategy": "telepathy"}, r"served_models.math.strategy: unknown strategy 'telepathy'"),
+    ({"strategy": "beam_search"}, r"served_models.math: beam_search with these options needs a verifier; set "
+                                  r"served_models.math.verifier"),
+    ({"options": {"frist": 2}}, r"served_models.math.options: best_of_n has no option 'frist'"),
+    ({"options": {"selection": "weighted"}}, r"served_models.math: best_of_n .* or "
+                                             r"served_models.math.options.selection: majority"),
+    ({"policy": "missing.json"}, "served_models.math: .*policy file not found")])
 def test_a_bad_served_model_fails_at_start_naming_it(backend, tmp_path, entry, named):
     settings = settings_for(backend, tmp_path, served_models={"math": entry})
-    with pytest.raises(ConfigError, match=f"served_models.math: .*{named}"):
+    with pytest.raises(ConfigError, match=named) as caught:
         create_app(settings, policy_program=policy_program)
+    assert "ttc." not in str(caught.value)  # the config's words, not a request's

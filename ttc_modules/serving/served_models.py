@@ -37,7 +37,8 @@ from ttc_modules.programs import ProgramFields, as_module, describe
 from ttc_modules.serving.option_checks import checked_options
 from ttc_modules.serving.protocol import ServerError, TTCOptions
 from ttc_modules.serving.ranges import shown
-from ttc_modules.strategies.registry import STRATEGIES, build_strategy, needs_verifier
+from ttc_modules.strategies.config import parse_config
+from ttc_modules.strategies.registry import STRATEGIES, build_strategy, needs_verifier, options_for_budget
 from ttc_modules.user_code import load_program
 from ttc_modules.verifiers.named import verifier_from_name
 
@@ -186,8 +187,9 @@ class ServedModels:
 
     def check(self) -> None:
         """Build each model's default program once, so a bad entry fails at start (a ``ConfigError`` naming
-        it), not on its first request."""
+        it, in the config's words), not on its first request."""
         for name, model in self.models.items():
+            _check_served_strategy(name, model.config)
             try:
                 model.program(TTCOptions(), None)
             except ServerError as error:
@@ -201,3 +203,25 @@ class ServedModels:
             raise ServerError(404, f"the model {shown(name)} is not served here; use one of {', '.join(self.models)} "
                                    "(GET /v1/models lists them)", param="model", code="model_not_found")
         return self.models[name]
+
+
+def _check_served_strategy(name: str, config: ServedModelConfig) -> None:
+    """A served model's strategy and options as its config entry names them, or a ``ConfigError`` saying which
+    key to change (the request checks that follow would speak of ``ttc.`` options a request sends)."""
+    if config.policy is not None:
+        return
+    where = f"served_models.{name}"
+    if config.strategy not in STRATEGIES:
+        raise ConfigError(f"{where}.strategy: unknown strategy {config.strategy!r}; use one of "
+                          f"{', '.join(sorted(STRATEGIES))} (or list yours under strategies)")
+    given = dict(config.options)
+    if config.strategy == "best_of_n" and config.verifier != "none":
+        given.setdefault("selection", "weighted")  # as a request is served
+    try:
+        options = options_for_budget(config.strategy, config.budget, **given)
+        parse_config(STRATEGIES[config.strategy].Config, options)
+    except ValueError as error:
+        raise ConfigError(f"{where}.options: {error}") from None
+    if config.verifier == "none" and needs_verifier(options):
+        raise ConfigError(f"{where}: {config.strategy} with these options needs a verifier; set {where}.verifier "
+                          f"(arithmetic, judge, module:function...) or {where}.options.selection: majority")
