@@ -39,11 +39,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import networkx as nx
 
 ROOT = 0
+T = TypeVar("T")
+
+
+class _Attribute(Generic[T]):
+    """A node attribute of the schema, read live from the graph under the name it is declared with in Node."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, node: Node | None, owner: type | None = None) -> T:
+        return self if node is None else node.graph.nodes[node.id][self.name]
 
 
 @dataclass(frozen=True)
@@ -64,57 +75,22 @@ class Node:
     graph: nx.DiGraph = field(repr=False)
     id: int
 
-    @property
-    def kind(self) -> str:
-        return self.graph.nodes[self.id]["kind"]
-
-    @property
-    def text(self) -> str:
-        return self.graph.nodes[self.id]["text"]
-
-    @property
-    def step_scores(self) -> list[float]:
-        return self.graph.nodes[self.id]["step_scores"]
-
-    @property
-    def score(self) -> float | None:
-        return self.graph.nodes[self.id]["score"]
-
-    @property
-    def depth(self) -> int:
-        return self.graph.nodes[self.id]["depth"]
-
-    @property
-    def rollout_id(self) -> int | None:
-        return self.graph.nodes[self.id]["rollout_id"]
-
-    @property
-    def terminal(self) -> bool:
-        return self.graph.nodes[self.id]["terminal"]
-
-    @property
-    def answer(self) -> Any:
-        return self.graph.nodes[self.id]["answer"]
-
-    @property
-    def tokens(self) -> int:
-        return self.graph.nodes[self.id]["tokens"]
-
-    @property
-    def verifier_tokens(self) -> int:
-        return self.graph.nodes[self.id]["verifier_tokens"]
-
-    @property
-    def outputs(self) -> dict | None:
-        return self.graph.nodes[self.id]["outputs"]
-
-    @property
-    def ended(self) -> str | None:
-        return self.graph.nodes[self.id]["ended"]
+    kind = _Attribute[str]()
+    text = _Attribute[str]()
+    step_scores = _Attribute[list[float]]()
+    score = _Attribute[float | None]()
+    depth = _Attribute[int]()
+    rollout_id = _Attribute[int | None]()
+    terminal = _Attribute[bool]()
+    answer = _Attribute[Any]()
+    tokens = _Attribute[int]()
+    verifier_tokens = _Attribute[int]()
+    outputs = _Attribute[dict | None]()
+    ended = _Attribute[str | None]()
 
 
 # the names of the schema's node attributes, as Node reads them
-NODE_ATTRIBUTES = frozenset(name for name, value in vars(Node).items() if isinstance(value, property))
+NODE_ATTRIBUTES = frozenset(name for name, value in vars(Node).items() if isinstance(value, _Attribute))
 
 
 def update_node(graph: nx.DiGraph, node: int, **attributes) -> None:
