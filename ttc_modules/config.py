@@ -37,6 +37,12 @@ from pydantic_settings import (
 _YAML_FILE: contextvars.ContextVar[Path | None] = contextvars.ContextVar("ttc_yaml_file", default=None)
 
 
+PromptStyle = Literal["signature", "few_shot_chat", "few_shot_text"]
+"""How a model is prompted: ``signature`` (DSPy signatures through an adapter: chat models behind an
+API), ``few_shot_chat`` (worked examples as earlier chat turns, a partial solution continued as a
+prefilled assistant turn: models too small for an adapter's format) or ``few_shot_text`` (one plain
+few-shot text and stop sequences: base models)."""
+
 class ConfigError(ValueError):
     """A bad setting: the message is one line naming the value and the fix."""
 
@@ -82,7 +88,7 @@ class BackendConfig(_Strict):
     max_tokens: int = Field(256, ge=1)
     timeout: float = Field(120.0, gt=0)
     params: float | None = Field(None, gt=0)
-    prompt_style: Literal["signature", "few_shot_chat", "few_shot_text"] | None = None
+    prompt_style: PromptStyle | None = None  # None: the one the endpoint implies
     batch_prompts: bool | None = None  # a search round's prompts in one request (None: where the backend takes it)
     extra: dict[str, Any] = Field(default_factory=dict)
     deployments: list[DeploymentConfig] = Field(default_factory=list)  # the same model at several endpoints

@@ -39,12 +39,13 @@ import functools
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 import dspy
 from dspy.utils.callback import with_callbacks
 
 from ttc_modules.budget import current_meter
+from ttc_modules.config import PromptStyle
 from ttc_modules.lm.api_keys import PLACEHOLDER_KEY, key_for_request, needs_placeholder_key, remember
 from ttc_modules.lm.dspy_compat import aexecute, execute, finalize, prepare
 from ttc_modules.lm.embedded.catalogue import is_embedded, lm_options
@@ -62,12 +63,6 @@ N_CAPABLE_PROVIDERS = ("openai", "hosted_vllm", "azure", "together_ai", "firewor
 # Providers that take OpenAI's sampling options (seed, logprobs, n) as they are. To any other, LiteLLM is
 # told to drop the options it does not take (Anthropic refuses ``seed``), instead of refusing the call.
 OPENAI_LIKE_PROVIDERS = (*N_CAPABLE_PROVIDERS, "local", "text-completion-openai", "fake")
-
-PromptStyle = Literal["signature", "few_shot_chat", "few_shot_text"]
-"""How a model is prompted: ``signature`` (DSPy signatures through an adapter: chat models behind an
-API), ``few_shot_chat`` (worked examples as earlier chat turns, a partial solution continued as a
-prefilled assistant turn: models too small for an adapter's format) or ``few_shot_text`` (one plain
-few-shot text and stop sequences: base models)."""
 
 
 class TTCLM(dspy.LM):
