@@ -163,9 +163,8 @@ class ServedModel:
                               param="ttc.strategy")
         served = self.config.options if kind == self.config.strategy else {}
         given = {**served, **{key: value for key, value in asked.options().items() if value is not None}}
-        if kind == "best_of_n" and self.config.verifier != "none":
-            given.setdefault("selection", "weighted")
-        return {**checked_options(kind, given, budget, served), "seed": seed}
+        return {**checked_options(kind, _served_defaults(kind, given, self.config.verifier), budget, served),
+                "seed": seed}
 
     def _budget(self, asked: TTCOptions) -> int:
         shared = self.config.mean_budget is not None and asked.strategy is None and not asked.options()
@@ -214,14 +213,19 @@ def _check_served_strategy(name: str, config: ServedModelConfig) -> None:
     if config.strategy not in STRATEGIES:
         raise ConfigError(f"{where}.strategy: unknown strategy {config.strategy!r}; use one of "
                           f"{', '.join(sorted(STRATEGIES))} (or list yours under strategies)")
-    given = dict(config.options)
-    if config.strategy == "best_of_n" and config.verifier != "none":
-        given.setdefault("selection", "weighted")  # as a request is served
+    given = _served_defaults(config.strategy, dict(config.options), config.verifier)
     try:
-        options = options_for_budget(config.strategy, config.budget, **given)
-        parse_config(STRATEGIES[config.strategy].Config, options)
+        parsed = parse_config(STRATEGIES[config.strategy].Config,
+                              options_for_budget(config.strategy, config.budget, **given))
     except ValueError as error:
         raise ConfigError(f"{where}.options: {error}") from None
-    if config.verifier == "none" and needs_verifier(options):
+    if config.verifier == "none" and STRATEGIES[config.strategy].requires_verifier(parsed):
         raise ConfigError(f"{where}: {config.strategy} with these options needs a verifier; set {where}.verifier "
                           f"(arithmetic, judge, module:function...) or {where}.options.selection: majority")
+
+
+def _served_defaults(kind: str, given: dict, verifier: str) -> dict:
+    """``given`` options with what a served model adds: best-of-N votes weighted where it has a verifier."""
+    if kind == "best_of_n" and verifier != "none":
+        return {"selection": "weighted", **given}
+    return given
